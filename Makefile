@@ -1,0 +1,37 @@
+# The two commands a new machine needs: `make run` and `make test`. Both are safe to repeat.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+EXTRAS ?= dev
+STAMP := $(VENV)/.installed-$(EXTRAS)
+
+.PHONY: install run test lint check superuser clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) -m luffy.serve
+
+# Lint, migration drift, deploy checks, then the whole test suite.
+test: install check
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: install
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=luffy.config.settings.production \
+	  SECRET_KEY=check-deploy-only-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+superuser: install
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py createsuperuser
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

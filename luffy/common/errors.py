@@ -1,0 +1,68 @@
+"""Domain errors. Services raise these; one API handler turns them into HTTP answers, so the
+domain never imports the API layer."""
+
+from __future__ import annotations
+
+
+class ApplicationError(Exception):
+    status_code = 400
+    default_code = "invalid"
+    default_message = "The request could not be processed."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        extra: dict | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.code = code or self.default_code
+        self.field = field  # set when the error belongs to one input field
+        self.extra = extra or {}
+        super().__init__(self.message)
+
+
+class ValidationFailed(ApplicationError):
+    status_code = 400
+    default_code = "invalid"
+
+
+class NotAuthenticated(ApplicationError):
+    status_code = 401
+    default_code = "not_authenticated"
+    default_message = "Log in to continue."
+
+
+class Forbidden(ApplicationError):
+    status_code = 403
+    default_code = "forbidden"
+    default_message = "You are not allowed to do this."
+
+
+class NotFound(ApplicationError):
+    status_code = 404
+    default_code = "not_found"
+    default_message = "Not found."
+
+
+class Conflict(ApplicationError):
+    status_code = 409
+    default_code = "conflict"
+
+
+class RateLimited(ApplicationError):
+    status_code = 429
+    default_code = "rate_limited"
+
+    def __init__(self, message: str | None = None, *, retry_after: int, **kwargs) -> None:
+        self.retry_after = max(int(retry_after), 1)
+        kwargs.setdefault("extra", {})["retry_after"] = self.retry_after
+        super().__init__(message, **kwargs)
+
+
+class ServiceUnavailable(ApplicationError):
+    status_code = 503
+    default_code = "service_unavailable"
+    default_message = "Service temporarily unavailable, please try again shortly."

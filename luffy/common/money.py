@@ -1,0 +1,25 @@
+"""Money is Decimal with two places, ROUND_HALF_UP, never a float."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def money(value: Decimal | int | str) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError("money must not be a float; pass a Decimal, int or str")
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money_str(value: Decimal | int | str) -> str:
+    """The wire format, e.g. for Alipay: "0.30"."""
+    return f"{money(value):.2f}"
+
+
+def credit_to_money(points: int) -> Decimal:
+    return money(Decimal(points) / Decimal(settings.CREDIT_PER_YUAN))

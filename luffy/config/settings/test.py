@@ -1,0 +1,29 @@
+"""Test settings: the embedded Redis unless REDIS_URL points at a real one."""
+
+import atexit
+import os
+import tempfile
+from pathlib import Path
+
+from luffy.common import embedded_redis
+
+from .base import *  # noqa: F403
+from .base import CACHES, env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SMS_BACKEND = "luffy.users.sms.MemoryBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+if "REDIS_URL" not in os.environ:
+    # One private redis-server per test process, stopped when the process exits.
+    _redis_dir = Path(tempfile.mkdtemp(prefix="luffy-test-redis-"))
+    _redis_process = embedded_redis.start(_redis_dir)
+    atexit.register(embedded_redis.stop, _redis_process)
+    REDIS_URL = embedded_redis.socket_url(_redis_dir)
+    CACHES["default"]["LOCATION"] = REDIS_URL
+
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="luffy-test")

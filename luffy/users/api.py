@@ -1,0 +1,121 @@
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenRefreshView as SimpleJWTTokenRefreshView
+
+from luffy.common.schema import errors
+from luffy.users import selectors, services
+from luffy.users.serializers import (
+    AuthOutputSerializer,
+    LoginInputSerializer,
+    MeUpdateInputSerializer,
+    MobileStatusSerializer,
+    RegisterInputSerializer,
+    SmsSentSerializer,
+    UserOutputSerializer,
+)
+
+
+def client_ip(request) -> str:
+    # The same identity DRF's throttles use (REMOTE_ADDR, or X-Forwarded-For per NUM_PROXIES).
+    return BaseThrottle().get_ident(request)
+
+
+def auth_response(user, *, status_code=status.HTTP_200_OK) -> Response:
+    refresh = RefreshToken.for_user(user)
+    user.access = str(refresh.access_token)
+    user.refresh = str(refresh)
+    return Response(AuthOutputSerializer(user).data, status=status_code)
+
+
+class SmsCodeApi(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "sms_ip"
+
+    @extend_schema(
+        summary="Send a registration code by SMS",
+        responses={200: SmsSentSerializer, **errors(400, 429, 503)},
+    )
+    def get(self, request, mobile: str):
+        services.sms_code_send(mobile=mobile)
+        return Response(
+            {
+                "detail": "Code sent.",
+                "resend_after": settings.SMS_RESEND_INTERVAL,
+                "expires_in": settings.SMS_CODE_TTL,
+            }
+        )
+
+
+class MobileStatusApi(APIView):
+    @extend_schema(
+        summary="Whether a mobile number is registered",
+        responses={200: MobileStatusSerializer, **errors(400)},
+    )
+    def get(self, request, mobile: str):
+        registered = selectors.mobile_is_registered(mobile=mobile)
+        return Response({"mobile": mobile, "registered": registered})
+
+
+class RegisterApi(APIView):
+    @extend_schema(
+        summary="Register with a mobile number and SMS code; logs in at once",
+        request=RegisterInputSerializer,
+        responses={201: AuthOutputSerializer, **errors(400, 503)},
+    )
+    def post(self, request):
+        data = RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        return auth_response(user, status_code=status.HTTP_201_CREATED)
+
+
+class LoginApi(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login_ip"
+
+    @extend_schema(
+        summary="Log in with username or mobile number",
+        request=LoginInputSerializer,
+        responses={200: AuthOutputSerializer, **errors(400, 401, 429, 503)},
+    )
+    def post(self, request):
+        data = LoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_login(**data.validated_data, client_ip=client_ip(request))
+        return auth_response(user)
+
+
+class TokenRefreshApi(SimpleJWTTokenRefreshView):
+    @extend_schema(
+        summary="Exchange a refresh token for a new access token",
+        responses={200: SimpleJWTTokenRefreshView.serializer_class, **errors(400, 401)},
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class MeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="The logged-in user", responses={200: UserOutputSerializer, **errors(401)}
+    )
+    def get(self, request):
+        return Response(UserOutputSerializer(request.user, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Change username, mobile (with a code sent to it) or avatar",
+        request=MeUpdateInputSerializer,
+        responses={200: UserOutputSerializer, **errors(400, 401)},
+    )
+    def patch(self, request):
+        data = MeUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_update(user=request.user, **data.validated_data)
+        return Response(UserOutputSerializer(user, context={"request": request}).data)

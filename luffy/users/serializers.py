@@ -1,0 +1,77 @@
+from django.conf import settings
+from rest_framework import serializers
+
+from luffy.common.money import credit_to_money
+from luffy.users.models import User
+
+
+class MobileField(serializers.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 11)
+        super().__init__(**kwargs)
+
+
+class RegisterInputSerializer(serializers.Serializer):
+    mobile = MobileField()
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    sms_code = serializers.CharField(max_length=6)
+
+
+class LoginInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, help_text="username or mobile number")
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+
+
+class UserOutputSerializer(serializers.ModelSerializer):
+    credit_to_money = serializers.SerializerMethodField(help_text="credit points per yuan")
+    credit_money = serializers.SerializerMethodField(help_text="money value of the credit, yuan")
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "mobile", "avatar", "credit", "credit_to_money", "credit_money"]
+        read_only_fields = fields
+
+    def get_credit_to_money(self, obj) -> int:
+        return settings.CREDIT_PER_YUAN
+
+    def get_credit_money(self, obj) -> str:
+        return f"{credit_to_money(obj.credit):.2f}"
+
+
+class AuthOutputSerializer(UserOutputSerializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+    class Meta(UserOutputSerializer.Meta):
+        fields = ["access", "refresh", *UserOutputSerializer.Meta.fields]
+        read_only_fields = fields
+
+
+class MeUpdateInputSerializer(serializers.Serializer):
+    username = serializers.RegexField(
+        r"^[\w.@+-]+\Z",
+        max_length=150,
+        required=False,
+        error_messages={"invalid": "Use letters, digits and @/./+/-/_ only."},
+    )
+    mobile = MobileField(required=False)
+    sms_code = serializers.CharField(max_length=6, required=False)
+    avatar = serializers.ImageField(required=False)
+
+    def validate_avatar(self, value):
+        if value.size > settings.AVATAR_MAX_BYTES:
+            raise serializers.ValidationError(
+                f"The image is too large; the limit is {settings.AVATAR_MAX_BYTES // 1024} KB."
+            )
+        return value
+
+
+class SmsSentSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    resend_after = serializers.IntegerField()
+    expires_in = serializers.IntegerField()
+
+
+class MobileStatusSerializer(serializers.Serializer):
+    mobile = serializers.CharField()
+    registered = serializers.BooleanField()

@@ -1,0 +1,235 @@
+"""Account writes: SMS codes, registration, login guard, profile updates."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+
+from luffy.common.errors import NotAuthenticated, RateLimited, ServiceUnavailable, ValidationFailed
+from luffy.common.redis import redis_client, redis_key
+from luffy.users.models import User
+from luffy.users.sms import send_sms
+from luffy.users.validators import MOBILE_PATTERN, clean_mobile
+
+
+def _mobile_taken(mobile: str, *, exclude_user_id: int | None = None) -> bool:
+    return User.objects.filter(mobile=mobile).exclude(id=exclude_user_id).exists()
+
+
+# --- SMS codes ------------------------------------------------------------------------------------
+
+
+def _code_key(mobile: str) -> str:
+    return redis_key("sms", "code", mobile)
+
+
+def _attempts_key(mobile: str) -> str:
+    return redis_key("sms", "attempts", mobile)
+
+
+def sms_code_send(*, mobile: str) -> None:
+    """Store a fresh 6-digit code for 5 minutes and send it; one per mobile per minute."""
+    mobile = clean_mobile(mobile)
+    client = redis_client()
+    lock_key = redis_key("sms", "lock", mobile)
+    interval = settings.SMS_RESEND_INTERVAL
+    if not client.set(lock_key, 1, nx=True, ex=interval):
+        wait = client.ttl(lock_key)
+        wait = wait if wait and wait > 0 else interval
+        raise RateLimited(
+            f"A code was sent to this number recently; try again in {wait} seconds.",
+            code="sms_too_soon",
+            retry_after=wait,
+        )
+    code = f"{secrets.randbelow(10**6):06d}"
+    with client.pipeline(transaction=True) as pipe:
+        pipe.set(_code_key(mobile), code, ex=settings.SMS_CODE_TTL)
+        pipe.delete(_attempts_key(mobile))
+        pipe.execute()
+    minutes = max(settings.SMS_CODE_TTL // 60, 1)
+    try:
+        send_sms(
+            mobile, f"Your Luffy verification code is {code}. It expires in {minutes} minutes."
+        )
+    except Exception as exc:
+        client.delete(lock_key, _code_key(mobile))  # let the user try again at once
+        raise ServiceUnavailable(
+            "The SMS could not be sent; please try again.", code="sms_failed"
+        ) from exc
+
+
+def sms_code_check(*, mobile: str, code: str, field: str = "sms_code") -> None:
+    """Raise unless `code` is the live code for `mobile`. Wrong guesses are limited."""
+    client = redis_client()
+    stored = client.get(_code_key(mobile))
+    if stored is None:
+        raise ValidationFailed(
+            "The verification code has expired or was never sent; request a new one.",
+            code="sms_code_expired",
+            field=field,
+        )
+    if hmac.compare_digest(stored.decode(), str(code or "").strip()):
+        return
+    attempts = client.incr(_attempts_key(mobile))
+    client.expire(_attempts_key(mobile), settings.SMS_CODE_TTL)
+    if attempts >= settings.SMS_CODE_MAX_ATTEMPTS:
+        client.delete(_code_key(mobile), _attempts_key(mobile))
+        raise ValidationFailed(
+            "Too many wrong codes; request a new one.", code="sms_code_exhausted", field=field
+        )
+    raise ValidationFailed("The verification code is wrong.", code="sms_code_wrong", field=field)
+
+
+def sms_code_consume(*, mobile: str) -> None:
+    redis_client().delete(_code_key(mobile), _attempts_key(mobile))
+
+
+# --- Registration -----------------------------------------------------------------------------
+
+
+def user_register(*, mobile: str, password: str, sms_code: str) -> User:
+    mobile = clean_mobile(mobile)
+    if _mobile_taken(mobile):
+        raise ValidationFailed(
+            "This mobile number is already registered; log in instead.",
+            code="mobile_taken",
+            field="mobile",
+        )
+    candidate = User(username=mobile, mobile=mobile)
+    try:
+        password_validation.validate_password(password, user=candidate)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            " ".join(exc.messages), code="weak_password", field="password"
+        ) from exc
+    sms_code_check(mobile=mobile, code=sms_code)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(username=mobile, mobile=mobile, password=password)
+    except IntegrityError as exc:  # a concurrent registration of the same number won
+        raise ValidationFailed(
+            "This mobile number is already registered; log in instead.",
+            code="mobile_taken",
+            field="mobile",
+        ) from exc
+    sms_code_consume(mobile=mobile)
+    return user
+
+
+# --- Login ------------------------------------------------------------------------------------
+
+
+class LoginGuard:
+    """Counts failed logins per (client IP, username) and per client IP in a time window."""
+
+    def __init__(self, *, client_ip: str, username: str) -> None:
+        self.client = redis_client()
+        self.window = settings.LOGIN_FAILURE_WINDOW
+        self.pair_key = redis_key("login", "fail", client_ip, username.strip().lower())
+        self.ip_key = redis_key("login", "fail-ip", client_ip)
+
+    def check(self) -> None:
+        pair, per_ip = self.client.mget(self.pair_key, self.ip_key)
+        if int(pair or 0) >= settings.LOGIN_FAILURE_LIMIT:
+            self._refuse(self.pair_key)
+        if int(per_ip or 0) >= settings.LOGIN_FAILURE_IP_LIMIT:
+            self._refuse(self.ip_key)
+
+    def _refuse(self, key: str) -> None:
+        wait = self.client.ttl(key)
+        wait = wait if wait and wait > 0 else self.window
+        raise RateLimited(
+            f"Too many failed logins; try again in {wait} seconds.",
+            code="login_throttled",
+            retry_after=wait,
+        )
+
+    def record_failure(self) -> None:
+        with self.client.pipeline(transaction=True) as pipe:
+            for key in (self.pair_key, self.ip_key):
+                pipe.incr(key)
+                pipe.expire(key, self.window, nx=True)
+            pipe.execute()
+
+    def reset(self) -> None:
+        self.client.delete(self.pair_key)
+
+
+def user_login(*, username: str, password: str, client_ip: str) -> User:
+    guard = LoginGuard(client_ip=client_ip, username=username)
+    guard.check()
+    user = authenticate(username=username.strip(), password=password)
+    if user is None:
+        guard.record_failure()
+        raise NotAuthenticated(
+            "Wrong username, mobile number or password.", code="invalid_credentials"
+        )
+    guard.reset()
+    return user
+
+
+# --- Profile ----------------------------------------------------------------------------------
+
+
+def user_update(
+    *,
+    user: User,
+    username: str | None = None,
+    mobile: str | None = None,
+    sms_code: str | None = None,
+    avatar=None,
+) -> User:
+    """Change username, mobile (needs a code sent to the new number) or avatar. Never credit."""
+    changed: list[str] = []
+    new_mobile = user.mobile
+    if mobile is not None and mobile.strip() != user.mobile:
+        new_mobile = clean_mobile(mobile)
+        if _mobile_taken(new_mobile, exclude_user_id=user.id):
+            raise ValidationFailed(
+                "This mobile number belongs to another account.",
+                code="mobile_taken",
+                field="mobile",
+            )
+        sms_code_check(mobile=new_mobile, code=sms_code or "", field="sms_code")
+        user.mobile = new_mobile
+        changed.append("mobile")
+    if username is not None and username != user.username:
+        username = username.strip()
+        # A number-like username could let someone log in "as" another person's mobile.
+        if re.match(MOBILE_PATTERN, username) and username != new_mobile:
+            raise ValidationFailed(
+                "A username that looks like a mobile number must be your own number.",
+                code="username_is_mobile",
+                field="username",
+            )
+        if User.objects.filter(username__iexact=username).exclude(id=user.id).exists():
+            raise ValidationFailed(
+                "This username is taken.", code="username_taken", field="username"
+            )
+        user.username = username
+        changed.append("username")
+    if avatar is not None:
+        user.avatar = avatar
+        changed.append("avatar")
+    if not changed:
+        return user
+    try:
+        user.full_clean(exclude=["password", "credit"])
+    except DjangoValidationError as exc:
+        raise ValidationFailed(exc.messages[0], code="invalid") from exc
+    try:
+        with transaction.atomic():
+            user.save(update_fields=changed)
+    except IntegrityError as exc:
+        raise ValidationFailed(
+            "That username or mobile number was just taken by another account.", code="taken"
+        ) from exc
+    if "mobile" in changed:
+        sms_code_consume(mobile=new_mobile)
+    return user

@@ -27,3 +27,6 @@ if "REDIS_URL" not in os.environ:
     CACHES["default"]["LOCATION"] = REDIS_URL
 
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="luffy-test")
+
+# An empty but existing folder, so WhiteNoise does not warn in every test run.
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="luffy-test-static-"))

@@ -51,7 +51,9 @@ def main() -> int:
     def on_signal(signum, frame):
         raise KeyboardInterrupt
 
+    # Explicit for SIGINT too: a shell starting us in the background would have it ignored.
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     try:
         if "REDIS_URL" not in os.environ:
             if embedded_redis.is_running(var_dir):
@@ -78,6 +80,7 @@ def main() -> int:
             ],
             cwd=ROOT,
             preexec_fn=embedded_redis.die_with_parent,
+            start_new_session=True,  # Ctrl-C reaches only this supervisor, which stops it
         )
         children.append(gunicorn)
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"  # noqa: S104

@@ -67,6 +67,7 @@ def start(directory: Path, *, timeout: float = 10.0) -> subprocess.Popen:
         ],
         stdout=subprocess.DEVNULL,
         preexec_fn=die_with_parent,
+        start_new_session=True,  # Ctrl-C reaches only the supervisor, which stops us in order
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

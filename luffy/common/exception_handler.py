@@ -52,7 +52,7 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
-    elif isinstance(exc, redis.RedisError):
+    elif isinstance(exc, redis.ConnectionError | redis.TimeoutError):
         logger.warning("Redis unavailable during %s: %s", context.get("view"), exc)
         return Response(
             error_body(
@@ -69,9 +69,12 @@ def api_exception_handler(exc, context):
         errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = error_body(_first_message(errors), "invalid", errors=errors)
     else:
-        codes = exc.get_codes()
-        code = codes if isinstance(codes, str) else "error"
-        body = error_body(str(exc.detail), code)
+        detail = exc.detail
+        if isinstance(detail, dict):  # simplejwt: {"detail": ..., "code": ..., "messages": [...]}
+            body = error_body(str(detail.get("detail", "")), str(detail.get("code", "error")))
+        else:
+            codes = exc.get_codes()
+            body = error_body(str(detail), codes if isinstance(codes, str) else "error")
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             body["retry_after"] = int(exc.wait) + 1
         response.data = body

@@ -153,8 +153,9 @@ class LoginGuard:
     def record_failure(self) -> None:
         with self.client.pipeline(transaction=True) as pipe:
             for key in (self.pair_key, self.ip_key):
+                # The window starts at the first failure (works on Redis 6.2, unlike EXPIRE NX).
+                pipe.set(key, 0, ex=self.window, nx=True)
                 pipe.incr(key)
-                pipe.expire(key, self.window, nx=True)
             pipe.execute()
 
     def reset(self) -> None:

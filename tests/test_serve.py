@@ -1,0 +1,75 @@
+"""`make run` (python -m luffy.serve) with zero configuration: starts, answers, stops clean."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def processes_mentioning(text: str) -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if text in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                    pids.append(int(proc.name))
+            except OSError:
+                continue
+    return pids
+
+
+def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "CACHE_KEY_PREFIX"}
+    }
+    env.update(LUFFY_VAR_DIR=str(tmp_path), PORT=str(port), WEB_CONCURRENCY="1")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "luffy.serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        health = None
+        for _ in range(120):  # up to 60 s
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    health = json.load(r)
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                time.sleep(0.5)
+        assert health == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+        assert (tmp_path / "db.sqlite3").exists()
+        assert (tmp_path / "redis.sock").exists()
+        assert processes_mentioning(str(tmp_path / "redis.sock"))
+
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=20) == 0
+        output = server.stdout.read()
+        assert f"store running at http://127.0.0.1:{port}/" in output
+        assert "/admin/" in output
+        time.sleep(0.5)
+        assert processes_mentioning(str(tmp_path / "redis.sock")) == []
+        assert processes_mentioning(f"127.0.0.1:{port}") == []
+    finally:
+        if server.poll() is None:
+            server.kill()

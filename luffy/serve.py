@@ -1,8 +1,8 @@
 """`python -m luffy.serve`: start the whole store on this machine with zero configuration.
 
 Starts the embedded Redis (unless REDIS_URL is set), applies migrations, collects static files,
-then runs gunicorn. Ctrl-C (or SIGTERM) stops every child process; so does the death of this
-one (children get SIGTERM from the kernel)."""
+then runs gunicorn and one Celery worker with beat. Ctrl-C (or SIGTERM) stops every child
+process; so does the death of this one (children get SIGTERM from the kernel)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def log(message: str) -> None:
 
 
 def run_step(*args: str) -> None:
-    subprocess.run([*MANAGE, *args], check=True, cwd=ROOT)  # noqa: S603
+    subprocess.run([*MANAGE, *args], check=True, cwd=ROOT)
 
 
 def stop_all(children: list[subprocess.Popen]) -> None:
@@ -63,7 +63,7 @@ def main() -> int:
                 log(f"embedded Redis started on {var_dir / embedded_redis.SOCKET_NAME}")
         run_step("migrate", "--noinput", "-v", "0")
         run_step("collectstatic", "--noinput", "-v", "0")
-        gunicorn = subprocess.Popen(  # noqa: S603
+        gunicorn = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -83,6 +83,19 @@ def main() -> int:
             start_new_session=True,  # Ctrl-C reaches only this supervisor, which stops it
         )
         children.append(gunicorn)
+        worker = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "luffy", "worker", "--beat",
+                "--loglevel", "INFO",
+                "--concurrency", os.environ.get("CELERY_CONCURRENCY", "2"),
+                "--schedule", str(var_dir / "celerybeat-schedule"),
+            ],
+            cwd=ROOT,
+            preexec_fn=embedded_redis.die_with_parent,
+            start_new_session=True,
+        )  # fmt: skip
+        children.append(worker)
+        log("background worker (Celery, with beat) started")
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"  # noqa: S104
         log(f"store running at {url}")
         log(

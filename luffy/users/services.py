@@ -5,7 +5,9 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+import uuid
 
+import kombu.exceptions
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -14,7 +16,7 @@ from django.db import IntegrityError, transaction
 from luffy.common.errors import NotAuthenticated, RateLimited, ServiceUnavailable, ValidationFailed
 from luffy.common.redis import redis_client, redis_key
 from luffy.users.models import User
-from luffy.users.sms import send_sms
+from luffy.users.tasks import send_sms_task
 from luffy.users.validators import MOBILE_PATTERN, clean_mobile
 
 
@@ -53,12 +55,13 @@ def sms_code_send(*, mobile: str) -> None:
         pipe.delete(_attempts_key(mobile))
         pipe.execute()
     minutes = max(settings.SMS_CODE_TTL // 60, 1)
+    message = f"Your Luffy verification code is {code}. It expires in {minutes} minutes."
     try:
-        send_sms(
-            mobile, f"Your Luffy verification code is {code}. It expires in {minutes} minutes."
-        )
-    except Exception as exc:
-        client.delete(lock_key, _code_key(mobile))  # let the user try again at once
+        # Sent by a worker, retried there if the SMS provider fails. No DB transaction is open
+        # here, so there is nothing to wait for with on_commit.
+        send_sms_task.delay(mobile, message, uuid.uuid4().hex)
+    except kombu.exceptions.OperationalError as exc:  # broker down: let the user retry at once
+        client.delete(lock_key, _code_key(mobile))
         raise ServiceUnavailable(
             "The SMS could not be sent; please try again.", code="sms_failed"
         ) from exc

@@ -96,7 +96,7 @@ class TestApiDocs:
 def _load_production_settings(**env):
     code = "import luffy.config.settings.production"
     clean = {"PATH": "/usr/bin:/bin", **env}
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-c", code], env=clean, capture_output=True, text=True, check=False
     )
 

@@ -72,13 +72,15 @@ class TestSmsCode:
         assert response.json()["errors"]["mobile"]
         assert sms_outbox == []
 
-    def test_failed_send_releases_the_lock(self, api_client, monkeypatch):
-        from luffy.users import services
+    def test_broker_down_releases_the_lock(self, api_client, monkeypatch):
+        from kombu.exceptions import OperationalError
 
-        def broken(mobile, message):
-            raise OSError("SMS provider down")
+        from luffy.users.tasks import send_sms_task
 
-        monkeypatch.setattr(services, "send_sms", broken)
+        def broker_down(*args, **kwargs):
+            raise OperationalError("connection refused")
+
+        monkeypatch.setattr(send_sms_task, "delay", broker_down)
         response = api_client.get(f"/api/users/sms/{MOBILE}/")
         assert response.status_code == 503
         assert response.json()["code"] == "sms_failed"

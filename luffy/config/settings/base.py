@@ -7,6 +7,7 @@ from pathlib import Path
 import environ
 
 from luffy.common import embedded_redis
+from luffy.common.redis import celery_broker_url
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 env = environ.Env()
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_celery_results",
     "luffy.common",
     "luffy.users",
 ]
@@ -115,6 +117,23 @@ CACHES = {
     }
 }
 
+# --- Background jobs (Celery) --------------------------------------------------------------------
+# Redis (the store's own by default) or RabbitMQ: amqp://guest:guest@127.0.0.1:5672//
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=celery_broker_url(REDIS_URL))
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True  # task name and arguments in the admin's result list
+CELERY_RESULT_EXPIRES = timedelta(days=7)  # beat's daily backend_cleanup removes older ones
+CELERY_TASK_ACKS_LATE = (
+    True  # a worker that dies mid-task leaves it for another: tasks are idempotent
+)
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TIMEZONE = env("TIME_ZONE", default="Asia/Shanghai")
+CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = ["luffy.users.backends.UsernameOrMobileBackend"]
@@ -191,6 +210,8 @@ SMS_BACKEND = env("SMS_BACKEND", default="luffy.users.sms.LogBackend")
 SMS_CODE_TTL = env.int("SMS_CODE_TTL", default=300)
 SMS_RESEND_INTERVAL = env.int("SMS_RESEND_INTERVAL", default=60)
 SMS_CODE_MAX_ATTEMPTS = env.int("SMS_CODE_MAX_ATTEMPTS", default=5)
+# Seconds before the first retry of a failed SMS send; doubles each retry (max 5 retries).
+SMS_RETRY_BACKOFF = env.int("SMS_RETRY_BACKOFF", default=5)
 # Failed logins allowed per (client IP, username) and per client IP within the window.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_IP_LIMIT = env.int("LOGIN_FAILURE_IP_LIMIT", default=30)

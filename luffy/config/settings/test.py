@@ -8,11 +8,12 @@ from pathlib import Path
 from luffy.common import embedded_redis
 
 from .base import *  # noqa: F403
-from .base import CACHES, env
+from .base import CACHES, celery_broker_url, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SMS_BACKEND = "luffy.users.sms.MemoryBackend"
+SMS_RETRY_BACKOFF = 1
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -25,8 +26,14 @@ if "REDIS_URL" not in os.environ:
     atexit.register(embedded_redis.stop, _redis_process)
     REDIS_URL = embedded_redis.socket_url(_redis_dir)
     CACHES["default"]["LOCATION"] = REDIS_URL
+    if "CELERY_BROKER_URL" not in os.environ:
+        CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
 
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="luffy-test")
 
 # An empty but existing folder, so WhiteNoise does not warn in every test run.
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="luffy-test-static-"))
+
+# Tasks run in-process unless a test starts a real worker (see tests/common/test_tasks.py).
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

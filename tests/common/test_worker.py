@@ -1,0 +1,61 @@
+"""Tasks through a real Celery worker consuming from the configured broker (the embedded Redis
+by default; CI also runs this on the system Redis and on RabbitMQ)."""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django_celery_results.models import TaskResult
+
+from luffy.config.celery import app
+from luffy.users import tasks
+
+
+@pytest.fixture
+def real_worker():
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(
+            app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"
+        ) as worker:
+            yield worker
+    finally:
+        app.conf.task_always_eager = True
+
+
+def wait_until(condition, seconds=20.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sms_code_is_sent_by_the_worker_and_recorded(api_client, sms_outbox, real_worker):
+    response = api_client.get("/api/users/sms/13912340000/")
+    assert response.status_code == 200
+    assert wait_until(lambda: sms_outbox)
+    assert sms_outbox[0][0] == "13912340000"
+    assert wait_until(
+        lambda: TaskResult.objects.filter(
+            task_name="luffy.users.tasks.send_sms_task", status="SUCCESS"
+        ).exists()
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failed_send_is_retried_by_the_worker(monkeypatch, real_worker):
+    sent, failures = [], [2]
+
+    def flaky(mobile, message):
+        if failures[0]:
+            failures[0] -= 1
+            raise OSError("SMS provider timeout")
+        sent.append(mobile)
+
+    monkeypatch.setattr(tasks, "send_sms", flaky)
+    tasks.send_sms_task.delay("13912340001", "hello", "retry-1")
+    assert wait_until(lambda: sent == ["13912340001"], seconds=30)
+    assert failures == [0]

@@ -83,8 +83,10 @@ def parse_rule(text: str | None) -> Rule:
             continue
         match = _TIER.fullmatch(line)
         if not match:
+            if "\n" not in text:
+                raise RuleError(f"{text!r}: use *0.8, -100, 0 (free) or tiers like 满100-10.")
             raise RuleError(
-                f"Line {number} {line!r}: use *0.8, -100, or one tier per line like 满100-10."
+                f"Line {number} {line!r}: each line of a tiered rule looks like 满100-10."
             )
         threshold, amount = _decimal(match[1]), _decimal(match[2])
         if threshold in tiers:

@@ -48,7 +48,9 @@ def make_course(db, category, teacher):
                 course=course, days=days, text=f"{days}天有效", price=Decimal(option_price)
             )
         for number in range(1, chapters + 1):
-            chapter = CourseChapter.objects.create(course=course, number=number, name=f"Ch {number}")
+            chapter = CourseChapter.objects.create(
+                course=course, number=number, name=f"Ch {number}"
+            )
             for order in range(1, lessons + 1):
                 CourseLesson.objects.create(
                     chapter=chapter,

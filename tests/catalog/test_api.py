@@ -48,7 +48,9 @@ def test_categories(api_client, category):
 
 
 def test_course_list_item_shape_and_only_online(api_client, make_course, make_discount):
-    course = make_course(price="200.00", students=7, lessons_count=9, pub_lessons_count=5, lessons=5)
+    course = make_course(
+        price="200.00", students=7, lessons_count=9, pub_lessons_count=5, lessons=5
+    )
     make_course(status=Course.Status.OFFLINE)
     make_course(status=Course.Status.PRE_LAUNCH)
     make_discount(course, rule="*0.5", type_name="限时折扣")
@@ -154,7 +156,7 @@ def test_course_detail(api_client, make_course, make_discount):
     activity = make_discount(course, rule="-60", condition="100", type_name="限时减免")
     body = api_client.get(f"/api/courses/{course.id}/").json()
     assert body["level"] == "advanced" and body["video_url"] == "https://v.example.com/t.mp4"
-    assert body["brief_html"] == "<p>Hi <a rel=\"noopener noreferrer\">y</a></p>"
+    assert body["brief_html"] == '<p>Hi <a rel="noopener noreferrer">y</a></p>'
     assert body["teacher"]["brief"] == "<p>ten years</p>" and body["teacher"]["image"] is None
     assert body["expire_options"] == [
         {"id": course.expire_options.get(days=30).id, "text": "30天有效", "days": 30,

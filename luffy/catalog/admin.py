@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from luffy.catalog.models import (
     Activity,
@@ -59,6 +60,7 @@ class CourseAdmin(admin.ModelAdmin):
     list_filter = ["status", "level", "category"]
     search_fields = ["name"]
     list_select_related = ["category", "teacher"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [CourseExpireInline, CourseChapterInline]
 
 

@@ -24,7 +24,11 @@ class PublicApi(APIView):
 
 
 class BannerListApi(PublicApi):
-    @extend_schema(summary="Home page banners", responses={200: BannerSerializer(many=True)})
+    @extend_schema(
+        operation_id="home_banners_list",
+        summary="Home page banners",
+        responses={200: BannerSerializer(many=True)},
+    )
     def get(self, request):
         return Response(BannerSerializer(selectors.banner_list(), many=True).data)
 
@@ -32,6 +36,7 @@ class BannerListApi(PublicApi):
 class NavListApi(PublicApi):
     @extend_schema(
         summary="Header or footer navigation links",
+        operation_id="home_navs_list",
         parameters=[NavQuerySerializer],
         responses={200: NavSerializer(many=True), **errors(400)},
     )
@@ -42,7 +47,11 @@ class NavListApi(PublicApi):
 
 
 class CategoryListApi(PublicApi):
-    @extend_schema(summary="Course categories", responses={200: CategorySerializer(many=True)})
+    @extend_schema(
+        operation_id="courses_categories_list",
+        summary="Course categories",
+        responses={200: CategorySerializer(many=True)},
+    )
     def get(self, request):
         return Response(CategorySerializer(selectors.category_list(), many=True).data)
 
@@ -50,6 +59,7 @@ class CategoryListApi(PublicApi):
 class CourseListApi(PublicApi):
     @extend_schema(
         summary="Online courses, one page",
+        operation_id="courses_list",
         description="ordering=price sorts by the `price` shown (permanent access, or the "
         "cheapest validity option).",
         parameters=[CourseListQuerySerializer],

@@ -198,3 +198,13 @@ def test_catalog_is_public_even_with_a_bad_token(api_client, make_course):
     make_course()
     api_client.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
     assert api_client.get("/api/courses/").status_code == 200
+
+
+def test_rule_that_bypassed_validation_is_ignored_not_a_500(api_client, make_course, make_discount):
+    from luffy.catalog.models import Discount
+
+    course = make_course()
+    make_discount(course, rule="*0.5")
+    Discount.objects.update(sale="__import__('os')")  # raw update: no validation, no signal
+    body = api_client.get(f"/api/courses/{course.id}/").json()
+    assert (body["real_price"], body["discount_name"]) == ("100.00", None)

@@ -8,6 +8,7 @@ from luffy.common.views import healthz
 
 api_patterns = [
     path("users/", include("luffy.users.urls")),
+    path("", include("luffy.catalog.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

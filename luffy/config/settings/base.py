@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_celery_results",
     "luffy.common",
     "luffy.users",
+    "luffy.catalog",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +218,13 @@ LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_IP_LIMIT = env.int("LOGIN_FAILURE_IP_LIMIT", default=30)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=900)
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
+
+# --- Catalog ------------------------------------------------------------------------------------
+CATALOG_CACHE_TTL = env.int("CATALOG_CACHE_TTL", default=600)  # seconds; changes invalidate
+CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=12)
+CATALOG_MAX_PAGE_SIZE = env.int("CATALOG_MAX_PAGE_SIZE", default=50)
+HOME_BANNER_LIMIT = env.int("HOME_BANNER_LIMIT", default=5)
+HOME_NAV_LIMIT = env.int("HOME_NAV_LIMIT", default=8)  # per position
 
 LOGGING = {
     "version": 1,

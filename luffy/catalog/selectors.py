@@ -1,0 +1,356 @@
+"""Catalog reads. Each runs a fixed number of queries, whatever the number of rows.
+
+Course pages are cached (see luffy.catalog.cache) until the catalog changes or the next activity
+starts or ends, whichever comes first; the countdown is computed per request from the cached end.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import nh3
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Case, F, Min, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from luffy.catalog import cache
+from luffy.catalog.models import (
+    Activity,
+    Banner,
+    Course,
+    CourseCategory,
+    CourseChapter,
+    CourseExpire,
+    CourseLesson,
+    CoursePriceDiscount,
+    Navigation,
+)
+from luffy.catalog.pricing import Offer, RuleError, parse_rule, quote
+from luffy.common.errors import NotFound
+from luffy.common.money import ZERO
+
+logger = logging.getLogger(__name__)
+
+PERMANENT_ID = 0  # the virtual validity option "permanent access", priced by Course.price
+PERMANENT_TEXT = "永久有效"
+LIST_LESSONS = 4
+ORDERINGS = {
+    "id": "id",
+    "-id": "-id",
+    "price": "list_price",
+    "-price": "-list_price",
+    "students": "students",
+    "-students": "-students",
+}
+
+
+@dataclass(frozen=True)
+class PriceQuote:
+    course_id: int
+    expire_id: int  # PERMANENT_ID for permanent access
+    text: str
+    days: int  # 0 = permanent
+    price: Decimal  # base price of the option
+    real_price: Decimal  # after the best running discount
+    discount_name: str | None
+    discount_ends: datetime | None
+
+
+# --- building blocks --------------------------------------------------------------------------
+
+
+def _image_url(field) -> str | None:
+    return field.url if field else None
+
+
+def _active_discounts(at: datetime) -> Prefetch:
+    return Prefetch(
+        "price_discounts",
+        queryset=CoursePriceDiscount.objects.filter(activity__start__lte=at, activity__end__gt=at)
+        .select_related("activity", "discount__type")
+        .order_by("activity__start", "id"),
+        to_attr="active_discounts",
+    )
+
+
+def _offers(course: Course) -> list[Offer]:
+    offers = []
+    for link in course.active_discounts:
+        try:
+            rule = parse_rule(link.discount.sale)
+        except RuleError as exc:  # only possible if a row bypassed validation
+            logger.error("Ignoring discount %s with an invalid rule: %s", link.discount_id, exc)
+            continue
+        activity = link.activity
+        offers.append(
+            Offer(
+                link.discount.type.name, link.discount.condition, rule, activity.start, activity.end
+            )
+        )
+    return offers
+
+
+def _quotes(course: Course, at: datetime) -> list[PriceQuote]:
+    """Every validity option of a prefetched course, priced at `at`; permanent last."""
+    options = [(e.id, e.text, e.days, e.price) for e in course.expire_options.all()]
+    if course.price > 0:
+        options.append((PERMANENT_ID, PERMANENT_TEXT, 0, course.price))
+    offers = _offers(course)
+    quotes = []
+    for expire_id, text, days, price in options:
+        q = quote(price, offers, at)
+        quotes.append(
+            PriceQuote(
+                course.id,
+                expire_id,
+                text,
+                days,
+                q.price,
+                q.real_price,
+                q.offer.name if q.offer else None,
+                q.offer.end if q.offer else None,
+            )
+        )
+    return quotes
+
+
+def _headline(quotes: list[PriceQuote]) -> dict:
+    """The price a list shows: permanent access if offered, else the cheapest option."""
+    best = next((q for q in quotes if q.expire_id == PERMANENT_ID), None)
+    best = best or min(quotes, key=lambda q: (q.price, q.days), default=None)
+    if best is None:
+        return {"price": ZERO, "real_price": ZERO, "discount_name": None, "discount_ends": None}
+    return {
+        "price": best.price,
+        "real_price": best.real_price,
+        "discount_name": best.discount_name,
+        "discount_ends": best.discount_ends,
+    }
+
+
+def _next_price_change(at: datetime) -> datetime | None:
+    bounds = Activity.objects.aggregate(
+        start=Min("start", filter=Q(start__gt=at)), end=Min("end", filter=Q(end__gt=at))
+    )
+    return min((b for b in bounds.values() if b is not None), default=None)
+
+
+def _with_countdown(item: dict) -> dict:
+    """Replace the cached end of the running discount with the seconds left until it."""
+    ends = item.pop("discount_ends")
+    seconds = math.ceil((ends - timezone.now()).total_seconds()) if ends else 0
+    item["discount_seconds_left"] = seconds if seconds > 0 else None
+    return item
+
+
+def _lesson(lesson: CourseLesson) -> dict:
+    return {
+        "id": lesson.id,
+        "name": lesson.name,
+        "section_type": lesson.get_section_type_display(),
+        "duration": lesson.duration,
+        "free_trial": lesson.free_trial,
+        # Paid material is linked only to buyers (a later module); free trials are public.
+        "link": lesson.link if lesson.free_trial else None,
+        "order": lesson.order,
+    }
+
+
+def _course_summary(course: Course, quotes: list[PriceQuote], lessons: list) -> dict:
+    teacher = course.teacher
+    return {
+        "id": course.id,
+        "name": course.name,
+        "cover": _image_url(course.cover),
+        "students": course.students,
+        "lessons_count": course.lessons_count,
+        "pub_lessons_count": course.pub_lessons_count,
+        "teacher": (
+            {"name": teacher.name, "title": teacher.title, "signature": teacher.signature}
+            if teacher
+            else None
+        ),
+        "list_lessons": [_lesson(lesson) for lesson in lessons[:LIST_LESSONS]],
+        **_headline(quotes),
+    }
+
+
+# --- home -------------------------------------------------------------------------------------
+
+
+def banner_list() -> list[dict]:
+    def build():
+        banners = Banner.objects.filter(is_show=True)[: settings.HOME_BANNER_LIMIT]
+        return [
+            {"id": b.id, "title": b.title, "image": _image_url(b.image), "link": b.link}
+            for b in banners
+        ], None
+
+    return cache.cached("banners", build)
+
+
+def nav_list(*, position: str) -> list[dict]:
+    def build():
+        navs = Navigation.objects.filter(position=position, is_show=True)
+        return [
+            {"id": n.id, "title": n.title, "link": n.link, "is_external": n.is_external}
+            for n in navs[: settings.HOME_NAV_LIMIT]
+        ], None
+
+    return cache.cached(f"navs:{position}", build)
+
+
+# --- courses ----------------------------------------------------------------------------------
+
+
+def category_list() -> list[dict]:
+    return cache.cached(
+        "categories", lambda: (list(CourseCategory.objects.values("id", "name")), None)
+    )
+
+
+def course_list(
+    *, category_id: int | None = None, ordering: str = "id", page: int = 1, size: int = 12
+) -> dict:
+    """One page of online courses: {"count", "num_pages", "results"}. 7 queries on a miss."""
+
+    def build():
+        at = timezone.now()
+        courses = Course.objects.filter(status=Course.Status.ONLINE)
+        if category_id is not None:
+            if not CourseCategory.objects.filter(id=category_id).exists():
+                raise NotFound("No such course category.", code="category_not_found")
+            courses = courses.filter(category_id=category_id)
+        cheapest = CourseExpire.objects.filter(course=OuterRef("pk")).order_by("price")
+        courses = (
+            courses.annotate(
+                list_price=Case(
+                    When(price__gt=0, then=F("price")),
+                    default=Coalesce(Subquery(cheapest.values("price")[:1]), ZERO),
+                )
+            )
+            .order_by(ORDERINGS[ordering], "id")
+            .select_related("teacher")
+            .prefetch_related(
+                Prefetch(
+                    "lessons",
+                    queryset=CourseLesson.objects.filter(show_on_list=True).order_by(
+                        "chapter__number", "order", "id"
+                    )[:LIST_LESSONS],
+                    to_attr="list_lessons",
+                ),
+                "expire_options",
+                _active_discounts(at),
+            )
+        )
+        paginator = Paginator(courses, size)
+        if page > max(paginator.num_pages, 1):
+            raise NotFound(
+                f"Page {page} does not exist; there are {paginator.num_pages} pages.",
+                code="page_not_found",
+            )
+        results = [_course_summary(c, _quotes(c, at), c.list_lessons) for c in paginator.page(page)]
+        page_data = {"count": paginator.count, "num_pages": paginator.num_pages}
+        return {**page_data, "results": results}, _next_price_change(at)
+
+    data = cache.cached(f"list:{category_id}:{ordering}:{page}:{size}", build)
+    return {**data, "results": [_with_countdown(dict(item)) for item in data["results"]]}
+
+
+def course_detail(*, course_id: int) -> dict:
+    """One online course with teacher, options, chapters and lessons. 6 queries on a miss."""
+
+    def build():
+        at = timezone.now()
+        course = (
+            Course.objects.filter(id=course_id, status=Course.Status.ONLINE)
+            .select_related("teacher")
+            .prefetch_related(
+                Prefetch(
+                    "chapters",
+                    queryset=CourseChapter.objects.order_by("number").prefetch_related(
+                        Prefetch("lessons", queryset=CourseLesson.objects.order_by("order", "id"))
+                    ),
+                ),
+                "expire_options",
+                _active_discounts(at),
+            )
+            .first()
+        )
+        if course is None:
+            raise NotFound("No such course, or it is not on sale.", code="course_not_found")
+        quotes = _quotes(course, at)
+        chapters = course.chapters.all()
+        lessons = [lesson for ch in chapters for lesson in ch.lessons.all() if lesson.show_on_list]
+        teacher = course.teacher
+        detail = _course_summary(course, quotes, lessons)
+        if teacher:
+            detail["teacher"].update(
+                brief=teacher.brief,
+                image=_image_url(teacher.image),
+                role=teacher.get_role_display(),
+            )
+        detail.update(
+            video_url=course.video_url,
+            level=course.get_level_display(),
+            period=course.period,
+            pub_date=course.pub_date,
+            brief_html=nh3.clean(course.brief),
+            expire_options=[
+                {
+                    "id": q.expire_id,
+                    "text": q.text,
+                    "days": q.days,
+                    "price": q.price,
+                    "real_price": q.real_price,
+                }
+                for q in quotes
+            ],
+            chapters=[
+                {
+                    "id": ch.id,
+                    "number": ch.number,
+                    "name": ch.name,
+                    "summary": ch.summary,
+                    "lessons": [_lesson(lesson) for lesson in ch.lessons.all()],
+                }
+                for ch in chapters
+            ],
+        )
+        return detail, _next_price_change(at)
+
+    return _with_countdown(dict(cache.cached(f"detail:{course_id}", build)))
+
+
+# --- for the cart and orders ------------------------------------------------------------------
+
+
+def course_prices(
+    *, items: Iterable[tuple[int, int]], at: datetime | None = None
+) -> dict[tuple[int, int], PriceQuote]:
+    """Price (course_id, expire_id) pairs at `at` (default now) in 3 queries, uncached.
+
+    expire_id PERMANENT_ID (0) is permanent access. Pairs whose course is not online or whose
+    option does not exist (or is permanent for a course without a permanent price) are left
+    out of the result: callers treat a missing pair as "no longer for sale"."""
+    at = at or timezone.now()
+    wanted = set(items)
+    courses = (
+        Course.objects.filter(id__in={course_id for course_id, _ in wanted})
+        .filter(status=Course.Status.ONLINE)
+        .only("id", "price")
+        .prefetch_related("expire_options", _active_discounts(at))
+    )
+    return {
+        (q.course_id, q.expire_id): q
+        for course in courses
+        for q in _quotes(course, at)
+        if (q.course_id, q.expire_id) in wanted
+    }

@@ -1,0 +1,122 @@
+"""Input checks and output shapes of the catalog API. Money goes out as strings, e.g. "12.50"."""
+
+from django.conf import settings
+from rest_framework import serializers
+
+from luffy.catalog.models import Navigation
+from luffy.catalog.selectors import ORDERINGS
+
+
+def money_field(**kwargs):
+    return serializers.DecimalField(
+        max_digits=10, decimal_places=2, coerce_to_string=True, **kwargs
+    )
+
+
+class NavQuerySerializer(serializers.Serializer):
+    position = serializers.ChoiceField(
+        choices=Navigation.Position.values, default=Navigation.Position.HEADER
+    )
+
+
+class CourseListQuerySerializer(serializers.Serializer):
+    category = serializers.IntegerField(min_value=1, required=False, source="category_id")
+    ordering = serializers.ChoiceField(choices=list(ORDERINGS), default="id")
+    page = serializers.IntegerField(min_value=1, default=1)
+    size = serializers.IntegerField(
+        min_value=1,
+        max_value=settings.CATALOG_MAX_PAGE_SIZE,
+        default=settings.CATALOG_PAGE_SIZE,
+    )
+
+
+class BannerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    image = serializers.CharField(allow_null=True)
+    link = serializers.CharField()
+
+
+class NavSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    link = serializers.CharField()
+    is_external = serializers.BooleanField()
+
+
+class CategorySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class TeacherSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    title = serializers.CharField()
+    signature = serializers.CharField()
+
+
+class TeacherDetailSerializer(TeacherSerializer):
+    role = serializers.CharField()
+    brief = serializers.CharField()
+    image = serializers.CharField(allow_null=True)
+
+
+class LessonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    section_type = serializers.CharField(help_text="doc, exercise or video")
+    duration = serializers.IntegerField(help_text="seconds")
+    free_trial = serializers.BooleanField()
+    link = serializers.CharField(allow_null=True, help_text="only for free trial lessons")
+    order = serializers.IntegerField()
+
+
+class CourseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    cover = serializers.CharField(allow_null=True)
+    students = serializers.IntegerField()
+    lessons_count = serializers.IntegerField()
+    pub_lessons_count = serializers.IntegerField()
+    price = money_field(help_text="permanent access, or the cheapest validity option if none")
+    real_price = money_field(help_text="price now, after the running discount")
+    discount_name = serializers.CharField(allow_null=True)
+    discount_seconds_left = serializers.IntegerField(
+        allow_null=True, help_text="seconds until the running discount ends"
+    )
+    teacher = TeacherSerializer(allow_null=True)
+    list_lessons = LessonSerializer(many=True)
+
+
+class CoursePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = CourseSerializer(many=True)
+
+
+class ExpireOptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="0 = permanent access")
+    text = serializers.CharField()
+    days = serializers.IntegerField(help_text="0 = permanent")
+    price = money_field()
+    real_price = money_field()
+
+
+class ChapterSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    name = serializers.CharField()
+    summary = serializers.CharField()
+    lessons = LessonSerializer(many=True)
+
+
+class CourseDetailSerializer(CourseSerializer):
+    teacher = TeacherDetailSerializer(allow_null=True)
+    video_url = serializers.CharField()
+    level = serializers.CharField()
+    period = serializers.IntegerField()
+    pub_date = serializers.DateField(allow_null=True)
+    brief_html = serializers.CharField(help_text="sanitized HTML")
+    expire_options = ExpireOptionSerializer(many=True)
+    chapters = ChapterSerializer(many=True)

@@ -63,6 +63,8 @@ def main() -> int:
                 log(f"embedded Redis started on {var_dir / embedded_redis.SOCKET_NAME}")
         run_step("migrate", "--noinput", "-v", "0")
         run_step("collectstatic", "--noinput", "-v", "0")
+        if os.environ.get("LOAD_DEMO_CATALOG", "true").lower() not in ("0", "false", "no"):
+            run_step("load_demo_catalog", "--if-empty")
         gunicorn = subprocess.Popen(
             [
                 sys.executable,

@@ -42,3 +42,10 @@ def test_demo_catalog_loads_and_is_idempotent(capsys):
     results = course_list(size=50)["results"]
     assert len(results) == len(first["Course"])
     assert {r["discount_name"] for r in results} >= {"限时免费", "限时折扣", "限时减免", "满减"}
+
+
+def test_if_empty_leaves_an_existing_catalog_alone(capsys):
+    models.Course.objects.create(name="Our own course", price="10.00")
+    call_command("load_demo_catalog", "--if-empty")
+    assert models.Course.objects.count() == 1
+    assert "not loaded" in capsys.readouterr().out

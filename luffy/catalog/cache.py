@@ -37,7 +37,7 @@ def bump() -> None:
 
 def cached(key: str, build: Callable[[], tuple[object, datetime | None]]):
     """The value cached under `key`, or build() -> (value, valid_until) and cache it."""
-    full_key = f"catalog:{version()}:{key}"
+    full_key = versioned_key(key)
     now = timezone.now()
     entry = cache.get(full_key)
     if entry is not None and (entry[1] is None or now < entry[1]):
@@ -62,3 +62,17 @@ def connect_invalidation() -> None:
     for model in apps.get_app_config("catalog").get_models():
         post_save.connect(_changed, sender=model, dispatch_uid=f"catalog-save-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"catalog-del-{model.__name__}")
+
+
+def versioned_key(key: str) -> str:
+    return f"catalog:{version()}:{key}"
+
+
+def get_many(keys) -> dict:
+    return cache.get_many(list(keys))
+
+
+def set_many(entries: dict) -> None:
+    """Entries that stay valid until the catalog changes (bounded by CATALOG_CACHE_TTL)."""
+    if entries:
+        cache.set_many(entries, timeout=settings.CATALOG_CACHE_TTL)

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import nh3
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Case, F, Min, OuterRef, Prefetch, Q, Subquery, When
 from django.db.models.functions import Coalesce
@@ -80,35 +81,43 @@ def _active_discounts(at: datetime) -> Prefetch:
     )
 
 
+def _offer(link_id: int, type_name: str, condition, sale: str, start, end) -> Offer | None:
+    try:
+        rule = parse_rule(sale)
+    except RuleError as exc:  # only possible if a row bypassed validation
+        logger.error("Ignoring discount link %s with an invalid rule: %s", link_id, exc)
+        return None
+    return Offer(type_name, condition, rule, start, end)
+
+
 def _offers(course: Course) -> list[Offer]:
-    offers = []
-    for link in course.active_discounts:
-        try:
-            rule = parse_rule(link.discount.sale)
-        except RuleError as exc:  # only possible if a row bypassed validation
-            logger.error("Ignoring discount %s with an invalid rule: %s", link.discount_id, exc)
-            continue
-        activity = link.activity
-        offers.append(
-            Offer(
-                link.discount.type.name, link.discount.condition, rule, activity.start, activity.end
-            )
+    offers = (
+        _offer(
+            link.id,
+            link.discount.type.name,
+            link.discount.condition,
+            link.discount.sale,
+            link.activity.start,
+            link.activity.end,
         )
-    return offers
+        for link in course.active_discounts
+    )
+    return [offer for offer in offers if offer is not None]
 
 
-def _quotes(course: Course, at: datetime) -> list[PriceQuote]:
-    """Every validity option of a prefetched course, priced at `at`; permanent last."""
-    options = [(e.id, e.text, e.days, e.price) for e in course.expire_options.all()]
-    if course.price > 0:
-        options.append((PERMANENT_ID, PERMANENT_TEXT, 0, course.price))
-    offers = _offers(course)
+def _price_options(
+    course_id: int, base_price: Decimal, options: Iterable[tuple], offers: list[Offer], at
+) -> list[PriceQuote]:
+    """Every option (id, text, days, price), then permanent access if offered, priced at `at`."""
+    options = list(options)
+    if base_price > 0:
+        options.append((PERMANENT_ID, PERMANENT_TEXT, 0, base_price))
     quotes = []
     for expire_id, text, days, price in options:
         q = quote(price, offers, at)
         quotes.append(
             PriceQuote(
-                course.id,
+                course_id,
                 expire_id,
                 text,
                 days,
@@ -119,6 +128,12 @@ def _quotes(course: Course, at: datetime) -> list[PriceQuote]:
             )
         )
     return quotes
+
+
+def _quotes(course: Course, at: datetime) -> list[PriceQuote]:
+    """Every validity option of a prefetched course, priced at `at`; permanent last."""
+    options = [(e.id, e.text, e.days, e.price) for e in course.expire_options.all()]
+    return _price_options(course.id, course.price, options, _offers(course), at)
 
 
 def _headline(quotes: list[PriceQuote]) -> dict:
@@ -332,6 +347,118 @@ def course_detail(*, course_id: int) -> dict:
 # --- for the cart and orders ------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CourseOffer:
+    """What the cart shows of a course: its name, cover and every option priced at one time."""
+
+    course_id: int
+    name: str
+    cover: str | None
+    on_sale: bool  # online; offline and pre-launch courses cannot be bought
+    quotes: tuple[PriceQuote, ...]  # by days, permanent last
+
+    def quote(self, expire_id: int) -> PriceQuote | None:
+        return next((q for q in self.quotes if q.expire_id == expire_id), None)
+
+    @property
+    def default_expire_id(self) -> int | None:
+        """Permanent access if offered, else the shortest option."""
+        if self.quote(PERMANENT_ID):
+            return PERMANENT_ID
+        return self.quotes[0].expire_id if self.quotes else None
+
+
+@dataclass(frozen=True)
+class CourseFacts:
+    """A course's time-independent sale facts: cacheable until the catalog changes."""
+
+    course_id: int
+    name: str
+    cover: str | None
+    on_sale: bool
+    base_price: Decimal
+    options: tuple[tuple[int, str, int, Decimal], ...]  # (id, text, days, price) by days
+    offers: tuple[Offer, ...]  # running and future activities; quote() checks the time
+
+    def priced_at(self, at: datetime) -> CourseOffer:
+        quotes = _price_options(self.course_id, self.base_price, self.options, self.offers, at)
+        return CourseOffer(self.course_id, self.name, self.cover, self.on_sale, tuple(quotes))
+
+
+def _course_facts_from_db(course_ids: set[int], now: datetime) -> dict[int, CourseFacts]:
+    """Three plain queries (no model instances: this is the cart's hot path)."""
+    if not course_ids:
+        return {}
+    options: dict[int, list] = {course_id: [] for course_id in course_ids}
+    for row in (
+        CourseExpire.objects.filter(course_id__in=course_ids)
+        .order_by("days")
+        .values_list("course_id", "id", "text", "days", "price")
+    ):
+        options[row[0]].append(row[1:])
+    offers: dict[int, list] = {course_id: [] for course_id in course_ids}
+    for link_id, course_id, *fields in (
+        CoursePriceDiscount.objects.filter(course_id__in=course_ids, activity__end__gt=now)
+        .order_by("activity__start", "id")
+        .values_list(
+            "id",
+            "course_id",
+            "discount__type__name",
+            "discount__condition",
+            "discount__sale",
+            "activity__start",
+            "activity__end",
+        )
+    ):
+        if (offer := _offer(link_id, *fields)) is not None:
+            offers[course_id].append(offer)
+    return {
+        course_id: CourseFacts(
+            course_id,
+            name,
+            default_storage.url(cover) if cover else None,
+            status == Course.Status.ONLINE,
+            price,
+            tuple(options[course_id]),
+            tuple(offers[course_id]),
+        )
+        for course_id, name, cover, status, price in Course.objects.filter(
+            id__in=course_ids
+        ).values_list("id", "name", "cover", "status", "price")
+    }
+
+
+def course_offers(
+    *, course_ids: Iterable[int], at: datetime | None = None
+) -> dict[int, CourseOffer]:
+    """Courses (any status) with every option priced at `at`, read from the database in 3
+    queries. Checkout and cart writes use this: it is the truth."""
+    at = at or timezone.now()
+    facts = _course_facts_from_db(set(course_ids), at)
+    return {course_id: fact.priced_at(at) for course_id, fact in facts.items()}
+
+
+def course_offers_cached(
+    *, course_ids: Iterable[int], at: datetime | None = None
+) -> dict[int, CourseOffer]:
+    """As course_offers, but from the catalog cache (2 Redis round trips; 3 queries for the
+    courses missing from it). For displaying the cart, never for charging."""
+    at = at or timezone.now()
+    wanted = set(course_ids)
+    if not wanted:
+        return {}
+    prefix = cache.versioned_key("facts")
+    keys = {course_id: f"{prefix}:{course_id}" for course_id in wanted}
+    found = cache.get_many(keys.values())
+    facts = {course_id: found[key] for course_id, key in keys.items() if key in found}
+    missing = wanted - facts.keys()
+    if missing:
+        loaded = _course_facts_from_db(missing, at)
+        cache.set_many({keys[course_id]: fact for course_id, fact in loaded.items()})
+        facts.update(loaded)
+    return {course_id: fact.priced_at(at) for course_id, fact in facts.items()}
+
+
 def course_prices(
     *, items: Iterable[tuple[int, int]], at: datetime | None = None
 ) -> dict[tuple[int, int], PriceQuote]:
@@ -340,17 +467,12 @@ def course_prices(
     expire_id PERMANENT_ID (0) is permanent access. Pairs whose course is not online or whose
     option does not exist (or is permanent for a course without a permanent price) are left
     out of the result: callers treat a missing pair as "no longer for sale"."""
-    at = at or timezone.now()
     wanted = set(items)
-    courses = (
-        Course.objects.filter(id__in={course_id for course_id, _ in wanted})
-        .filter(status=Course.Status.ONLINE)
-        .only("id", "price")
-        .prefetch_related("expire_options", _active_discounts(at))
-    )
+    offers = course_offers(course_ids={course_id for course_id, _ in wanted}, at=at)
     return {
         (q.course_id, q.expire_id): q
-        for course in courses
-        for q in _quotes(course, at)
+        for offer in offers.values()
+        if offer.on_sale
+        for q in offer.quotes
         if (q.course_id, q.expire_id) in wanted
     }

@@ -23,3 +23,16 @@ def money_str(value: Decimal | int | str) -> str:
 
 def credit_to_money(points: int) -> Decimal:
     return money(Decimal(points) / Decimal(settings.CREDIT_PER_YUAN))
+
+
+def with_money_strings(data):
+    """`data` with every Decimal as a two-place string (DRF's JSON encoder would make floats).
+
+    For hot read paths that skip output serializers; those still document the schema."""
+    if isinstance(data, Decimal):
+        return money_str(data)
+    if isinstance(data, dict):
+        return {key: with_money_strings(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [with_money_strings(value) for value in data]
+    return data

@@ -9,6 +9,7 @@ from luffy.common.views import healthz
 api_patterns = [
     path("users/", include("luffy.users.urls")),
     path("", include("luffy.catalog.urls")),
+    path("cart/", include("luffy.cart.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "luffy.common",
     "luffy.users",
     "luffy.catalog",
+    "luffy.orders",
+    "luffy.cart",
 ]
 
 MIDDLEWARE = [
@@ -93,9 +95,10 @@ def tune_database(db: dict) -> dict:
             {"charset": "utf8mb4", "isolation_level": "read committed"}
         )
         db.setdefault("TEST", {}).update({"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"})
-    elif "postgresql" in engine:
-        db.setdefault("CONN_HEALTH_CHECKS", True)
-    db.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
+    # Persistent connections: opening one (and its SQLite PRAGMAs) per request costs more than
+    # most of our requests. CONN_HEALTH_CHECKS replaces a dropped one.
+    db.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    db.setdefault("CONN_HEALTH_CHECKS", True)
     return db
 
 
@@ -234,3 +237,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Cart ---------------------------------------------------------------------------------------
+CART_MAX_LINES = env.int("CART_MAX_LINES", default=100)
+# A cart untouched for this long is forgotten by Redis.
+CART_TTL_DAYS = env.int("CART_TTL_DAYS", default=90)

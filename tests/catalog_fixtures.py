@@ -1,3 +1,5 @@
+"""Catalog factories shared by the catalog, cart and order tests."""
+
 import itertools
 from datetime import timedelta
 from decimal import Decimal

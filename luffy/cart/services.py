@@ -1,0 +1,125 @@
+"""Cart writes. The cart is a draft: checkout re-reads every price."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from luffy.cart.selectors import cart_line
+from luffy.cart.store import CartStore, StoredLine
+from luffy.catalog.selectors import CourseOffer, course_offers
+from luffy.common.errors import Conflict, NotFound, ValidationFailed
+from luffy.orders.selectors import active_access
+
+
+def _offer_on_sale(course_id: int) -> CourseOffer:
+    offer = course_offers(course_ids=[course_id]).get(course_id)
+    if offer is None or not offer.on_sale:
+        raise NotFound("This course does not exist or is not on sale.", code="course_not_found")
+    return offer
+
+
+def _check_option(offer: CourseOffer, expire_id: int) -> None:
+    if offer.quote(expire_id) is None:
+        choices = ", ".join(f"{q.expire_id} ({q.text})" for q in offer.quotes)
+        raise ValidationFailed(
+            f"This validity option does not belong to the course; choose one of: {choices}.",
+            code="invalid_expire",
+            field="expire_id",
+        )
+
+
+def _refuse_if_owned(user_id: int, course_id: int) -> None:
+    access = active_access(user_id=user_id, course_ids=[course_id]).get(course_id)
+    if access is None:
+        return
+    if access.expires_at is None:
+        message = "You already have permanent access to this course."
+        until = None
+    else:
+        local = timezone.localtime(access.expires_at)
+        message = f"You already have access to this course until {date_format(local, 'Y-m-d H:i')}."
+        until = access.expires_at.isoformat()
+    raise Conflict(message, code="already_purchased", extra={"access_until": until})
+
+
+def cart_add(*, user_id: int, course_id: int, expire_id: int | None = None) -> int:
+    """Put a course in the cart (selected); returns the number of lines."""
+    offer = _offer_on_sale(course_id)
+    if expire_id is None:
+        expire_id = offer.default_expire_id
+        if expire_id is None:
+            raise Conflict("This course has no price yet.", code="no_price")
+    else:
+        _check_option(offer, expire_id)
+    _refuse_if_owned(user_id, course_id)
+    count = CartStore(user_id).add(
+        course_id=course_id, expire_id=expire_id, max_lines=settings.CART_MAX_LINES
+    )
+    if count is None:
+        raise Conflict(
+            f"Your cart is full ({settings.CART_MAX_LINES} courses); remove some first.",
+            code="cart_full",
+        )
+    return count
+
+
+def cart_update_line(
+    *, user_id: int, course_id: int, expire_id: int | None = None, selected: bool | None = None
+) -> dict:
+    """Change a line's validity option and/or selection; returns the line re-priced."""
+    if expire_id is None and selected is None:
+        raise ValidationFailed("Send `selected` and/or `expire_id`.", code="nothing_to_change")
+    store = CartStore(user_id)
+    stored = next((line for line in store.lines() if line.course_id == course_id), None)
+    if stored is None:
+        raise NotFound("This course is not in your cart.", code="not_in_cart")
+    offer = course_offers(course_ids=[course_id]).get(course_id)
+    if offer is None or (not offer.on_sale and (selected or expire_id is not None)):
+        raise Conflict("This course is no longer on sale.", code="course_unavailable")
+    if expire_id is not None:
+        _check_option(offer, expire_id)
+    elif selected and offer.quote(stored.expire_id) is None:
+        raise Conflict(
+            "The chosen validity option is no longer offered; pick another first.",
+            code="option_unavailable",
+        )
+    if not store.update(course_id=course_id, expire_id=expire_id, selected=selected):
+        raise NotFound("This course is not in your cart.", code="not_in_cart")  # removed meanwhile
+    updated = StoredLine(
+        course_id,
+        stored.expire_id if expire_id is None else expire_id,
+        stored.added_ms,
+        stored.selected if selected is None else selected,
+    )
+    return cart_line(updated, offer)
+
+
+def cart_select_all(*, user_id: int, selected: bool) -> None:
+    """Select every available line, or clear the selection."""
+    store = CartStore(user_id)
+    if not selected:
+        store.select_only([])
+        return
+    lines = store.lines()
+    offers = course_offers(course_ids=[line.course_id for line in lines])
+    store.select_only(
+        [
+            line.course_id
+            for line in lines
+            if (offer := offers.get(line.course_id))
+            and offer.on_sale
+            and offer.quote(line.expire_id)
+        ]
+    )
+
+
+def cart_remove(*, user_id: int, course_id: int) -> None:
+    if not CartStore(user_id).remove(course_id):
+        raise NotFound("This course is not in your cart.", code="not_in_cart")
+
+
+def cart_remove_lines(*, user_id: int, course_ids: list[int]) -> None:
+    """Checkout calls this after its transaction commits."""
+    CartStore(user_id).remove(*course_ids)

@@ -30,3 +30,6 @@ CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="luffy-test")
 
 # An empty but existing folder, so WhiteNoise does not warn in every test run.
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="luffy-test-static-"))
+
+# Alipay keys generated once per test process, never into the repository's var/.
+ALIPAY_KEY_DIR = Path(env("ALIPAY_KEY_DIR", default=tempfile.mkdtemp(prefix="luffy-test-alipay-")))

@@ -83,7 +83,7 @@ def test_braces_in_subject_are_refused(subject):
 
 def test_naive_deadline_is_refused():
     with pytest.raises(ValueError):
-        gateway.alipay_time(datetime(2026, 1, 1))  # noqa: DTZ001
+        gateway.alipay_time(datetime(2026, 1, 1))
 
 
 @pytest.mark.parametrize("with_sign_type", [False, True])

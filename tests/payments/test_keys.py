@@ -83,7 +83,7 @@ def test_local_keys_generated_once_and_pairs_match(tmp_path):
         private = RSA.import_key(contents[private_name])
         assert private.size_in_bits() == 2048
         assert private.public_key() == RSA.import_key(contents[public_name])
-    assert RSA.import_key(contents[keys.APP_PRIVATE]) != RSA.import_key(contents[keys.ALIPAY_PRIVATE])
+    assert contents[keys.APP_PRIVATE] != contents[keys.ALIPAY_PRIVATE]
     assert (directory / keys.APP_PRIVATE).stat().st_mode & 0o077 == 0  # private to the owner
 
     keys.ensure_local_keys(directory)  # again: nothing changes

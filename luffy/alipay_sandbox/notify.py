@@ -60,7 +60,7 @@ def beijing(value: datetime | None) -> str:
     return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
-def enqueue(trade: Trade, *, refund: Refund | None = None) -> Notify:
+def enqueue(trade: Trade, *, refund: Refund | None = None) -> Notify | None:
     """Queue a trade_status_sync notify for the trade's current state (call in its transaction)."""
     if not trade.notify_url:
         return None

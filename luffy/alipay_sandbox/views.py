@@ -97,7 +97,8 @@ def _server_api(method: str, params: dict) -> HttpResponse:
 @require_GET
 def cashier(request, token: str):
     trade = get_object_or_404(Trade, cashier_token=token)
-    return render(request, "alipay_sandbox/cashier.html", {"trade": trade, "seller": settings})
+    context = {"trade": trade, "seller_id": settings.ALIPAY_SELLER_ID}
+    return render(request, "alipay_sandbox/cashier.html", context)
 
 
 @csrf_exempt

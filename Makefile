@@ -26,6 +26,7 @@ check: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check --quiet .
 	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=luffy.alipay_sandbox.settings $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=luffy.config.settings.production \
 	  SECRET_KEY=check-deploy-only-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \
 	  $(PY) manage.py check --deploy --fail-level WARNING

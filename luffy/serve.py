@@ -1,8 +1,10 @@
 """`python -m luffy.serve`: start the whole store on this machine with zero configuration.
 
 Starts the embedded Redis (unless REDIS_URL is set), applies migrations, collects static files,
-then runs gunicorn and one Celery worker with beat. Ctrl-C (or SIGTERM) stops every child
-process; so does the death of this one (children get SIGTERM from the kernel)."""
+then runs gunicorn and one Celery worker with beat; when ALIPAY_GATEWAY is the default, also the
+offline Alipay sandbox (its own gunicorn, settings and database) on ALIPAY_SANDBOX_PORT.
+Ctrl-C (or SIGTERM) stops every child process; so does the death of this one (children get
+SIGTERM from the kernel)."""
 
 from __future__ import annotations
 
@@ -23,8 +25,34 @@ def log(message: str) -> None:
     print(f"[luffy] {message}", flush=True)
 
 
-def run_step(*args: str) -> None:
-    subprocess.run([*MANAGE, *args], check=True, cwd=ROOT)
+def run_step(*args: str, env: dict | None = None) -> None:
+    subprocess.run([*MANAGE, *args], check=True, cwd=ROOT, env=env)
+
+
+def start_alipay_sandbox(port: str) -> subprocess.Popen:
+    """The offline Alipay gateway: its own process, settings and database (never the store's)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "luffy.alipay_sandbox.settings"}
+    run_step("migrate", "--noinput", "-v", "0", env=env)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "luffy.alipay_sandbox.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "--graceful-timeout",
+            "5",
+        ],
+        cwd=ROOT,
+        env=env,
+        preexec_fn=embedded_redis.die_with_parent,
+        start_new_session=True,
+    )
 
 
 def stop_all(children: list[subprocess.Popen]) -> None:
@@ -61,6 +89,11 @@ def main() -> int:
             else:
                 children.append(embedded_redis.start(var_dir))
                 log(f"embedded Redis started on {var_dir / embedded_redis.SOCKET_NAME}")
+        sandbox_port = os.environ.get("ALIPAY_SANDBOX_PORT", "8001")
+        sandbox_gateway = f"http://127.0.0.1:{sandbox_port}/gateway.do"
+        if os.environ.get("ALIPAY_GATEWAY", sandbox_gateway) == sandbox_gateway:
+            children.append(start_alipay_sandbox(sandbox_port))
+            log(f"offline Alipay sandbox at http://127.0.0.1:{sandbox_port}/sandbox/")
         run_step("migrate", "--noinput", "-v", "0")
         run_step("collectstatic", "--noinput", "-v", "0")
         if os.environ.get("LOAD_DEMO_CATALOG", "true").lower() not in ("0", "false", "no"):

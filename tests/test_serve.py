@@ -41,13 +41,19 @@ def wait_for(condition, seconds=10.0):
 
 
 def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
-    port = free_port()
+    port, sandbox_port = free_port(), free_port()
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "CACHE_KEY_PREFIX"}
+        and not key.startswith("ALIPAY_")
     }
-    env.update(LUFFY_VAR_DIR=str(tmp_path), PORT=str(port), WEB_CONCURRENCY="1")
+    env.update(
+        LUFFY_VAR_DIR=str(tmp_path),
+        PORT=str(port),
+        WEB_CONCURRENCY="1",
+        ALIPAY_SANDBOX_PORT=str(sandbox_port),
+    )
     server = subprocess.Popen(
         [sys.executable, "-m", "luffy.serve"],
         cwd=ROOT,
@@ -74,6 +80,20 @@ def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
         assert processes_mentioning(str(tmp_path / "redis.sock"))
         beat_schedule = str(tmp_path / "celerybeat-schedule")
         assert wait_for(lambda: processes_mentioning(beat_schedule)), "no Celery worker"
+        # The offline Alipay sandbox answers on its own port, with its own database.
+        console, console_url = "", f"http://127.0.0.1:{sandbox_port}/sandbox/"
+        for _ in range(40):  # up to 10 s
+            try:
+                with urllib.request.urlopen(console_url, timeout=5) as r:
+                    console = r.read().decode()
+                break
+            except OSError:
+                time.sleep(0.25)
+        assert "Alipay sandbox console" in console
+        gateway = f"http://127.0.0.1:{sandbox_port}/gateway.do?method=x"
+        with urllib.request.urlopen(gateway, timeout=5) as r:
+            assert json.load(r)["error_response"]["code"] == "40002"
+        assert (tmp_path / "alipay_sandbox.sqlite3").exists()
 
         server.send_signal(signal.SIGINT)
         assert server.wait(timeout=20) == 0
@@ -84,6 +104,7 @@ def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
         assert processes_mentioning(str(tmp_path / "redis.sock")) == []
         assert processes_mentioning(f"127.0.0.1:{port}") == []
         assert processes_mentioning(beat_schedule) == []
+        assert processes_mentioning(f"127.0.0.1:{sandbox_port}") == []
     finally:
         if server.poll() is None:
             server.kill()

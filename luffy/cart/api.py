@@ -46,6 +46,7 @@ class CartApi(CartApiView):
 
     @extend_schema(
         summary="Select every available line, or clear the selection",
+        operation_id="cart_select_all",
         request=CartSelectAllInputSerializer,
         responses={200: CartSerializer, **errors(400, 401, 503)},
     )

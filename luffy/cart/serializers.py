@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from luffy.catalog.serializers import ExpireOptionSerializer
+
 MONEY = {"max_digits": 10, "decimal_places": 2, "coerce_to_string": True}
 
 
@@ -21,14 +23,6 @@ class CartSelectAllInputSerializer(serializers.Serializer):
 
 class CartCountSerializer(serializers.Serializer):
     cart_num = serializers.IntegerField()
-
-
-class ExpireOptionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    text = serializers.CharField()
-    days = serializers.IntegerField(help_text="0 = permanent")
-    price = serializers.DecimalField(**MONEY)
-    real_price = serializers.DecimalField(**MONEY)
 
 
 class CartLineSerializer(serializers.Serializer):

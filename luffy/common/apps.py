@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CommonConfig(AppConfig):
     name = "luffy.common"
     label = "common"
+
+    def ready(self) -> None:
+        from luffy.common import schema_extensions  # noqa: F401  (registers them)

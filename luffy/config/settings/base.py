@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "luffy.catalog",
     "luffy.orders",
     "luffy.cart",
+    "luffy.payments",
 ]
 
 MIDDLEWARE = [
@@ -242,3 +243,28 @@ LOGGING = {
 CART_MAX_LINES = env.int("CART_MAX_LINES", default=100)
 # A cart untouched for this long is forgotten by Redis.
 CART_TTL_DAYS = env.int("CART_TTL_DAYS", default=90)
+
+# --- Payments: Alipay -----------------------------------------------------------------------------
+# Default: the offline sandbox that `make run` starts (luffy.alipay_sandbox, its own process).
+ALIPAY_SANDBOX_PORT = env.int("ALIPAY_SANDBOX_PORT", default=8001)
+ALIPAY_GATEWAY = env("ALIPAY_GATEWAY", default=f"http://127.0.0.1:{ALIPAY_SANDBOX_PORT}/gateway.do")
+ALIPAY_APP_ID = env("ALIPAY_APP_ID", default="2021000000000000")
+ALIPAY_SELLER_ID = env("ALIPAY_SELLER_ID", default="2088000000000000")
+# PEM, bare base64 (as the Alipay console shows it) or a file path. Empty: keys generated into
+# ALIPAY_KEY_DIR on first use (the offline sandbox reads its halves from the same folder).
+ALIPAY_APP_PRIVATE_KEY = env("ALIPAY_APP_PRIVATE_KEY", default="")
+ALIPAY_PUBLIC_KEY = env("ALIPAY_PUBLIC_KEY", default="")
+ALIPAY_KEY_DIR = Path(env("ALIPAY_KEY_DIR", default=str(VAR_DIR / "alipay")))
+ALIPAY_RETURN_URL = env("ALIPAY_RETURN_URL", default="http://127.0.0.1:8000/payments/result")
+ALIPAY_NOTIFY_URL = env(
+    "ALIPAY_NOTIFY_URL", default="http://127.0.0.1:8000/api/payments/alipay/result/"
+)
+# Seconds: a slow gateway must become a 503, not a hung worker.
+ALIPAY_HTTP_TIMEOUT = env.float("ALIPAY_HTTP_TIMEOUT", default=5.0)
+# Offline sandbox only: its own database, and a factor for the notify retry schedule
+# (1 = the real 4m, 10m, 10m, 1h, 2h, 6h, 15h; tests use a tiny one).
+ALIPAY_SANDBOX_DATABASE_URL = env(
+    "ALIPAY_SANDBOX_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'alipay_sandbox.sqlite3'}"
+)
+ALIPAY_SANDBOX_NOTIFY_TIME_SCALE = env.float("ALIPAY_SANDBOX_NOTIFY_TIME_SCALE", default=1.0)
+ALIPAY_SANDBOX_NOTIFY_POLL_SECONDS = env.float("ALIPAY_SANDBOX_NOTIFY_POLL_SECONDS", default=1.0)

@@ -37,3 +37,6 @@ STATIC_ROOT = Path(tempfile.mkdtemp(prefix="luffy-test-static-"))
 # Tasks run in-process unless a test starts a real worker (see tests/common/test_tasks.py).
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# Alipay keys generated once per test process, never into the repository's var/.
+ALIPAY_KEY_DIR = Path(env("ALIPAY_KEY_DIR", default=tempfile.mkdtemp(prefix="luffy-test-alipay-")))

@@ -1,0 +1,25 @@
+"""Settings of the offline Alipay sandbox server: the store's base settings (Alipay ids, keys
+folder, time zone) with its own URLs, apps and database, so its state stays apart from the
+store's. Run by `make run` as its own gunicorn process on 127.0.0.1:ALIPAY_SANDBOX_PORT."""
+
+from luffy.config.settings.base import *  # noqa: F403
+from luffy.config.settings.base import ALIPAY_SANDBOX_DATABASE_URL, env, tune_database
+
+DEBUG = env.bool("DEBUG", default=False)
+INSTALLED_APPS = ["luffy.alipay_sandbox"]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+ROOT_URLCONF = "luffy.alipay_sandbox.urls"
+WSGI_APPLICATION = "luffy.alipay_sandbox.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+DATABASES = {"default": tune_database(env.db_url_config(ALIPAY_SANDBOX_DATABASE_URL))}
+# No Redis: the sandbox needs nothing but its database.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

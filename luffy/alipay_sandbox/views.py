@@ -1,0 +1,192 @@
+"""HTTP face of the sandbox: gateway.do (cashier and server APIs), the cashier's buttons, the
+console and the fault switches. Thin: parse, call services, shape the answer."""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import faults, notify, services, signing
+from .models import Trade
+from .services import SandboxError
+
+PAGE_PAY = "alipay.trade.page.pay"
+
+
+def _error_page(request, sub_code: str, message: str, *, verified: str = ""):
+    # The live gateway answers errors with an HTML page (status 200), not JSON.
+    context = {"sub_code": sub_code, "message": message, "verified": verified}
+    return render(request, "alipay_sandbox/error.html", context)
+
+
+def _json(text: str, status: int = 200) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="application/json; charset=utf-8")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def gateway(request):
+    params = {**request.GET.dict(), **request.POST.dict()}
+    method = params.get("method", "")
+    if faults.consume("http_503"):
+        return HttpResponse("Service Unavailable (sandbox fault)", status=503)
+    if method == PAGE_PAY:
+        return _page_pay(request, params)
+    if method in services.API_METHODS:
+        return _server_api(method, params)
+    error = SandboxError("isv.invalid-method", f"unknown method {method!r}", code="40002")
+    return _json(signing.unsigned_response("error_response", error.payload()))
+
+
+def _page_pay(request, params: dict):
+    if params.get("app_id") != settings.ALIPAY_APP_ID:
+        return _error_page(request, "isv.invalid-app-id", "Unknown app_id.")
+    if not signing.verify_request(params):
+        return _error_page(
+            request,
+            "invalid-signature",
+            "The signature does not verify with the app public key.",
+            verified=signing.request_content(params),
+        )
+    try:
+        biz = json.loads(params.get("biz_content") or "")
+        if not isinstance(biz, dict):
+            raise ValueError("biz_content is not an object")
+        trade = services.open_trade(
+            app_id=params["app_id"],
+            biz=biz,
+            return_url=params.get("return_url", ""),
+            notify_url=params.get("notify_url", ""),
+        )
+    except ValueError:
+        return _error_page(request, "ACQ.INVALID_PARAMETER", "biz_content is not a JSON object.")
+    except SandboxError as exc:
+        return _error_page(request, exc.sub_code, exc.sub_msg)
+    return HttpResponseRedirect(f"/sandbox/cashier/{trade.cashier_token}/")
+
+
+def _server_api(method: str, params: dict) -> HttpResponse:
+    response_type = method.replace(".", "_") + "_response"
+    delay_ms = faults.value("delay_ms")
+    if delay_ms:
+        time.sleep(delay_ms / 1000)
+    # Errors before the caller is identified are unsigned, as live (the SDK raises on them).
+    if params.get("app_id") != settings.ALIPAY_APP_ID:
+        error = SandboxError("isv.invalid-app-id", "unknown app_id", code="40002")
+        return _json(signing.unsigned_response(response_type, error.payload()))
+    if not signing.verify_request(params):
+        error = SandboxError("isv.invalid-signature", "signature does not verify", code="40002")
+        return _json(signing.unsigned_response(response_type, error.payload()))
+    if faults.consume("api_unavailable"):
+        payload = SandboxError("isp.unknow-error", "sandbox fault", code="20000").payload()
+    else:
+        try:
+            payload = services.call_api(method, params["app_id"], params.get("biz_content", ""))
+        except SandboxError as exc:
+            payload = exc.payload()
+    return _json(signing.signed_response(response_type, payload))
+
+
+@require_GET
+def cashier(request, token: str):
+    trade = get_object_or_404(Trade, cashier_token=token)
+    context = {"trade": trade, "seller_id": settings.ALIPAY_SELLER_ID}
+    return render(request, "alipay_sandbox/cashier.html", context)
+
+
+@csrf_exempt
+@require_POST
+def cashier_pay(request, token: str):
+    get_object_or_404(Trade, cashier_token=token)
+    try:
+        trade = services.pay(cashier_token=token)
+    except SandboxError as exc:
+        return _error_page(request, exc.sub_code, exc.sub_msg)
+    if not trade.return_url:
+        return render(request, "alipay_sandbox/done.html", {"trade": trade, "paid": True})
+    glue = "&" if "?" in trade.return_url else "?"
+    return HttpResponseRedirect(trade.return_url + glue + urlencode(services.return_params(trade)))
+
+
+@csrf_exempt
+@require_POST
+def cashier_cancel(request, token: str):
+    trade = get_object_or_404(Trade, cashier_token=token)
+    return render(request, "alipay_sandbox/done.html", {"trade": trade, "paid": False})
+
+
+@require_GET
+def console(request):
+    trades = Trade.objects.prefetch_related("refunds", "notifies__attempts")[:100]
+    context = {"trades": trades, "faults": faults.current(), "fault_help": faults.FAULTS}
+    return render(request, "alipay_sandbox/console.html", context)
+
+
+@require_GET
+def trade_detail(request, out_trade_no: str):
+    """A trade with its refunds and every notify attempt, as JSON (for tests and debugging)."""
+    trade = get_object_or_404(
+        Trade.objects.prefetch_related("refunds", "notifies__attempts"), out_trade_no=out_trade_no
+    )
+    return JsonResponse(
+        {
+            "out_trade_no": trade.out_trade_no,
+            "trade_no": trade.trade_no,
+            "status": trade.status,
+            "total_amount": f"{trade.total_amount:.2f}",
+            "refund_fee": f"{trade.refund_fee:.2f}",
+            "refunds": [
+                {"out_request_no": r.out_request_no, "amount": f"{r.amount:.2f}"}
+                for r in trade.refunds.all()
+            ],
+            "notifies": [
+                {
+                    "notify_id": n.notify_id,
+                    "trade_status": n.params.get("trade_status"),
+                    "delivered": n.delivered,
+                    "attempts": [
+                        {
+                            "number": a.number,
+                            "sent_at": a.sent_at.isoformat(),
+                            "http_status": a.http_status,
+                            "response_body": a.response_body,
+                            "error": a.error,
+                        }
+                        for a in n.attempts.all()
+                    ],
+                }
+                for n in trade.notifies.all()
+            ],
+        }
+    )
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST", "DELETE"])
+def fault_switches(request):
+    if request.method == "DELETE":
+        faults.reset()
+    elif request.method == "POST":
+        try:
+            values = json.loads(request.body or b"{}")
+            if not isinstance(values, dict):
+                raise ValueError("send a JSON object of {fault: count}")
+            faults.set_faults(values)
+        except ValueError as exc:
+            return JsonResponse({"detail": str(exc), "faults": faults.FAULTS}, status=400)
+    return JsonResponse(faults.current())
+
+
+@csrf_exempt
+@require_POST
+def reset(request):
+    """Clear every fault and stop every pending notify retry (trades are kept)."""
+    faults.reset()
+    return JsonResponse({"stopped_notifies": notify.stop_pending()})

@@ -1,0 +1,12 @@
+"""WSGI entry of the offline Alipay sandbox server (`make run` starts it with gunicorn)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luffy.alipay_sandbox.settings")
+application = get_wsgi_application()
+
+from luffy.alipay_sandbox.notify import start_delivery_loop  # noqa: E402 - needs Django set up
+
+start_delivery_loop()

@@ -5,11 +5,15 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from luffy.common.views import healthz
+from luffy.orders.api import MyCoursesApi
 
 api_patterns = [
     path("users/", include("luffy.users.urls")),
     path("", include("luffy.catalog.urls")),
     path("cart/", include("luffy.cart.urls")),
+    path("coupons/", include("luffy.coupons.urls")),
+    path("orders/", include("luffy.orders.urls")),
+    path("users/me/courses/", MyCoursesApi.as_view(), name="my-courses"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

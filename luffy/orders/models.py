@@ -1,6 +1,100 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+
+MONEY = {"max_digits": 10, "decimal_places": 2}
+
+
+class Order(models.Model):
+    class Status(models.IntegerChoices):
+        UNPAID = 0, "unpaid"
+        PAID = 1, "paid"
+        CANCELLED = 2, "cancelled"
+        TIMED_OUT = 3, "timed out"
+        REFUNDED = 4, "refunded"
+
+    class PayType(models.IntegerChoices):
+        ALIPAY = 1, "Alipay"
+
+    # Null (not "", which is not unique-safe) only between the insert and the update that
+    # derives it from the id, inside the checkout transaction.
+    order_number = models.CharField(max_length=64, unique=True, null=True)  # noqa: DJ001
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    title = models.CharField(max_length=255)
+    status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.UNPAID)
+    pay_type = models.PositiveSmallIntegerField(choices=PayType.choices, default=PayType.ALIPAY)
+    total_price = models.DecimalField(**MONEY, help_text="sum of the lines' base prices")
+    discounted_price = models.DecimalField(**MONEY, help_text="after activity discounts")
+    coupon_amount = models.DecimalField(**MONEY, default=0)
+    credit = models.PositiveIntegerField(default=0, help_text="points used")
+    credit_amount = models.DecimalField(**MONEY, default=0)
+    real_price = models.DecimalField(**MONEY, help_text="what the buyer pays")
+    user_coupon = models.ForeignKey(
+        "coupons.UserCoupon", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    pay_deadline = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    trade_no = models.CharField(max_length=64, blank=True)
+    # Not auto_now_add: checkout sets it to the same instant as the prices and the deadline.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["status", "pay_deadline"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(real_price__gte=0)
+                & Q(coupon_amount__gte=0)
+                & Q(credit_amount__gte=0)
+                & Q(total_price__gte=0)
+                & Q(discounted_price__gte=0),
+                name="order_money_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.order_number or f"order {self.pk}"
+
+
+class OrderLine(models.Model):
+    """A bought course as it was sold: prices and validity are copies, never references."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    course = models.ForeignKey("catalog.Course", on_delete=models.PROTECT, related_name="+")
+    course_name = models.CharField(max_length=128)
+    expire_id = models.PositiveIntegerField(help_text="0 = permanent")
+    expire_text = models.CharField(max_length=32)
+    expire_days = models.PositiveIntegerField(help_text="0 = permanent")
+    price = models.DecimalField(**MONEY)
+    real_price = models.DecimalField(**MONEY)
+    discount_name = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "course"], name="one_line_per_course"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.course_name} ({self.expire_text})"
+
+
+class OrderStatusChange(models.Model):
+    """The audit trail: one row per status transition."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.PositiveSmallIntegerField(choices=Order.Status.choices, null=True)
+    to_status = models.PositiveSmallIntegerField(choices=Order.Status.choices)
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.from_status} -> {self.to_status}"
 
 
 class CoursePurchase(models.Model):
@@ -11,6 +105,10 @@ class CoursePurchase(models.Model):
     )
     course = models.ForeignKey("catalog.Course", on_delete=models.PROTECT, related_name="+")
     expires_at = models.DateTimeField(null=True, blank=True, help_text="empty = permanent")
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="the order that last granted or extended it",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

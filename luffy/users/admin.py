@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from luffy.users.models import User
+from luffy.users.models import CreditEntry, User
 
 
 @admin.register(User)
@@ -17,3 +17,18 @@ class UserAdmin(DjangoUserAdmin):
     )
     # Credit changes only through services that write a ledger row.
     readonly_fields = ["credit", "last_login", "date_joined"]
+
+
+@admin.register(CreditEntry)
+class CreditEntryAdmin(admin.ModelAdmin):
+    list_display = ["user", "amount", "balance_after", "reason", "order", "created_at"]
+    list_filter = ["reason"]
+    list_select_related = ["user", "order"]
+    search_fields = ["user__username", "user__mobile", "order__order_number"]
+    readonly_fields = ["user", "amount", "balance_after", "reason", "order", "note", "created_at"]
+
+    def has_add_permission(self, request):
+        return False  # the ledger is written by services only
+
+    def has_delete_permission(self, request, obj=None):
+        return False

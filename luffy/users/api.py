@@ -8,10 +8,12 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView as SimpleJWTTokenRefreshView
 
+from luffy.common.pagination import PageSizePagination
 from luffy.common.schema import errors
 from luffy.users import selectors, services
 from luffy.users.serializers import (
     AuthOutputSerializer,
+    CreditEntrySerializer,
     LoginInputSerializer,
     MeUpdateInputSerializer,
     MobileStatusSerializer,
@@ -119,3 +121,18 @@ class MeApi(APIView):
         data.is_valid(raise_exception=True)
         user = services.user_update(user=request.user, **data.validated_data)
         return Response(UserOutputSerializer(user, context={"request": request}).data)
+
+
+class MyCreditsApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="My credit point history, newest first",
+        responses={200: CreditEntrySerializer(many=True), **errors(401, 404)},
+    )
+    def get(self, request):
+        paginator = PageSizePagination()
+        page = paginator.paginate_queryset(
+            selectors.credit_history(user_id=request.user.id), request, view=self
+        )
+        return paginator.get_paginated_response(CreditEntrySerializer(page, many=True).data)

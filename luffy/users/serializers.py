@@ -75,3 +75,14 @@ class SmsSentSerializer(serializers.Serializer):
 class MobileStatusSerializer(serializers.Serializer):
     mobile = serializers.CharField()
     registered = serializers.BooleanField()
+
+
+class CreditEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    amount = serializers.IntegerField(help_text="points; negative = spent")
+    balance_after = serializers.IntegerField()
+    reason = serializers.CharField()
+    reason_text = serializers.CharField(source="get_reason_display")
+    order_number = serializers.CharField(source="order.order_number", allow_null=True, default=None)
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()

@@ -10,4 +10,5 @@ urlpatterns = [
     path("login/", api.LoginApi.as_view(), name="login"),
     path("token/refresh/", api.TokenRefreshApi.as_view(), name="token-refresh"),
     path("me/", api.MeApi.as_view(), name="me"),
+    path("me/credits/", api.MyCreditsApi.as_view(), name="credits"),
 ]

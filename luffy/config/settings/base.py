@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "luffy.common",
     "luffy.users",
     "luffy.catalog",
+    "luffy.coupons",
     "luffy.orders",
     "luffy.cart",
     "luffy.payments",
@@ -238,6 +239,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Orders -------------------------------------------------------------------------------------
+# How long an unpaid order waits for payment before it times out.
+ORDER_PAY_TIMEOUT = timedelta(minutes=env.int("ORDER_PAY_TIMEOUT_MINUTES", default=12 * 60))
 
 # --- Cart ---------------------------------------------------------------------------------------
 CART_MAX_LINES = env.int("CART_MAX_LINES", default=100)

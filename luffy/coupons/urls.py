@@ -1,0 +1,6 @@
+from django.urls import path
+
+from luffy.coupons import api
+
+app_name = "coupons"
+urlpatterns = [path("", api.CouponListApi.as_view(), name="coupons")]

@@ -1,0 +1,99 @@
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from luffy.common.pagination import PageSizePagination
+from luffy.common.schema import errors
+from luffy.orders import selectors, services
+from luffy.orders.serializers import (
+    OrderCreatedSerializer,
+    OrderCreateInputSerializer,
+    OrderListQuerySerializer,
+    OrderSerializer,
+    PurchaseSerializer,
+)
+
+
+class OrderListApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Check out the selected cart lines",
+        request=OrderCreateInputSerializer,
+        responses={201: OrderCreatedSerializer, **errors(400, 401, 409, 503)},
+    )
+    def post(self, request):
+        data = OrderCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.order_create(user_id=request.user.id, **data.validated_data)
+        order = result.order
+        notice = (
+            f"Prices changed since you opened the page; the order total is {order.real_price:.2f}."
+            if result.price_changed
+            else None
+        )
+        body = {
+            "order_number": order.order_number,
+            "real_price": order.real_price,
+            "status": order.status,
+            "pay_deadline": order.pay_deadline,
+            "price_changed": result.price_changed,
+            "notice": notice,
+        }
+        return Response(OrderCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="My orders, newest first",
+        parameters=[
+            OrderListQuerySerializer,
+            OpenApiParameter("page", int),
+            OpenApiParameter("size", int),
+        ],
+        responses={200: OrderSerializer(many=True), **errors(400, 401, 404)},
+    )
+    def get(self, request):
+        query = OrderListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        orders = selectors.order_list(user_id=request.user.id, **query.validated_data)
+        paginator = PageSizePagination()
+        page = paginator.paginate_queryset(orders, request, view=self)
+        return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
+
+
+class OrderDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="One of my orders", responses={200: OrderSerializer, **errors(401, 404)})
+    def get(self, request, order_number: str):
+        order = selectors.order_get(user_id=request.user.id, order_number=order_number)
+        return Response(OrderSerializer(order).data)
+
+
+class OrderCancelApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Cancel an unpaid order; its coupon and credit come back",
+        request=None,
+        responses={200: OrderSerializer, **errors(401, 404, 409)},
+    )
+    def post(self, request, order_number: str):
+        services.order_cancel(user_id=request.user.id, order_number=order_number)
+        order = selectors.order_get(user_id=request.user.id, order_number=order_number)
+        return Response(OrderSerializer(order).data)
+
+
+class MyCoursesApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Courses I bought, with how long access lasts",
+        responses={200: PurchaseSerializer(many=True), **errors(401)},
+    )
+    def get(self, request):
+        purchases = selectors.purchase_list(user_id=request.user.id)
+        context = {"now": timezone.now()}
+        return Response(PurchaseSerializer(purchases, many=True, context=context).data)

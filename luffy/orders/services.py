@@ -1,0 +1,367 @@
+"""Order writes: checkout, settlement, cancellation, and the one table of status transitions.
+
+Locks are taken in one order everywhere: the user row, then the order row, then coupons and
+purchase records. Every status change is a conditional UPDATE (WHERE status = expected) plus an
+audit row, so it is also correct on SQLite, where row locks do nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from luffy.cart.selectors import cart_selected_items
+from luffy.cart.services import cart_remove_lines
+from luffy.catalog.models import Course
+from luffy.catalog.selectors import course_offers
+from luffy.common.errors import Conflict, NotFound, ValidationFailed
+from luffy.common.money import ZERO, credit_to_money, money
+from luffy.coupons.models import UserCoupon
+from luffy.coupons.selectors import coupon_problem, coupon_rule
+from luffy.orders.models import CoursePurchase, Order, OrderLine, OrderStatusChange
+from luffy.orders.selectors import active_access, unpaid_courses
+from luffy.users.models import CreditEntry, User
+from luffy.users.services import credit_change
+
+S = Order.Status
+TRANSITIONS: dict[tuple[int, int], str] = {
+    (S.UNPAID, S.PAID): "payment confirmed",
+    (S.UNPAID, S.CANCELLED): "cancelled",
+    (S.UNPAID, S.TIMED_OUT): "not paid in time",
+    (S.PAID, S.REFUNDED): "refunded",
+    # Late payments (the payment issue): settled if the coupon and credit can be re-reserved,
+    # otherwise refunded.
+    (S.CANCELLED, S.PAID): "late payment settled",
+    (S.TIMED_OUT, S.PAID): "late payment settled",
+    (S.CANCELLED, S.REFUNDED): "late payment refunded",
+    (S.TIMED_OUT, S.REFUNDED): "late payment refunded",
+}
+
+
+def order_transition(
+    *, order_id: int, from_status: int, to_status: int, reason: str = "", **fields
+) -> bool:
+    """Move an order between two statuses if (and only if) it is still in `from_status`."""
+    if (from_status, to_status) not in TRANSITIONS:
+        raise ValueError(f"no transition {from_status} -> {to_status}")
+    with transaction.atomic(savepoint=False):
+        changed = Order.objects.filter(id=order_id, status=from_status).update(
+            status=to_status, updated_at=timezone.now(), **fields
+        )
+        if changed:
+            OrderStatusChange.objects.create(
+                order_id=order_id,
+                from_status=from_status,
+                to_status=to_status,
+                reason=reason or TRANSITIONS[(from_status, to_status)],
+            )
+    return bool(changed)
+
+
+def _lock_user(user_id: int) -> User:
+    return User.objects.select_for_update().only("id", "credit").get(id=user_id)
+
+
+# --- Checkout ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    order: Order
+    price_changed: bool
+
+
+def _order_number(order: Order) -> str:
+    # Time-ordered and unique by construction: the creation time, then the primary key.
+    local = timezone.localtime(order.created_at)
+    return f"{local:%Y%m%d%H%M%S}{order.pk:010d}"
+
+
+def order_create(
+    *,
+    user_id: int,
+    pay_type: int,
+    coupon_id: int | None = None,
+    credit: int = 0,
+    expected_real_price: Decimal | None = None,
+) -> CheckoutResult:
+    """Turn the selected cart lines into an unpaid order, re-reading every price, coupon and
+    credit balance in one transaction. Coupon and credit are reserved for the order."""
+    if pay_type != Order.PayType.ALIPAY:
+        raise ValidationFailed("payment method not supported", code="pay_type", field="pay_type")
+    items = cart_selected_items(user_id=user_id)
+    if not items:
+        raise ValidationFailed("Select at least one course in your cart first.", code="cart_empty")
+    now = timezone.now()
+    with transaction.atomic():
+        user = _lock_user(user_id)
+        quotes = _current_quotes(user_id, items, now)
+        total_price = sum((q.price for q in quotes), ZERO)
+        discounted = sum((q.real_price for q in quotes), ZERO)
+
+        user_coupon, coupon_amount = None, ZERO
+        if coupon_id is not None:
+            user_coupon = _usable_coupon(user_id, coupon_id, discounted, now)
+            coupon_amount = discounted - coupon_rule(user_coupon.coupon).apply(discounted)
+        left = discounted - coupon_amount
+        credit_amount = _credit_amount(user, credit, left)
+        real_price = max(money(left - credit_amount), ZERO)
+
+        order = Order.objects.create(
+            user_id=user_id,
+            title=_title(quotes),
+            pay_type=pay_type,
+            total_price=total_price,
+            discounted_price=discounted,
+            coupon_amount=coupon_amount,
+            credit=credit,
+            credit_amount=credit_amount,
+            real_price=real_price,
+            user_coupon=user_coupon,
+            pay_deadline=now + settings.ORDER_PAY_TIMEOUT,
+            created_at=now,
+        )
+        order.order_number = _order_number(order)
+        Order.objects.filter(id=order.id).update(order_number=order.order_number)
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                course_id=q.course_id,
+                course_name=q.course_name,
+                expire_id=q.expire_id,
+                expire_text=q.text,
+                expire_days=q.days,
+                price=q.price,
+                real_price=q.real_price,
+                discount_name=q.discount_name or "",
+            )
+            for q in quotes
+        )
+        if user_coupon is not None and not UserCoupon.objects.filter(
+            id=user_coupon.id, status=UserCoupon.Status.UNUSED
+        ).update(status=UserCoupon.Status.RESERVED, order=order, updated_at=now):
+            raise Conflict("This coupon was just used by another order.", code="coupon_used")
+        if credit:
+            credit_change(
+                user_id=user_id,
+                amount=-credit,
+                reason=CreditEntry.Reason.ORDER_RESERVE,
+                order=order,
+            )
+        if real_price == ZERO:  # nothing to pay: no gateway, paid at once
+            _settle_locked(order, trade_no="", paid_at=now, reason="nothing to pay")
+            order.status = Order.Status.PAID
+        ordered = [q.course_id for q in quotes]
+        transaction.on_commit(lambda: cart_remove_lines(user_id=user_id, course_ids=ordered))
+    changed = expected_real_price is not None and money(expected_real_price) != real_price
+    return CheckoutResult(order, price_changed=changed)
+
+
+@dataclass(frozen=True)
+class _Quote:
+    course_id: int
+    course_name: str
+    expire_id: int
+    text: str
+    days: int
+    price: Decimal
+    real_price: Decimal
+    discount_name: str | None
+
+
+def _current_quotes(user_id: int, items: list[tuple[int, int]], now: datetime) -> list[_Quote]:
+    """The selected lines priced from the database now, or a 409 saying what changed."""
+    course_ids = [course_id for course_id, _ in items]
+    offers = course_offers(course_ids=course_ids, at=now)
+    quotes, gone = [], []
+    for course_id, expire_id in items:
+        offer = offers.get(course_id)
+        quote = offer.quote(expire_id) if offer and offer.on_sale else None
+        if quote is None:
+            gone.append(offer.name if offer else f"#{course_id}")
+            continue
+        quotes.append(
+            _Quote(
+                course_id,
+                offer.name,
+                expire_id,
+                quote.text,
+                quote.days,
+                quote.price,
+                quote.real_price,
+                quote.discount_name,
+            )
+        )
+    if gone:
+        raise Conflict(
+            f"No longer for sale with the chosen validity: {', '.join(gone)}. Update your cart.",
+            code="course_unavailable",
+        )
+    owned = active_access(user_id=user_id, course_ids=course_ids, at=now)
+    if owned:
+        raise Conflict(
+            "You already have access to some of these courses; remove them from your cart.",
+            code="already_purchased",
+            extra={"course_ids": sorted(owned)},
+        )
+    pending = unpaid_courses(user_id=user_id, course_ids=course_ids, at=now)
+    if pending:
+        numbers = ", ".join(sorted(set(pending.values())))
+        raise Conflict(
+            f"You have an unpaid order with some of these courses ({numbers}): "
+            "pay or cancel it first.",
+            code="pending_order",
+            extra={"course_ids": sorted(pending)},
+        )
+    return quotes
+
+
+def _title(quotes: list[_Quote]) -> str:
+    names = "、".join(q.course_name for q in quotes)
+    return names if len(names) <= 250 else names[:247] + "..."
+
+
+def _usable_coupon(user_id: int, coupon_id: int, total: Decimal, now: datetime) -> UserCoupon:
+    # No lock needed: the reservation below is a conditional UPDATE (WHERE status = unused).
+    user_coupon = (
+        UserCoupon.objects.select_related("coupon", "order")
+        .filter(id=coupon_id, user_id=user_id)
+        .first()
+    )
+    if user_coupon is None:
+        raise ValidationFailed(
+            "You have no such coupon.", code="coupon_not_found", field="coupon_id"
+        )
+    problem = coupon_problem(user_coupon, total=total, at=now)
+    if problem is not None:
+        code, message = problem
+        error = Conflict if code in ("coupon_used", "coupon_reserved") else ValidationFailed
+        raise error(message, code=code, field="coupon_id")
+    return user_coupon
+
+
+def _credit_amount(user: User, credit: int, left: Decimal) -> Decimal:
+    if credit < 0:
+        raise ValidationFailed("Credit cannot be negative.", code="invalid_credit", field="credit")
+    if credit > user.credit:
+        raise ValidationFailed(
+            f"You have {user.credit} credit points.", code="credit_exceeds_balance", field="credit"
+        )
+    amount = credit_to_money(credit)
+    if amount > left:
+        most = min(int(left * settings.CREDIT_PER_YUAN), user.credit)
+        raise ValidationFailed(
+            f"At most {most} points can be used on this order (worth {left:.2f}).",
+            code="credit_exceeds_total",
+            field="credit",
+            extra={"max_credit": most},
+        )
+    return amount
+
+
+# --- Settlement -------------------------------------------------------------------------------
+
+
+def _settle_locked(order: Order, *, trade_no: str, paid_at: datetime, reason: str = "") -> bool:
+    """Unpaid -> paid, coupon used, access granted. Caller holds the user lock."""
+    if not order_transition(
+        order_id=order.id,
+        from_status=S.UNPAID,
+        to_status=S.PAID,
+        reason=reason,
+        paid_at=paid_at,
+        trade_no=trade_no,
+    ):
+        return False
+    UserCoupon.objects.filter(order_id=order.id, status=UserCoupon.Status.RESERVED).update(
+        status=UserCoupon.Status.USED, updated_at=paid_at
+    )
+    _grant_access(order, paid_at)
+    return True
+
+
+def _grant_access(order: Order, now: datetime) -> None:
+    """A purchase record per line: new access from now; an expired record restarts from now;
+    an active one is extended from its end; permanent stays permanent."""
+    lines = list(
+        OrderLine.objects.filter(order_id=order.id).values_list("course_id", "expire_days")
+    )
+    course_ids = [course_id for course_id, _ in lines]
+    existing = {
+        p.course_id: p
+        for p in CoursePurchase.objects.select_for_update().filter(
+            user_id=order.user_id, course_id__in=course_ids
+        )
+    }
+    new, changed = [], []
+    for course_id, days in lines:
+        record = existing.get(course_id)
+        if record is None:
+            end = None if days == 0 else now + timedelta(days=days)
+            new.append(
+                CoursePurchase(
+                    user_id=order.user_id, course_id=course_id, expires_at=end, order=order
+                )
+            )
+        elif record.expires_at is not None:
+            record.expires_at = (
+                None if days == 0 else max(record.expires_at, now) + timedelta(days=days)
+            )
+            record.order = order
+            changed.append(record)
+    CoursePurchase.objects.bulk_create(new)
+    if changed:
+        CoursePurchase.objects.bulk_update(changed, ["expires_at", "order", "updated_at"])
+    Course.objects.filter(id__in=course_ids).update(students=F("students") + 1)
+
+
+def order_settle(*, order_number: str, trade_no: str = "", paid_at: datetime | None = None) -> bool:
+    """Confirm a payment. True if this call settled it; False if it was already paid
+    (every confirmation path calls this; a second call changes nothing)."""
+    order = Order.objects.filter(order_number=order_number).only("id", "user_id").first()
+    if order is None:
+        raise NotFound("No such order.", code="order_not_found")
+    with transaction.atomic():
+        _lock_user(order.user_id)
+        return _settle_locked(order, trade_no=trade_no, paid_at=paid_at or timezone.now())
+
+
+# --- Cancellation -----------------------------------------------------------------------------
+
+
+def _release_reservations(order: Order) -> None:
+    """Give back what an unpaid order held: its coupon and its credit (with a ledger row)."""
+    UserCoupon.objects.filter(order_id=order.id, status=UserCoupon.Status.RESERVED).update(
+        status=UserCoupon.Status.UNUSED, order=None, updated_at=timezone.now()
+    )
+    if order.credit:
+        credit_change(
+            user_id=order.user_id,
+            amount=order.credit,
+            reason=CreditEntry.Reason.ORDER_RELEASE,
+            order=order,
+        )
+
+
+def order_cancel(*, user_id: int, order_number: str) -> Order:
+    """Cancel an unpaid order of the user; its coupon and credit come back exactly once."""
+    with transaction.atomic():
+        _lock_user(user_id)
+        order = Order.objects.filter(user_id=user_id, order_number=order_number).first()
+        if order is None:
+            raise NotFound("No such order.", code="order_not_found")
+        if not order_transition(order_id=order.id, from_status=S.UNPAID, to_status=S.CANCELLED):
+            order.refresh_from_db(fields=["status"])
+            raise Conflict(
+                f"Only unpaid orders can be cancelled; this one is {order.get_status_display()}.",
+                code="order_not_unpaid",
+                extra={"status": order.status},
+            )
+        _release_reservations(order)
+        order.status = S.CANCELLED
+    return order

@@ -7,7 +7,7 @@ from django.utils import timezone
 from luffy.coupons.models import UserCoupon
 from luffy.orders.models import CoursePurchase, Order, OrderStatusChange
 from luffy.users.models import CreditEntry
-from tests.orders.conftest import checkout
+from tests.order_fixtures import checkout
 
 pytestmark = pytest.mark.django_db
 

@@ -1,3 +1,5 @@
+"""Coupon and checkout fixtures shared by the coupon and order tests."""
+
 from datetime import timedelta
 from decimal import Decimal
 

@@ -13,6 +13,7 @@ api_patterns = [
     path("cart/", include("luffy.cart.urls")),
     path("coupons/", include("luffy.coupons.urls")),
     path("orders/", include("luffy.orders.urls")),
+    path("payments/", include("luffy.payments.urls")),
     path("users/me/courses/", MyCoursesApi.as_view(), name="my-courses"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -15,6 +15,7 @@ from luffy.orders.serializers import (
     OrderSerializer,
     PurchaseSerializer,
 )
+from luffy.payments.services import payment_cancel
 
 
 class OrderListApi(APIView):
@@ -78,10 +79,11 @@ class OrderCancelApi(APIView):
     @extend_schema(
         summary="Cancel an unpaid order; its coupon and credit come back",
         request=None,
-        responses={200: OrderSerializer, **errors(401, 404, 409)},
+        responses={200: OrderSerializer, **errors(401, 404, 409, 503)},
     )
     def post(self, request, order_number: str):
-        services.order_cancel(user_id=request.user.id, order_number=order_number)
+        # The gateway is asked first: the buyer may have paid at the cashier meanwhile.
+        payment_cancel(user_id=request.user.id, order_number=order_number)
         order = selectors.order_get(user_id=request.user.id, order_number=order_number)
         return Response(OrderSerializer(order).data)
 

@@ -37,6 +37,8 @@ class Order(models.Model):
     )
     pay_deadline = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Set when a pay URL was first handed out: only such orders can have a gateway trade.
+    sent_to_gateway_at = models.DateTimeField(null=True, blank=True)
     trade_no = models.CharField(max_length=64, blank=True)
     # Not auto_now_add: checkout sets it to the same instant as the prices and the deadline.
     created_at = models.DateTimeField(default=timezone.now, editable=False)

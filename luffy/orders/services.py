@@ -267,11 +267,13 @@ def _credit_amount(user: User, credit: int, left: Decimal) -> Decimal:
 # --- Settlement -------------------------------------------------------------------------------
 
 
-def _settle_locked(order: Order, *, trade_no: str, paid_at: datetime, reason: str = "") -> bool:
-    """Unpaid -> paid, coupon used, access granted. Caller holds the user lock."""
+def _settle_locked(
+    order: Order, *, trade_no: str, paid_at: datetime, from_status: int = S.UNPAID, reason: str = ""
+) -> bool:
+    """-> paid, coupon used, access granted. Caller holds the user lock."""
     if not order_transition(
         order_id=order.id,
-        from_status=S.UNPAID,
+        from_status=from_status,
         to_status=S.PAID,
         reason=reason,
         paid_at=paid_at,
@@ -309,9 +311,8 @@ def _grant_access(order: Order, now: datetime) -> None:
                 )
             )
         elif record.expires_at is not None:
-            record.expires_at = (
-                None if days == 0 else max(record.expires_at, now) + timedelta(days=days)
-            )
+            start = max(record.expires_at, now)
+            record.expires_at = None if days == 0 else start + timedelta(days=days)
             record.order = order
             changed.append(record)
     CoursePurchase.objects.bulk_create(new)
@@ -320,15 +321,73 @@ def _grant_access(order: Order, now: datetime) -> None:
     Course.objects.filter(id__in=course_ids).update(students=F("students") + 1)
 
 
-def order_settle(*, order_number: str, trade_no: str = "", paid_at: datetime | None = None) -> bool:
-    """Confirm a payment. True if this call settled it; False if it was already paid
-    (every confirmation path calls this; a second call changes nothing)."""
+def _order_for_settlement(order_number: str) -> Order:
     order = Order.objects.filter(order_number=order_number).only("id", "user_id").first()
     if order is None:
         raise NotFound("No such order.", code="order_not_found")
+    return order
+
+
+def order_settle(*, order_number: str, trade_no: str = "", paid_at: datetime | None = None) -> bool:
+    """Confirm the payment of an unpaid order. True if this call settled it; False if it was
+    not unpaid any more (every confirmation path calls this; a second call changes nothing)."""
+    order = _order_for_settlement(order_number)
     with transaction.atomic():
         _lock_user(order.user_id)
         return _settle_locked(order, trade_no=trade_no, paid_at=paid_at or timezone.now())
+
+
+class _CannotReserve(Exception):
+    pass
+
+
+def order_settle_late(
+    *, order_number: str, trade_no: str = "", paid_at: datetime | None = None
+) -> bool:
+    """Money arrived for a cancelled or timed-out order: settle it if its coupon and credit can
+    be reserved again. False (nothing changed) when they cannot or the order is not cancelled
+    or timed out: the caller then refunds the payment."""
+    order = _order_for_settlement(order_number)
+    paid_at = paid_at or timezone.now()
+    with transaction.atomic():
+        _lock_user(order.user_id)
+        order = Order.objects.select_for_update().get(id=order.id)
+        if order.status not in (S.CANCELLED, S.TIMED_OUT):
+            return False
+        try:
+            with transaction.atomic():  # a savepoint: undo a half re-reservation
+                _reserve_again(order, paid_at)
+                return _settle_locked(
+                    order, trade_no=trade_no, paid_at=paid_at, from_status=order.status
+                )
+        except _CannotReserve:
+            return False
+
+
+def _reserve_again(order: Order, now: datetime) -> None:
+    if order.user_coupon_id and not UserCoupon.objects.filter(
+        id=order.user_coupon_id, status=UserCoupon.Status.UNUSED
+    ).update(status=UserCoupon.Status.RESERVED, order=order, updated_at=now):
+        raise _CannotReserve
+    if order.credit:
+        try:
+            credit_change(
+                user_id=order.user_id,
+                amount=-order.credit,
+                reason=CreditEntry.Reason.ORDER_RESERVE,
+                order=order,
+                note="late payment",
+            )
+        except Conflict as exc:
+            raise _CannotReserve from exc
+
+
+def order_mark_refunded(*, order_id: int, from_status: int, reason: str) -> bool:
+    """The gateway refunded the whole payment of an order (a late one, or by staff)."""
+    with transaction.atomic():
+        return order_transition(
+            order_id=order_id, from_status=from_status, to_status=S.REFUNDED, reason=reason
+        )
 
 
 # --- Cancellation -----------------------------------------------------------------------------

@@ -5,8 +5,8 @@ import re
 from decimal import Decimal
 
 from luffy.payments import gateway
+from tests.sandbox_fixtures import wait_for
 
-from .conftest import wait_for
 from .helpers import pay
 
 FIELDS = {

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 TIME_SCALE = 0.0002  # 4m -> 48 ms, 1h -> 0.7 s, 15h -> 11 s
 
 

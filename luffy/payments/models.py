@@ -1,0 +1,52 @@
+from django.db import models
+
+MONEY = {"max_digits": 10, "decimal_places": 2}
+
+
+class PaymentMessage(models.Model):
+    """Every message from the gateway, stored raw before it is judged, with the verdict."""
+
+    class Source(models.TextChoices):
+        RETURN = "return", "return redirect"
+        NOTIFY = "notify", "async notify"
+        QUERY = "query", "alipay.trade.query"
+        RECONCILE = "reconcile", "reconciliation"
+
+    source = models.CharField(max_length=16, choices=Source.choices)
+    out_trade_no = models.CharField(max_length=64, blank=True, db_index=True)
+    notify_id = models.CharField(max_length=128, blank=True)
+    raw = models.JSONField()
+    verified = models.BooleanField(null=True, help_text="signature checked: yes / no / not yet")
+    outcome = models.CharField(max_length=32, blank=True)
+    detail = models.CharField(max_length=255, blank=True)
+    flagged = models.BooleanField(default=False, help_text="needs a person to look at it")
+    created_at = models.DateTimeField(auto_now_add=True)
+    judged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["flagged", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.out_trade_no} {self.outcome or 'unjudged'}"
+
+
+class Refund(models.Model):
+    """A refund request to the gateway and its answer. out_request_no makes a retry the same
+    refund, never a second one."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="refunds")
+    out_request_no = models.CharField(max_length=64, unique=True)
+    amount = models.DecimalField(**MONEY)
+    reason = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    response = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.out_request_no} {self.amount} {self.status}"

@@ -1,0 +1,293 @@
+"""Payment flows on top of the gateway client: pay URLs, the one confirmation path (return,
+notify, query and reconciliation all end in payment_confirm), late payments, and cancelling
+with the gateway asked first.
+
+Network calls to the gateway never happen inside a database transaction."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from luffy.common.errors import Conflict, NotFound, ValidationFailed
+from luffy.common.money import money
+from luffy.orders import services as orders
+from luffy.orders.models import Order
+from luffy.payments import gateway
+from luffy.payments.models import PaymentMessage, Refund
+
+logger = logging.getLogger(__name__)
+
+PAID = {"TRADE_SUCCESS", "TRADE_FINISHED"}
+S = Order.Status
+
+
+# --- Pay URL ----------------------------------------------------------------------------------
+
+
+def payment_url_create(*, user_id: int, order_number: str) -> str:
+    """The cashier URL for an unpaid order of the user, still within its deadline."""
+    order = Order.objects.filter(user_id=user_id, order_number=order_number).first()
+    if order is None:
+        raise NotFound("No such order.", code="order_not_found")
+    if order.status != S.UNPAID:
+        raise Conflict(
+            f"This order is {order.get_status_display()}; there is nothing to pay.",
+            code="order_not_unpaid",
+            extra={"status": order.status},
+        )
+    if order.pay_deadline <= timezone.now():
+        raise Conflict(
+            "The time to pay this order is over; place a new order.", code="order_expired"
+        )
+    url = gateway.page_pay_url(
+        out_trade_no=order.order_number,
+        subject=order.title.replace("{", "(").replace("}", ")"),
+        total_amount=order.real_price,
+        time_expire=order.pay_deadline,  # nobody can pay an order past its own deadline
+    )
+    Order.objects.filter(id=order.id, sent_to_gateway_at__isnull=True).update(
+        sent_to_gateway_at=timezone.now()
+    )
+    return url
+
+
+# --- Messages ---------------------------------------------------------------------------------
+
+
+def message_record(*, source: str, data: dict) -> PaymentMessage:
+    """Store a gateway message as received, before judging it (autocommit: it survives a
+    failure while processing)."""
+    return PaymentMessage.objects.create(
+        source=source,
+        out_trade_no=str(data.get("out_trade_no", ""))[:64],
+        notify_id=str(data.get("notify_id", ""))[:128],
+        raw=data,
+    )
+
+
+def _judge(message: PaymentMessage, outcome: str, detail: str = "", *, flagged=False) -> str:
+    PaymentMessage.objects.filter(id=message.id).update(
+        outcome=outcome, detail=detail[:255], flagged=flagged, judged_at=timezone.now()
+    )
+    if flagged:
+        logger.warning("payment message %s flagged: %s %s", message.id, outcome, detail)
+    return outcome
+
+
+def message_mark_verified(message: PaymentMessage, verified: bool) -> None:
+    PaymentMessage.objects.filter(id=message.id).update(verified=verified)
+
+
+# --- The one confirmation path ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GatewayTrade:
+    """What a verified gateway message says about a trade."""
+
+    out_trade_no: str
+    trade_no: str
+    trade_status: str
+    total_amount: str
+    app_id: str = ""  # empty: not in the message (query answers)
+    seller_id: str = ""
+    paid_at: datetime | None = None
+
+    @classmethod
+    def from_message(cls, data: dict) -> GatewayTrade:
+        paid_at = data.get("gmt_payment") or data.get("send_pay_date")
+        when = parse_datetime(paid_at) if paid_at else None
+        if when is not None and timezone.is_naive(when):
+            when = timezone.make_aware(when, gateway.ALIPAY_TZ)
+        return cls(
+            out_trade_no=str(data.get("out_trade_no", "")),
+            trade_no=str(data.get("trade_no", "")),
+            trade_status=str(data.get("trade_status", "")),
+            total_amount=str(data.get("total_amount", "")),
+            app_id=str(data.get("app_id", "")),
+            seller_id=str(data.get("seller_id", "")),
+            paid_at=when,
+        )
+
+
+# Outcomes after which the gateway should send the message again (we could not finish).
+RETRY = {"refund_pending"}
+
+
+def payment_confirm(*, message: PaymentMessage, trade: GatewayTrade) -> str:
+    """Judge a verified message about a trade and act on it; returns the outcome.
+
+    Idempotent: a second message about a settled trade changes nothing."""
+    order = Order.objects.filter(order_number=trade.out_trade_no).first()
+    if order is None:
+        return _judge(message, "unknown_order", trade.out_trade_no, flagged=True)
+    if trade.app_id and trade.app_id != settings.ALIPAY_APP_ID:
+        return _judge(message, "wrong_app", f"app_id {trade.app_id}", flagged=True)
+    if trade.seller_id and trade.seller_id != settings.ALIPAY_SELLER_ID:
+        return _judge(message, "wrong_seller", f"seller_id {trade.seller_id}", flagged=True)
+    try:
+        amount = money(Decimal(trade.total_amount))
+    except (InvalidOperation, ValueError):
+        amount = None
+    if amount != order.real_price:
+        detail = f"paid {trade.total_amount!r}, order is {order.real_price}"
+        return _judge(message, "wrong_amount", detail, flagged=True)
+    if trade.trade_status not in PAID:
+        return _judge(message, "not_paid", trade.trade_status)
+
+    paid_at = trade.paid_at or timezone.now()
+    if order.status == S.UNPAID and orders.order_settle(
+        order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at
+    ):
+        return _judge(message, "settled")
+    order.refresh_from_db(fields=["status", "trade_no"])
+    if order.status == S.PAID:
+        if order.trade_no and trade.trade_no and order.trade_no != trade.trade_no:
+            detail = f"paid as {order.trade_no}, now also {trade.trade_no}"
+            return _judge(message, "paid_twice", detail, flagged=True)
+        return _judge(message, "already_paid")
+    if order.status in (S.CANCELLED, S.TIMED_OUT):
+        return _judge(message, *_late_payment(order, trade, paid_at))
+    return _judge(message, "already_refunded")
+
+
+def _late_payment(order: Order, trade: GatewayTrade, paid_at: datetime) -> tuple[str, str]:
+    """Money for a cancelled or timed-out order: settle if its coupon and credit are still
+    available, otherwise refund it in full."""
+    if orders.order_settle_late(
+        order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at
+    ):
+        return "late_settled", ""
+    refund = refund_request(
+        order=order,
+        amount=order.real_price,
+        out_request_no=f"{order.order_number}LATE",
+        reason="Paid after the order was cancelled or timed out; its coupon or credit is gone.",
+    )
+    if refund.status != Refund.Status.SUCCEEDED:
+        return "refund_pending", f"refund {refund.out_request_no} {refund.status}"
+    orders.order_mark_refunded(order_id=order.id, from_status=order.status, reason=refund.reason)
+    return "refunded", refund.out_request_no
+
+
+def refund_request(*, order: Order, amount: Decimal, out_request_no: str, reason: str) -> Refund:
+    """Ask the gateway for a refund and record the request and its answer. Asking again with
+    the same out_request_no is the same refund (the gateway does it once)."""
+    refund, _ = Refund.objects.get_or_create(
+        out_request_no=out_request_no,
+        defaults={"order": order, "amount": amount, "reason": reason},
+    )
+    if refund.status == Refund.Status.SUCCEEDED:
+        return refund
+    try:
+        answer = gateway.trade_refund(
+            out_trade_no=order.order_number,
+            refund_amount=amount,
+            out_request_no=out_request_no,
+            refund_reason=reason,
+        )
+    except gateway.GatewayUnavailable:
+        logger.warning("refund %s: gateway unavailable, will retry", out_request_no)
+        return refund
+    succeeded = answer.get("code") == gateway.SUCCESS
+    refund.status = Refund.Status.SUCCEEDED if succeeded else Refund.Status.FAILED
+    refund.response = answer
+    refund.save(update_fields=["status", "response", "updated_at"])
+    return refund
+
+
+def payment_notify(*, data: dict) -> bool:
+    """Handle an async notify. True: answer `success` (the result is recorded, or retrying can
+    never help); False: answer `failure`, so the gateway sends it again."""
+    message = message_record(source=PaymentMessage.Source.NOTIFY, data=data)
+    verified = gateway.verify_callback(data)
+    message_mark_verified(message, verified)
+    if not verified:
+        # Forged, or our key configuration is wrong: once it is fixed, a retry succeeds.
+        _judge(message, "bad_signature", flagged=True)
+        return False
+    outcome = payment_confirm(message=message, trade=GatewayTrade.from_message(data))
+    return outcome not in RETRY
+
+
+# --- Asking the gateway -----------------------------------------------------------------------
+
+
+def payment_query(*, order: Order, source: str = PaymentMessage.Source.QUERY) -> str | None:
+    """Ask the gateway about an order's trade and confirm what it says. The outcome, or None
+    when the gateway has no trade for it (the buyer never reached the cashier)."""
+    answer = gateway.trade_query(order.order_number)
+    message = message_record(source=source, data=answer)
+    message_mark_verified(message, True)  # the client verified the answer's signature
+    if answer.get("code") != gateway.SUCCESS:
+        _judge(message, "no_trade", str(answer.get("sub_code", "")))
+        return None
+    return payment_confirm(message=message, trade=GatewayTrade.from_message(answer))
+
+
+def payment_cancel(*, user_id: int, order_number: str) -> Order:
+    """Cancel an unpaid order, asking the gateway first when the buyer may have reached the
+    cashier: paid there -> settled instead (409); otherwise the trade is closed there."""
+    order = Order.objects.filter(user_id=user_id, order_number=order_number).first()
+    if order is None:
+        raise NotFound("No such order.", code="order_not_found")
+    if order.status == S.UNPAID and order.sent_to_gateway_at is not None:
+        if payment_query(order=order) in ("settled", "already_paid"):
+            raise Conflict(
+                "This order has just been paid, so it cannot be cancelled.", code="order_paid"
+            )
+        answer = gateway.trade_close(order.order_number)
+        if (
+            answer.get("code") != gateway.SUCCESS
+            and answer.get("sub_code") != "ACQ.TRADE_NOT_EXIST"
+        ):
+            if answer.get("sub_code") == "ACQ.TRADE_STATUS_ERROR":  # paid meanwhile
+                payment_query(order=order)
+                raise Conflict(
+                    "This order has just been paid, so it cannot be cancelled.",
+                    code="order_paid",
+                )
+            raise gateway.GatewayUnavailable(
+                "The payment gateway would not close this order's trade; try again shortly."
+            )
+    return orders.order_cancel(user_id=user_id, order_number=order_number)
+
+
+# --- Result page ------------------------------------------------------------------------------
+
+
+def payment_result(*, user_id: int, params: dict) -> Order:
+    """Handle the buyer's return from the cashier: a verified return carries no trade status,
+    so an order not paid yet is confirmed through alipay.trade.query."""
+    message = message_record(source=PaymentMessage.Source.RETURN, data=params)
+    verified = gateway.verify_callback(params)
+    message_mark_verified(message, verified)
+    if not verified:
+        _judge(message, "bad_signature", flagged=False)
+        raise ValidationFailed("This payment result could not be verified.", code="bad_signature")
+    order = Order.objects.filter(
+        user_id=user_id, order_number=params.get("out_trade_no", "")
+    ).first()
+    if order is None:
+        _judge(message, "unknown_order", "not this user's order")
+        raise NotFound("No such order.", code="order_not_found")
+    if order.status == S.PAID:
+        _judge(message, "already_paid")
+        return order
+    _judge(message, "queried")
+    outcome = payment_query(order=order)
+    order.refresh_from_db()
+    if order.status != S.PAID:
+        raise Conflict(
+            "The payment is not confirmed yet; refresh in a moment.",
+            code="payment_pending",
+            extra={"outcome": outcome},
+        )
+    return order

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from luffy.cart.selectors import cart_selected_items
@@ -77,9 +77,10 @@ class CheckoutResult:
 
 
 def _order_number(order: Order) -> str:
-    # Time-ordered and unique by construction: the creation time, then the primary key.
+    # Time-ordered and unique by construction: the creation time (to the microsecond, so
+    # numbers stay distinct even where a rolled-back database reuses ids), then the id.
     local = timezone.localtime(order.created_at)
-    return f"{local:%Y%m%d%H%M%S}{order.pk:010d}"
+    return f"{local:%Y%m%d%H%M%S%f}{order.pk:010d}"
 
 
 def order_create(
@@ -424,3 +425,85 @@ def order_cancel(*, user_id: int, order_number: str) -> Order:
         _release_reservations(order)
         order.status = S.CANCELLED
     return order
+
+
+# --- Timeout sweep ----------------------------------------------------------------------------
+
+
+def _expired_unpaid(now: datetime):
+    return Order.objects.filter(status=S.UNPAID, pay_deadline__lte=now)
+
+
+def orders_expire_batch(*, now: datetime, batch_size: int = 500, gateway_checked=()) -> int:
+    """Time out one batch of unpaid orders past their deadline, set-based: a fixed number of
+    queries per batch, never a per-order loop. Returns how many this call timed out.
+
+    Orders that reached the gateway are left alone unless listed in `gateway_checked` (the
+    gateway was asked and the trade closed). Safe beside another sweep, a payment or a cancel:
+    users are locked first (the common lock order), then the orders, skipping ones another
+    sweep holds, and every update is conditional on the order still being unpaid."""
+    candidates = list(
+        _expired_unpaid(now)
+        .filter(Q(sent_to_gateway_at__isnull=True) | Q(id__in=list(gateway_checked)))
+        .order_by("id")
+        .values_list("id", "user_id")[:batch_size]
+    )
+    if not candidates:
+        return 0
+    with transaction.atomic():
+        user_ids = sorted({user_id for _, user_id in candidates})
+        list(User.objects.select_for_update().filter(id__in=user_ids).order_by("id").values("id"))
+        mine = list(
+            Order.objects.select_for_update(skip_locked=True)
+            .filter(id__in=[order_id for order_id, _ in candidates], status=S.UNPAID)
+            .values_list("id", "user_id", "credit")
+        )
+        ids = [order_id for order_id, _, _ in mine]
+        if not ids:
+            return 0
+        Order.objects.filter(id__in=ids, status=S.UNPAID).update(status=S.TIMED_OUT, updated_at=now)
+        OrderStatusChange.objects.bulk_create(
+            OrderStatusChange(
+                order_id=order_id,
+                from_status=S.UNPAID,
+                to_status=S.TIMED_OUT,
+                reason=TRANSITIONS[(S.UNPAID, S.TIMED_OUT)],
+            )
+            for order_id in ids
+        )
+        UserCoupon.objects.filter(order_id__in=ids, status=UserCoupon.Status.RESERVED).update(
+            status=UserCoupon.Status.UNUSED, order=None, updated_at=now
+        )
+        _return_credit_in_bulk([(o, u, c) for o, u, c in mine if c])
+    return len(ids)
+
+
+def _return_credit_in_bulk(orders: list[tuple[int, int, int]]) -> None:
+    """Give back the credit of many (order_id, user_id, points): one UPDATE of the users, one
+    read of the new balances, one INSERT of the ledger rows."""
+    if not orders:
+        return
+    per_user: dict[int, int] = {}
+    for _, user_id, points in orders:
+        per_user[user_id] = per_user.get(user_id, 0) + points
+    User.objects.filter(id__in=per_user).update(
+        credit=F("credit")
+        + Case(*(When(id=u, then=Value(p)) for u, p in per_user.items()), default=Value(0))
+    )
+    balances = dict(User.objects.filter(id__in=per_user).values_list("id", "credit"))
+    # Each entry's balance_after as if the returns were applied in order id order.
+    before = {user_id: balances[user_id] - total for user_id, total in per_user.items()}
+    entries = []
+    for order_id, user_id, points in sorted(orders):
+        before[user_id] += points
+        entries.append(
+            CreditEntry(
+                user_id=user_id,
+                amount=points,
+                balance_after=before[user_id],
+                reason=CreditEntry.Reason.ORDER_RELEASE,
+                order_id=order_id,
+                note="order timed out",
+            )
+        )
+    CreditEntry.objects.bulk_create(entries)

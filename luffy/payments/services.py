@@ -61,12 +61,12 @@ def payment_url_create(*, user_id: int, order_number: str) -> str:
 # --- Messages ---------------------------------------------------------------------------------
 
 
-def message_record(*, source: str, data: dict) -> PaymentMessage:
+def message_record(*, source: str, data: dict, out_trade_no: str = "") -> PaymentMessage:
     """Store a gateway message as received, before judging it (autocommit: it survives a
     failure while processing)."""
     return PaymentMessage.objects.create(
         source=source,
-        out_trade_no=str(data.get("out_trade_no", ""))[:64],
+        out_trade_no=(out_trade_no or str(data.get("out_trade_no", "")))[:64],
         notify_id=str(data.get("notify_id", ""))[:128],
         raw=data,
     )
@@ -224,7 +224,8 @@ def payment_query(*, order: Order, source: str = PaymentMessage.Source.QUERY) ->
     """Ask the gateway about an order's trade and confirm what it says. The outcome, or None
     when the gateway has no trade for it (the buyer never reached the cashier)."""
     answer = gateway.trade_query(order.order_number)
-    message = message_record(source=source, data=answer)
+    # An error answer does not name the trade: record it under the order asked about.
+    message = message_record(source=source, data=answer, out_trade_no=order.order_number)
     message_mark_verified(message, True)  # the client verified the answer's signature
     if answer.get("code") != gateway.SUCCESS:
         _judge(message, "no_trade", str(answer.get("sub_code", "")))
@@ -291,3 +292,53 @@ def payment_result(*, user_id: int, params: dict) -> Order:
             extra={"outcome": outcome},
         )
     return order
+
+
+# --- Sweeps and reconciliation (background jobs) ----------------------------------------------
+
+
+def payment_check_expired(*, now: datetime, limit: int = 200) -> list[int]:
+    """Expired unpaid orders whose buyer reached the cashier: ask the gateway before they time
+    out. Paid there -> settled now; otherwise the trade is closed there. Returns the ids that
+    may time out. If the gateway is down, the rest wait for the next sweep."""
+    orders = Order.objects.filter(
+        status=S.UNPAID, pay_deadline__lte=now, sent_to_gateway_at__isnull=False
+    ).order_by("id")[:limit]
+    closable = []
+    for order in orders:
+        try:
+            if payment_query(order=order) in ("settled", "already_paid"):
+                continue
+            answer = gateway.trade_close(order.order_number)
+        except gateway.GatewayUnavailable:
+            logger.warning("timeout sweep: gateway down; %s waits for the next sweep", order)
+            break
+        closed = answer.get("code") == gateway.SUCCESS
+        if closed or answer.get("sub_code") == "ACQ.TRADE_NOT_EXIST":
+            closable.append(order.id)
+        else:  # e.g. paid between the query and the close: the next query settles it
+            logger.warning("timeout sweep: could not close %s: %s", order, answer)
+    return closable
+
+
+def payments_reconcile(*, now: datetime, paid_since: datetime, limit: int = 1000) -> dict:
+    """Compare the gateway with our orders: settle unpaid orders paid there (a lost notify),
+    and flag paid orders the gateway does not confirm. Returns counts."""
+    counts = {"checked": 0, "settled": 0, "flagged": 0}
+    unpaid = Order.objects.filter(status=S.UNPAID, sent_to_gateway_at__isnull=False)
+    paid = Order.objects.filter(status=S.PAID, paid_at__gte=paid_since).exclude(trade_no="")
+    for order in [*unpaid.order_by("id")[:limit], *paid.order_by("id")[:limit]]:
+        was_paid = order.status == S.PAID
+        outcome = payment_query(order=order, source=PaymentMessage.Source.RECONCILE)
+        counts["checked"] += 1
+        if outcome in ("settled", "late_settled"):
+            counts["settled"] += 1
+        if was_paid and outcome not in ("already_paid", "settled"):
+            message = PaymentMessage.objects.filter(out_trade_no=order.order_number).latest("id")
+            _judge(message, outcome or "no_trade", "paid here, not confirmed there", flagged=True)
+            counts["flagged"] += 1
+        elif outcome in ("wrong_amount", "wrong_app", "wrong_seller", "paid_twice"):
+            counts["flagged"] += 1
+    if counts["flagged"]:
+        logger.error("payment reconciliation found %s mismatches: see flagged messages", counts)
+    return counts

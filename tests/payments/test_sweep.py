@@ -1,0 +1,84 @@
+"""The timeout sweep and reconciliation asking the (offline sandbox) gateway."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from luffy.orders.models import Order
+from luffy.orders.tasks import expire_unpaid_orders
+from luffy.payments.models import PaymentMessage
+from tests.order_fixtures import checkout
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order(sandbox, auth_client, make_course, in_cart) -> Order:
+    in_cart(auth_client, make_course(price="99.00"))
+    return Order.objects.get(order_number=checkout(auth_client).json()["order_number"])
+
+
+def reach_cashier(sandbox, client, order) -> str:
+    url = client.get(f"/api/payments/alipay/?order_number={order.order_number}").json()["url"]
+    return sandbox.open_cashier(url)[0]
+
+
+def past_deadline(order):
+    Order.objects.filter(id=order.id).update(pay_deadline=timezone.now() - timedelta(seconds=1))
+
+
+def status(order):
+    order.refresh_from_db()
+    return order.status
+
+
+def test_paid_at_the_gateway_is_settled_not_timed_out(sandbox, auth_client, order):
+    sandbox.faults(drop_notify=20)  # the notify never arrives
+    cashier = reach_cashier(sandbox, auth_client, order)
+    assert sandbox.press(cashier, "pay")[0] == 302
+    past_deadline(order)
+    expire_unpaid_orders.apply().get()
+    assert status(order) == Order.Status.PAID
+
+
+def test_unpaid_at_the_gateway_is_closed_there_and_timed_out(sandbox, auth_client, order):
+    reach_cashier(sandbox, auth_client, order)
+    past_deadline(order)
+    assert expire_unpaid_orders.apply().get() == 1
+    assert status(order) == Order.Status.TIMED_OUT
+    assert sandbox.trade(order.order_number)["status"] == "TRADE_CLOSED"
+
+
+def test_gateway_down_leaves_the_order_for_the_next_sweep(sandbox, auth_client, order):
+    reach_cashier(sandbox, auth_client, order)
+    past_deadline(order)
+    sandbox.faults(api_unavailable=10)
+    assert expire_unpaid_orders.apply().get() == 0
+    assert status(order) == Order.Status.UNPAID
+    sandbox.request("/sandbox/faults/", method="DELETE")
+    assert expire_unpaid_orders.apply().get() == 1
+    assert status(order) == Order.Status.TIMED_OUT
+
+
+def test_reconciliation_settles_a_lost_notify(sandbox, auth_client, order):
+    sandbox.faults(drop_notify=20)
+    cashier = reach_cashier(sandbox, auth_client, order)
+    sandbox.press(cashier, "pay")
+    call_command("reconcile_payments")
+    assert status(order) == Order.Status.PAID
+    message = PaymentMessage.objects.get(out_trade_no=order.order_number, source="reconcile")
+    assert message.outcome == "settled"
+
+
+def test_reconciliation_flags_a_payment_the_gateway_does_not_know(
+    sandbox, auth_client, order, capsys
+):
+    from luffy.orders.services import order_settle
+
+    order_settle(order_number=order.order_number, trade_no="2026000000000000000000000000")
+    call_command("reconcile_payments")
+    assert "1 flagged" in capsys.readouterr().out
+    flagged = PaymentMessage.objects.get(out_trade_no=order.order_number, flagged=True)
+    assert flagged.source == "reconcile" and flagged.outcome == "no_trade"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -269,3 +270,38 @@ def test_return_and_notify_settle_once(make_user, give_coupon, courses):
         for course in bought:
             course.refresh_from_db()
             assert course.students == round_number
+
+
+def test_many_buyers_of_one_course_settle_at_once(make_user, make_course):
+    """Payments of different buyers of the same two courses confirmed together: every buyer
+    gets access and the student counters count each of them."""
+    first, second = make_course(price="100.00"), make_course(price="50.00")
+    for round_number in range(1, ROUNDS + 1):
+        orders = []
+        for index in range(THREADS):
+            # half of them list the courses the other way round
+            pair = [first, second] if index % 2 else [second, first]
+            orders.append(create(make_user(), pair)().order)
+        outcomes = race(*(settle(order) for order in orders))
+
+        assert [o.value for o in outcomes] == [True] * THREADS
+        assert set(Order.objects.values_list("status", flat=True)) == {Order.Status.PAID}
+        assert CoursePurchase.objects.count() == 2 * THREADS * round_number
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert first.students == second.students == THREADS * round_number
+
+
+def test_many_buyers_of_one_free_course_check_out_at_once(make_user, make_course, make_discount):
+    """Free courses are settled inside checkout: simultaneous checkouts by different buyers."""
+    free = [make_course(price="10.00") for _ in range(2)]
+    make_discount(*free, rule="0", type_name="限时免费")
+    users = [make_user() for _ in range(THREADS)]
+    outcomes = race(*(create(user, free if i % 2 else free[::-1]) for i, user in enumerate(users)))
+
+    assert not codes(outcomes)
+    assert all(o.value.order.real_price == Decimal("0.00") for o in outcomes)
+    assert CoursePurchase.objects.count() == 2 * THREADS
+    for course in free:
+        course.refresh_from_db()
+        assert course.students == THREADS

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
@@ -67,6 +67,23 @@ def _lock_user(user_id: int) -> User:
     return User.objects.select_for_update().only("id", "credit").get(id=user_id)
 
 
+def _lock_courses(course_ids: list[int]) -> None:
+    """Lock course rows (in id order) before inserting rows that reference them, when the
+    transaction will also update them (the students counter on settlement).
+
+    On MySQL/MariaDB (InnoDB) inserting an OrderLine or a CoursePurchase takes a shared lock on
+    the referenced course row until commit; two buyers of the same course who each hold it and
+    then both UPDATE the counter deadlock. Taking the exclusive lock first makes them queue.
+    On PostgreSQL FOR NO KEY UPDATE is enough and does not block other buyers' inserts."""
+    no_key = connection.features.has_select_for_no_key_update
+    list(
+        Course.objects.select_for_update(no_key=no_key)
+        .filter(id__in=course_ids)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
 # --- Checkout ---------------------------------------------------------------------------------
 
 
@@ -112,6 +129,8 @@ def order_create(
         left = discounted - coupon_amount
         credit_amount = _credit_amount(user, credit, left)
         real_price = max(money(left - credit_amount), ZERO)
+        if real_price == ZERO:  # settled below: lock the courses before the lines point at them
+            _lock_courses([q.course_id for q in quotes])
 
         order = Order.objects.create(
             user_id=user_id,
@@ -295,6 +314,8 @@ def _grant_access(order: Order, now: datetime) -> None:
         OrderLine.objects.filter(order_id=order.id).values_list("course_id", "expire_days")
     )
     course_ids = [course_id for course_id, _ in lines]
+    # Before the purchase records are inserted: see _lock_courses.
+    Course.objects.filter(id__in=course_ids).update(students=F("students") + 1)
     existing = {
         p.course_id: p
         for p in CoursePurchase.objects.select_for_update().filter(
@@ -319,7 +340,6 @@ def _grant_access(order: Order, now: datetime) -> None:
     CoursePurchase.objects.bulk_create(new)
     if changed:
         CoursePurchase.objects.bulk_update(changed, ["expires_at", "order", "updated_at"])
-    Course.objects.filter(id__in=course_ids).update(students=F("students") + 1)
 
 
 def _order_for_settlement(order_number: str) -> Order:

@@ -1,0 +1,146 @@
+"""Order benchmark: median ms and SQL queries per request for
+(a) creating a 5-line order through the API (the cart refilled before each run) and
+(b) GET /api/orders/ with 50 orders of 2 lines (one page of 50).
+
+    .venv/bin/python bench/orders.py [--repeat 50]
+
+Runs in-process (Django test client) on a throw-away SQLite file and a private embedded
+Redis (or DATABASE_URL / REDIS_URL if set). Prints one JSON line per case. The seed chapter's
+design needed 42 queries for a checkout and 444 queries (~200 ms) for my orders."""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("LUFFY_VAR_DIR", tempfile.mkdtemp(prefix="luffy-bench-"))
+os.environ["DJANGO_SETTINGS_MODULE"] = "luffy.config.settings.test"
+
+import django
+
+django.setup()
+
+from decimal import Decimal  # noqa: E402
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
+
+from luffy.catalog import models as catalog  # noqa: E402
+from luffy.common.redis import redis_client  # noqa: E402
+from luffy.orders.models import Order  # noqa: E402
+from luffy.orders.services import order_cancel  # noqa: E402
+from luffy.users.models import User  # noqa: E402
+
+
+def make_courses(count: int) -> list[catalog.Course]:
+    now = timezone.now()
+    dtype = catalog.DiscountType.objects.create(name="限时折扣")
+    discount = catalog.Discount.objects.create(type=dtype, sale="*0.8", condition=Decimal(0))
+    activity = catalog.Activity.objects.create(
+        name="bench", start=now - timezone.timedelta(days=1), end=now + timezone.timedelta(days=1)
+    )
+    courses = []
+    for i in range(count):
+        course = catalog.Course.objects.create(name=f"Course {i}", price=Decimal("99.00"))
+        catalog.CourseExpire.objects.create(
+            course=course, days=30, text="1个月有效", price=Decimal(29)
+        )
+        if i % 2 == 0:
+            catalog.CoursePriceDiscount.objects.create(
+                course=course, activity=activity, discount=discount
+            )
+        courses.append(course)
+    return courses
+
+
+def client_for(user: User) -> Client:
+    token = RefreshToken.for_user(user).access_token
+    return Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def fill_cart(client: Client, courses) -> None:
+    for course in courses:
+        added = client.post("/api/cart/", {"course_id": course.id}, content_type="application/json")
+        assert added.status_code == 201, added.content
+
+
+def timed(request) -> tuple[float, int]:
+    """ms and SQL statements of a call, counted as the tests count them (CaptureQueriesContext:
+    on SQLite that includes BEGIN IMMEDIATE and COMMIT)."""
+    with CaptureQueriesContext(connection) as context:
+        start = time.perf_counter()
+        response = request()
+        elapsed = (time.perf_counter() - start) * 1000
+    assert response.status_code in (200, 201), response.content
+    return elapsed, len(context)
+
+
+def bench_checkout(courses, repeat: int) -> dict:
+    """Each run: a fresh cart of 5 courses, POST /api/orders/, then cancel (not timed) so the
+    same courses can be ordered again."""
+    user = User.objects.create_user(username="bench-buyer", mobile="13900000001")
+    client = client_for(user)
+    timings, queries = [], []
+    for _ in range(repeat + 1):  # the first run warms up (connections, scripts)
+        fill_cart(client, courses)
+        elapsed, count = timed(
+            lambda: client.post("/api/orders/", {"pay_type": "alipay"}, "application/json")
+        )
+        timings.append(elapsed)
+        queries.append(count)
+        order = Order.objects.filter(user=user, status=Order.Status.UNPAID).get()
+        order_cancel(user_id=user.id, order_number=order.order_number)
+    return {"median_ms": statistics.median(timings[1:]), "sql_queries": max(queries[1:])}
+
+
+def bench_my_orders(courses, repeat: int) -> dict:
+    user = User.objects.create_user(username="bench-reader", mobile="13900000002")
+    client = client_for(user)
+    pairs = [courses[i : i + 2] for i in range(0, 10, 2)]
+    for i in range(50):  # 50 real orders of 2 lines, through the API
+        fill_cart(client, pairs[i % len(pairs)])
+        response = client.post("/api/orders/", {"pay_type": "alipay"}, "application/json")
+        assert response.status_code == 201, response.content
+        order_cancel(user_id=user.id, order_number=response.json()["order_number"])
+    timings, queries = [], []
+    for _ in range(repeat + 1):
+        elapsed, count = timed(lambda: client.get("/api/orders/", {"size": 50}))
+        timings.append(elapsed)
+        queries.append(count)
+    body = client.get("/api/orders/", {"size": 50}).json()
+    assert len(body["results"]) == 50 and all(len(o["lines"]) == 2 for o in body["results"])
+    return {"median_ms": statistics.median(timings[1:]), "sql_queries": max(queries[1:])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=50)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    redis_client().flushdb()
+    courses = make_courses(10)
+    cases = {
+        "create 5-line order (POST /api/orders/)": lambda: bench_checkout(courses[:5], args.repeat),
+        "my orders, 50 x 2 lines (GET /api/orders/?size=50)": lambda: bench_my_orders(
+            courses, args.repeat
+        ),
+    }
+    for case, run in cases.items():
+        result = run()
+        print(json.dumps({
+            "bench": "orders", "case": case, "median_ms": round(result["median_ms"], 2),
+            "sql_queries": result["sql_queries"], "repeat": args.repeat, "db": connection.vendor,
+        }, ensure_ascii=False), flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from luffy.orders.models import Order, OrderLine
 from tests.conftest import client_for
-from tests.orders.conftest import checkout
+from tests.order_fixtures import checkout
 
 # Checkout of a plain order: auth, lock the user, prices (3), owned, pending, order insert,
 # its number, lines insert; on SQLite also BEGIN IMMEDIATE and COMMIT (PostgreSQL and MariaDB

@@ -4,12 +4,14 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from luffy.common.spa import spa_index
 from luffy.common.views import healthz
 
 api_patterns = [
     path("users/", include("luffy.users.urls")),
     path("", include("luffy.catalog.urls")),
     path("cart/", include("luffy.cart.urls")),
+    path("", include("luffy.orders.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
@@ -25,6 +27,9 @@ if settings.SERVE_MEDIA:
     urlpatterns.append(
         re_path(rf"^{media_prefix}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
     )
+
+# Last: every other page path is the Vue app (history mode); API, admin and files keep their 404s.
+urlpatterns.append(re_path(r"^(?!(?:api|admin|static|media)(?:/|$)).*$", spa_index, name="spa"))
 
 handler404 = "luffy.common.views.not_found"
 handler500 = "luffy.common.views.server_error"

@@ -2,7 +2,8 @@
 
 Starts the embedded Redis (unless REDIS_URL is set), applies migrations, collects static files,
 then runs gunicorn and one Celery worker with beat. Ctrl-C (or SIGTERM) stops every child
-process; so does the death of this one (children get SIGTERM from the kernel)."""
+process; so does the death of this one (children get SIGTERM from the kernel). The Vue front
+end is built first when missing or stale (luffy.webbuild)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from luffy import webbuild
 from luffy.common import embedded_redis
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +67,8 @@ def main() -> int:
         run_step("collectstatic", "--noinput", "-v", "0")
         if os.environ.get("LOAD_DEMO_CATALOG", "true").lower() not in ("0", "false", "no"):
             run_step("load_demo_catalog", "--if-empty")
+        if not webbuild.build():  # says why; the API is useful without the pages
+            log("web front end unavailable: serving the API only")
         gunicorn = subprocess.Popen(
             [
                 sys.executable,

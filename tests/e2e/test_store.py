@@ -7,6 +7,8 @@ import pytest
 
 from tests.e2e.conftest import PASSWORD, login
 
+pytestmark = pytest.mark.e2e
+
 COURSE_A = "Django 实战 在线课程商城"  # demo catalog: on sale (限时折扣), options 1 and 3 months
 COURSE_B = "Python 爬虫开发"
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatCountdown, formatDateTime, formatDuration, formatPrice, isDiscounted } from '../src/utils/format'
+import { chapterTitle, formatCountdown, formatDateTime, formatDuration, formatPrice, isDiscounted } from '../src/utils/format'
 
 describe('formatPrice', () => {
   it('shows two decimals with a yuan sign, without float arithmetic', () => {
@@ -39,5 +39,12 @@ describe('time formats', () => {
     expect(formatDateTime(d.toISOString())).toBe('2026-05-01 14:30')
     expect(formatDateTime(null)).toBe('')
     expect(formatDateTime('nonsense')).toBe('')
+  })
+})
+
+describe('chapterTitle', () => {
+  it('numbers a chapter once', () => {
+    expect(chapterTitle({ number: 2, name: '进阶' })).toBe('第2章 · 进阶')
+    expect(chapterTitle({ number: 2, name: '第2章' })).toBe('第2章')
   })
 })

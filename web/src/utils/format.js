@@ -39,3 +39,8 @@ export function formatDateTime(iso) {
   if (Number.isNaN(d.getTime())) return ''
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`
 }
+
+// "第1章 · 入门", unless the chapter's own name already says "第1章".
+export function chapterTitle(chapter) {
+  return chapter.name.startsWith('第') ? chapter.name : `第${chapter.number}章 · ${chapter.name}`
+}

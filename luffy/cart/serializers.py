@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 MONEY = {"max_digits": 10, "decimal_places": 2, "coerce_to_string": True}
@@ -23,6 +24,7 @@ class CartCountSerializer(serializers.Serializer):
     cart_num = serializers.IntegerField()
 
 
+@extend_schema_serializer(component_name="CartExpireOption")  # catalog has an ExpireOption too
 class ExpireOptionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     text = serializers.CharField()

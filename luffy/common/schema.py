@@ -1,5 +1,6 @@
 """Shortcuts for documenting error responses in the OpenAPI schema."""
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTStatelessUserScheme
 from drf_spectacular.utils import OpenApiResponse
 
 from luffy.common.serializers import ErrorSerializer
@@ -19,3 +20,11 @@ def errors(*codes: int) -> dict:
     return {
         code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code]) for code in codes
     }
+
+
+class StatelessJWTScheme(SimpleJWTStatelessUserScheme):
+    """The same Bearer token as jwtAuth, for views that skip the user query (cart, study); a
+    name of its own keeps the schema unambiguous (drf-spectacular W001)."""
+
+    name = "jwtStatelessAuth"
+    priority = 1

@@ -56,8 +56,9 @@ def free_port() -> int:
 
 
 class Store:
-    def __init__(self, port: int, var_dir: Path):
+    def __init__(self, port: int, var_dir: Path, env: dict):
         self.port = port
+        self.env = env
         self.url = f"http://127.0.0.1:{port}"
         self.var_dir = var_dir
 
@@ -83,6 +84,21 @@ class Store:
 
     def new_mobile(self) -> str:
         return f"139{random.randrange(10**8):08d}"
+
+    def grant(self, mobile: str, course_id: int, days: int | None) -> None:
+        """Give an account access to a course (checkout is not built yet): `days` from now,
+        negative for an access that has run out, None for permanent."""
+        code = (
+            "from datetime import timedelta; from django.utils import timezone; "
+            "from luffy.orders.models import CoursePurchase; from luffy.users.models import User; "
+            f"days = {days!r}; "
+            "CoursePurchase.objects.update_or_create("
+            f"user=User.objects.get(mobile={mobile!r}), course_id={course_id}, "
+            "defaults={'expires_at': None if days is None else timezone.now() + timedelta(days)})"
+        )
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=self.env, check=True
+        )
 
     def register(self) -> str:
         """An account made through the API; returns its mobile."""
@@ -136,7 +152,7 @@ def store(tmp_path_factory):
             if server.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("store did not start:\n" + (var_dir / "serve.log").read_text())
             time.sleep(0.5)
-        yield Store(port, var_dir)
+        yield Store(port, var_dir, env)
     finally:
         server.send_signal(signal.SIGINT)
         try:

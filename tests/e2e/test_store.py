@@ -147,6 +147,33 @@ def test_study_page_trial_and_paid_lessons(page, store, account, shot):
     page.wait_for_url(f"**/courses/{course['id']}")
 
 
+def test_bought_course_opens_and_expired_one_offers_renewal(page, store, shot):
+    mobile = store.register()
+    bought, lapsed = course_id(store, COURSE_A), course_id(store, COURSE_B)
+    store.grant(mobile, bought, days=30)
+    store.grant(mobile, lapsed, days=-1)
+    login(page, mobile)
+
+    page.goto(f"/courses/{bought}")
+    owned = page.locator("[data-test=owned]")
+    owned.wait_for()
+    assert "有效期至" in owned.inner_text()
+    assert page.locator("[data-test=add-to-cart]").count() == 0  # no buy buttons
+    shot("course-detail-purchased")
+    page.get_by_role("button", name="开始学习").click()
+    page.locator("[data-test=paid-lesson]").first.click()
+    page.locator("[data-test=lesson-open]").wait_for()
+
+    page.goto(f"/player/{lapsed}")
+    page.locator("[data-test=paid-lesson]").first.click()
+    refused = page.locator("[data-test=lesson-refused]")
+    refused.wait_for()
+    assert "有效期已结束" in refused.inner_text()
+    shot("study-expired")
+    refused.get_by_role("button", name="立即续费").click()
+    page.get_by_role("button", name="立即续费").wait_for()  # the course page offers renewal
+
+
 def test_anonymous_paid_lesson_offers_login(page, store):
     course = store.api("GET", f"/api/courses/{course_id(store, COURSE_B)}/")
     paid = next(les for ch in course["chapters"] for les in ch["lessons"] if not les["free_trial"])

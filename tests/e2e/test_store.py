@@ -33,8 +33,8 @@ def test_register_log_out_and_log_in(page, store, shot):
     page.locator("[data-test=password]").fill(PASSWORD)
     shot("register")
     page.locator("[data-test=submit]").click()
+    page.wait_for_url(f"{store.url}/")  # registered, logged in and sent on
     page.locator("[data-test=user-menu]").wait_for()
-    assert page.url == f"{store.url}/"
 
     page.locator("[data-test=user-menu]").click()
     page.get_by_text("我的订单").wait_for()

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 EXTRAS ?= dev
 STAMP := $(VENV)/.installed-$(EXTRAS)
 
-.PHONY: install run test lint check superuser clean
+.PHONY: install run test web lint check superuser clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,16 @@ install: $(STAMP)
 run: install
 	$(PY) -m luffy.serve
 
-# Lint, migration drift, deploy checks, then the whole test suite.
-test: install check
+# Lint, migration drift, deploy checks, the front end's unit tests, then the whole test suite
+# (with the browser tests in tests/e2e when chromium is installed).
+test: install check web
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Build the Vue front end when stale and run its unit tests (vitest); skipped, saying so, without npm.
+web: install
+	@if command -v npm >/dev/null 2>&1; then \
+	  $(PY) -m luffy.webbuild && cd web && npm test --silent; \
+	else echo "SKIPPED front-end build and vitest: npm not found (install Node.js 20+ with npm)"; fi
 
 check: install
 	$(VENV)/bin/ruff check .

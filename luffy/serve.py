@@ -4,10 +4,12 @@ Starts the embedded Redis (unless REDIS_URL is set), applies migrations, collect
 then runs gunicorn and one Celery worker with beat; when ALIPAY_GATEWAY is the default, also the
 offline Alipay sandbox (its own gunicorn, settings and database) on ALIPAY_SANDBOX_PORT.
 Ctrl-C (or SIGTERM) stops every child process; so does the death of this one (children get
-SIGTERM from the kernel)."""
+SIGTERM from the kernel). The Vue front end is built first when missing or stale
+(luffy.webbuild)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -15,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from luffy import webbuild
 from luffy.common import embedded_redis
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,17 +58,26 @@ def start_alipay_sandbox(port: str) -> subprocess.Popen:
     )
 
 
+def _signal_group(child: subprocess.Popen, signum: int) -> None:
+    # Each child leads its own process group (start_new_session): this reaches its own
+    # children too (gunicorn and Celery workers), which the kernel's parent-death signal does not.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signum)
+
+
 def stop_all(children: list[subprocess.Popen]) -> None:
     for child in reversed(children):  # web first, Redis last
         if child.poll() is None:
-            child.terminate()
-    deadline = time.monotonic() + 10
+            _signal_group(child, signal.SIGTERM)
+    deadline = time.monotonic() + 15
     for child in reversed(children):
         try:
             child.wait(max(deadline - time.monotonic(), 0.1))
         except subprocess.TimeoutExpired:
+            log(f"{' '.join(map(str, child.args[:3]))} did not stop; killing it")
             child.kill()
             child.wait()
+        _signal_group(child, signal.SIGKILL)  # whatever it left behind
 
 
 def main() -> int:
@@ -89,6 +101,10 @@ def main() -> int:
             else:
                 children.append(embedded_redis.start(var_dir))
                 log(f"embedded Redis started on {var_dir / embedded_redis.SOCKET_NAME}")
+        # The gateway sends the buyer and its notifies back to this server, wherever it listens.
+        public = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104
+        os.environ.setdefault("ALIPAY_RETURN_URL", f"{public}/payments/result")
+        os.environ.setdefault("ALIPAY_NOTIFY_URL", f"{public}/api/payments/alipay/result/")
         sandbox_port = os.environ.get("ALIPAY_SANDBOX_PORT", "8001")
         sandbox_gateway = f"http://127.0.0.1:{sandbox_port}/gateway.do"
         if os.environ.get("ALIPAY_GATEWAY", sandbox_gateway) == sandbox_gateway:
@@ -98,6 +114,8 @@ def main() -> int:
         run_step("collectstatic", "--noinput", "-v", "0")
         if os.environ.get("LOAD_DEMO_CATALOG", "true").lower() not in ("0", "false", "no"):
             run_step("load_demo_catalog", "--if-empty")
+        if not webbuild.build():  # says why; the API is useful without the pages
+            log("web front end unavailable: serving the API only")
         gunicorn = subprocess.Popen(
             [
                 sys.executable,
@@ -131,7 +149,7 @@ def main() -> int:
         )  # fmt: skip
         children.append(worker)
         log("background worker (Celery, with beat) started")
-        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"  # noqa: S104
+        url = f"{public}/"
         log(f"store running at {url}")
         log(
             f"API docs at {url}api/docs/ ; admin at {url}admin/ "

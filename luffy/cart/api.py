@@ -45,8 +45,8 @@ class CartApi(CartApiView):
         return Response({"cart_num": count}, status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        operation_id="cart_select_all",  # cart_partial_update is the line's PATCH
         summary="Select every available line, or clear the selection",
-        operation_id="cart_select_all",
         request=CartSelectAllInputSerializer,
         responses={200: CartSerializer, **errors(400, 401, 503)},
     )

@@ -4,8 +4,9 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from luffy.common.spa import spa_index
 from luffy.common.views import healthz
-from luffy.orders.api import MyCoursesApi
+from luffy.orders import api as orders_api
 
 api_patterns = [
     path("users/", include("luffy.users.urls")),
@@ -14,7 +15,17 @@ api_patterns = [
     path("coupons/", include("luffy.coupons.urls")),
     path("orders/", include("luffy.orders.urls")),
     path("payments/", include("luffy.payments.urls")),
-    path("users/me/courses/", MyCoursesApi.as_view(), name="my-courses"),
+    path("users/me/courses/", orders_api.MyCoursesApi.as_view(), name="my-courses"),
+    path(
+        "courses/<int:course_id>/access/",
+        orders_api.CourseAccessApi.as_view(),
+        name="course-access",
+    ),
+    path(
+        "courses/<int:course_id>/lessons/<int:lesson_id>/",
+        orders_api.StudyLessonApi.as_view(),
+        name="study-lesson",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
@@ -30,6 +41,9 @@ if settings.SERVE_MEDIA:
     urlpatterns.append(
         re_path(rf"^{media_prefix}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
     )
+
+# Last: every other page path is the Vue app (history mode); API, admin and files keep their 404s.
+urlpatterns.append(re_path(r"^(?!(?:api|admin|static|media)(?:/|$)).*$", spa_index, name="spa"))
 
 handler404 = "luffy.common.views.not_found"
 handler500 = "luffy.common.views.server_error"

@@ -164,6 +164,11 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Let the app server serve uploads (fine for one node; behind a proxy or CDN set it off).
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+# The built Vue app (make run builds it): files at the site root, index.html for page paths.
+WEB_DIST_DIR = Path(env("WEB_DIST_DIR", default=str(BASE_DIR / "web" / "dist")))
+WHITENOISE_ROOT = WEB_DIST_DIR if WEB_DIST_DIR.is_dir() else None
+# Vite puts a content hash in every file name under assets/: cache those for a year.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/.+-[0-9A-Za-z_-]{8,}\.\w+$"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -1,0 +1,35 @@
+import { createRouter, createWebHistory } from 'vue-router'
+import { useUserStore } from '../stores/user'
+
+const routes = [
+  { path: '/', name: 'home', component: () => import('../pages/HomePage.vue') },
+  { path: '/courses', name: 'courses', component: () => import('../pages/CourseListPage.vue'), meta: { title: '实战课程' } },
+  { path: '/courses/:id(\\d+)', name: 'course', component: () => import('../pages/CourseDetailPage.vue'), meta: { title: '课程详情' } },
+  { path: '/player/:id(\\d+)', name: 'player', component: () => import('../pages/StudyPage.vue'), meta: { title: '学习中心' } },
+  { path: '/cart', name: 'cart', component: () => import('../pages/CartPage.vue'), meta: { title: '购物车', requiresAuth: true } },
+  { path: '/login', name: 'login', component: () => import('../pages/LoginPage.vue'), meta: { title: '登录', guestOnly: true } },
+  { path: '/register', name: 'register', component: () => import('../pages/RegisterPage.vue'), meta: { title: '注册', guestOnly: true } },
+  { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('../pages/NotFoundPage.vue'), meta: { title: '页面不存在' } },
+]
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes,
+  scrollBehavior: (to, from, saved) => saved || (to.path !== from.path ? { top: 0 } : undefined),
+})
+
+// Only same-site paths: a crafted ?redirect= must not send users elsewhere.
+export const safeRedirect = (target) =>
+  typeof target === 'string' && target.startsWith('/') && !target.startsWith('//') ? target : '/'
+
+router.beforeEach((to) => {
+  const user = useUserStore()
+  if (to.meta.requiresAuth && !user.isLoggedIn) {
+    return { name: 'login', query: { redirect: to.fullPath } }
+  }
+  if (to.meta.guestOnly && user.isLoggedIn) return safeRedirect(to.query.redirect)
+})
+
+router.afterEach((to) => {
+  document.title = to.meta.title ? `${to.meta.title} - 路飞学城` : '路飞学城 - 在线课程'
+})

@@ -1,0 +1,40 @@
+import { defineStore } from 'pinia'
+import * as usersApi from '../api/users'
+import { tokens } from '../utils/tokens'
+
+const USER = 'luffy.user'
+
+function savedUser() {
+  try {
+    return tokens.access() ? JSON.parse(localStorage.getItem(USER)) : null
+  } catch {
+    return null
+  }
+}
+
+export const useUserStore = defineStore('user', {
+  state: () => ({ user: savedUser() }),
+  getters: {
+    isLoggedIn: (state) => Boolean(state.user),
+    displayName: (state) => state.user?.username || state.user?.mobile || '',
+  },
+  actions: {
+    // The login and register answers: tokens plus the user.
+    signIn({ access, refresh, ...user }) {
+      tokens.set(access, refresh)
+      localStorage.setItem(USER, JSON.stringify(user))
+      this.user = user
+    },
+    async login(username, password) {
+      this.signIn(await usersApi.login(username, password))
+    },
+    async register(payload) {
+      this.signIn(await usersApi.register(payload))
+    },
+    logout() {
+      tokens.clear()
+      localStorage.removeItem(USER)
+      this.user = null
+    },
+  },
+})

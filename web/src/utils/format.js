@@ -1,0 +1,46 @@
+// Display helpers. Money arrives as a two-decimal string ("12.50") and is never turned into a
+// float here: the server does every sum.
+
+export function formatPrice(value) {
+  if (value === null || value === undefined || value === '') return '—'
+  const text = String(value)
+  if (!/^\d+(\.\d+)?$/.test(text)) return '—'
+  const [whole, cents = ''] = text.split('.')
+  return `¥${whole}.${(cents + '00').slice(0, 2)}`
+}
+
+export function isDiscounted(item) {
+  return item.real_price !== null && item.real_price !== undefined && item.real_price !== item.price
+}
+
+const pad = (n) => String(n).padStart(2, '0')
+
+// 93784 -> "1天 02:03:04"; the activity countdown on the course page.
+export function formatCountdown(seconds) {
+  if (!seconds || seconds <= 0) return '00:00:00'
+  const s = Math.floor(seconds)
+  const days = Math.floor(s / 86400)
+  const clock = `${pad(Math.floor((s % 86400) / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`
+  return days ? `${days}天 ${clock}` : clock
+}
+
+// Lesson length: 300 -> "05:00", 3725 -> "1:02:05".
+export function formatDuration(seconds) {
+  const s = Math.max(0, Math.floor(seconds || 0))
+  const h = Math.floor(s / 3600)
+  const rest = `${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`
+  return h ? `${h}:${rest}` : rest
+}
+
+// ISO timestamp -> "2026-05-01 14:30" in the browser's time zone.
+export function formatDateTime(iso) {
+  if (!iso) return ''
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return ''
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`
+}
+
+// "第1章 · 入门", unless the chapter's own name already says "第1章".
+export function chapterTitle(chapter) {
+  return chapter.name.startsWith('第') ? chapter.name : `第${chapter.number}章 · ${chapter.name}`
+}

@@ -336,6 +336,7 @@ def _grant_access(order: Order, now: datetime) -> None:
             start = max(record.expires_at, now)
             record.expires_at = None if days == 0 else start + timedelta(days=days)
             record.order = order
+            record.updated_at = now  # bulk_update does not apply auto_now
             changed.append(record)
     CoursePurchase.objects.bulk_create(new)
     if changed:
@@ -527,3 +528,43 @@ def _return_credit_in_bulk(orders: list[tuple[int, int, int]]) -> None:
             )
         )
     CreditEntry.objects.bulk_create(entries)
+
+
+# --- Refunds ----------------------------------------------------------------------------------
+
+
+def order_refund_full(*, order_id: int, reason: str) -> bool:
+    """The whole payment went back to the buyer: paid -> refunded, the access this order granted
+    ends (its days are taken back), and the credit it spent is returned."""
+    order = Order.objects.only("id", "user_id", "credit").get(id=order_id)
+    now = timezone.now()
+    with transaction.atomic():
+        _lock_user(order.user_id)
+        if not order_transition(
+            order_id=order.id, from_status=S.PAID, to_status=S.REFUNDED, reason=reason
+        ):
+            return False
+        days = dict(
+            OrderLine.objects.filter(order_id=order.id).values_list("course_id", "expire_days")
+        )
+        purchases = list(
+            CoursePurchase.objects.select_for_update().filter(
+                user_id=order.user_id, course_id__in=days, order_id=order.id
+            )
+        )
+        for purchase in purchases:
+            bought = days[purchase.course_id]
+            if purchase.expires_at is None or bought == 0:
+                purchase.expires_at = now
+            else:
+                purchase.expires_at = max(now, purchase.expires_at - timedelta(days=bought))
+            purchase.updated_at = now
+        CoursePurchase.objects.bulk_update(purchases, ["expires_at", "updated_at"])
+        if order.credit:
+            credit_change(
+                user_id=order.user_id,
+                amount=order.credit,
+                reason=CreditEntry.Reason.ORDER_REFUND,
+                order=order,
+            )
+    return True

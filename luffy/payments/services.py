@@ -342,3 +342,59 @@ def payments_reconcile(*, now: datetime, paid_since: datetime, limit: int = 1000
     if counts["flagged"]:
         logger.error("payment reconciliation found %s mismatches: see flagged messages", counts)
     return counts
+
+
+# --- Refunds by staff -------------------------------------------------------------------------
+
+
+def order_refund(*, order_id: int, amount: Decimal | None = None, reason: str) -> Refund:
+    """Refund a paid order through the gateway, fully (default) or partly. A full refund marks
+    the order refunded, ends the access it granted and gives back the credit it spent.
+
+    An earlier request whose answer never came (gateway down) is retried as the same refund."""
+    order = Order.objects.filter(id=order_id).first()
+    if order is None:
+        raise NotFound("No such order.", code="order_not_found")
+    if order.status != S.PAID:
+        raise Conflict(
+            f"Only paid orders can be refunded; this one is {order.get_status_display()}.",
+            code="order_not_paid",
+        )
+    pending = order.refunds.filter(status=Refund.Status.REQUESTED).first()
+    if pending is not None:
+        refund = refund_request(
+            order=order, amount=pending.amount, out_request_no=pending.out_request_no,
+            reason=pending.reason,
+        )  # fmt: skip
+    else:
+        refunded = sum(
+            order.refunds.filter(status=Refund.Status.SUCCEEDED).values_list("amount", flat=True),
+            Decimal(0),
+        )
+        left = order.real_price - refunded
+        amount = left if amount is None else money(amount)
+        if amount <= 0 or amount > left:
+            raise ValidationFailed(
+                f"The refund must be more than 0 and at most {left:.2f}.",
+                code="refund_amount",
+                field="amount",
+            )
+        number = order.refunds.count() + 1
+        refund = refund_request(
+            order=order, amount=amount, out_request_no=f"{order.order_number}R{number}",
+            reason=reason,
+        )  # fmt: skip
+    if refund.status == Refund.Status.REQUESTED:
+        raise gateway.GatewayUnavailable(
+            "The gateway did not answer; the refund was recorded and can be retried."
+        )
+    if refund.status == Refund.Status.FAILED:
+        detail = (refund.response or {}).get("sub_msg") or (refund.response or {}).get("msg", "")
+        raise Conflict(f"The gateway refused the refund: {detail}", code="refund_refused")
+    total = sum(
+        order.refunds.filter(status=Refund.Status.SUCCEEDED).values_list("amount", flat=True),
+        Decimal(0),
+    )
+    if total >= order.real_price:
+        orders.order_refund_full(order_id=order.id, reason=refund.reason)
+    return refund

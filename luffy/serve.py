@@ -32,10 +32,30 @@ def run_step(*args: str, env: dict | None = None) -> None:
     subprocess.run([*MANAGE, *args], check=True, cwd=ROOT, env=env)
 
 
-def start_alipay_sandbox(port: str) -> subprocess.Popen:
-    """The offline Alipay gateway: its own process, settings and database (never the store's)."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "luffy.alipay_sandbox.settings"}
+def start_alipay_sandbox(port: str, var_dir: Path) -> list[subprocess.Popen]:
+    """The offline Alipay gateway: its own processes, settings and database (never the store's):
+    the web server, and a Celery worker with beat that delivers its notifies."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "luffy.alipay_sandbox.settings",
+        "ALIPAY_SANDBOX_NOTIFY_RUNNER": "celery",
+    }
     run_step("migrate", "--noinput", "-v", "0", env=env)
+    worker = subprocess.Popen(
+        [
+            sys.executable, "-m", "celery", "-A", "luffy.alipay_sandbox.celery", "worker",
+            "--beat", "--queues", "alipay_sandbox", "--pool", "threads", "--concurrency", "4",
+            "--loglevel", "WARNING", "--schedule", str(var_dir / "alipay-sandbox-beat"),
+        ],
+        cwd=ROOT,
+        env=env,
+        preexec_fn=embedded_redis.die_with_parent,
+        start_new_session=True,
+    )  # fmt: skip
+    return [worker, _sandbox_web(port, env)]
+
+
+def _sandbox_web(port: str, env: dict) -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable,
@@ -108,7 +128,7 @@ def main() -> int:
         sandbox_port = os.environ.get("ALIPAY_SANDBOX_PORT", "8001")
         sandbox_gateway = f"http://127.0.0.1:{sandbox_port}/gateway.do"
         if os.environ.get("ALIPAY_GATEWAY", sandbox_gateway) == sandbox_gateway:
-            children.append(start_alipay_sandbox(sandbox_port))
+            children.extend(start_alipay_sandbox(sandbox_port, var_dir))
             log(f"offline Alipay sandbox at http://127.0.0.1:{sandbox_port}/sandbox/")
         run_step("migrate", "--noinput", "-v", "0")
         run_step("collectstatic", "--noinput", "-v", "0")

@@ -54,9 +54,9 @@ class Sandbox:
 
     def request(self, path: str, *, method: str = "GET", data=None) -> tuple[int, str]:
         body = json.dumps(data).encode() if data is not None else None
-        req = urllib.request.Request(self.url + path, data=body, method=method)  # noqa: S310
+        req = urllib.request.Request(self.url + path, data=body, method=method)
         try:
-            with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310
+            with urllib.request.urlopen(req, timeout=10) as r:
                 return r.status, r.read().decode()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode()
@@ -73,12 +73,12 @@ class Sandbox:
 
     def open_cashier(self, pay_url: str) -> tuple[str, str]:
         """The buyer follows the pay URL: (final URL, page HTML)."""
-        with urllib.request.urlopen(pay_url, timeout=10) as r:  # noqa: S310
+        with urllib.request.urlopen(pay_url, timeout=10) as r:
             return r.url, r.read().decode()
 
     def press(self, cashier_url: str, button: str = "pay") -> tuple[int, str, str]:
         """Press Pay or Cancel: (status, Location header, body); redirects not followed."""
-        req = urllib.request.Request(cashier_url + f"{button}/", data=b"", method="POST")  # noqa: S310
+        req = urllib.request.Request(cashier_url + f"{button}/", data=b"", method="POST")
         try:
             with no_redirect.open(req, timeout=10) as r:
                 return r.status, "", r.read().decode()

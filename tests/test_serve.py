@@ -2,11 +2,13 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -53,12 +55,15 @@ def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
         PORT=str(port),
         WEB_CONCURRENCY="1",
         ALIPAY_SANDBOX_PORT=str(sandbox_port),
+        SMS_BACKEND="luffy.users.sms.FileBackend",
     )
+    log_path = tmp_path / "serve.log"
+    log = log_path.open("w")  # a file, not a pipe: a full pipe would block the server
     server = subprocess.Popen(
         [sys.executable, "-m", "luffy.serve"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -70,7 +75,7 @@ def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
                     health = json.load(r)
                 break
             except OSError:
-                assert server.poll() is None, server.stdout.read()
+                assert server.poll() is None, log_path.read_text()
                 time.sleep(0.5)
         assert health == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/courses/", timeout=5) as r:
@@ -80,6 +85,8 @@ def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
         assert processes_mentioning(str(tmp_path / "redis.sock"))
         beat_schedule = str(tmp_path / "celerybeat-schedule")
         assert wait_for(lambda: processes_mentioning(beat_schedule)), "no Celery worker"
+        sandbox_beat = str(tmp_path / "alipay-sandbox-beat")
+        assert wait_for(lambda: processes_mentioning(sandbox_beat)), "no sandbox notify worker"
         # The offline Alipay sandbox answers on its own port, with its own database.
         console, console_url = "", f"http://127.0.0.1:{sandbox_port}/sandbox/"
         for _ in range(40):  # up to 10 s
@@ -95,16 +102,70 @@ def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
             assert json.load(r)["error_response"]["code"] == "40002"
         assert (tmp_path / "alipay_sandbox.sqlite3").exists()
 
+        buy_a_course_and_let_the_gateway_notify(f"http://127.0.0.1:{port}", tmp_path)
+
         server.send_signal(signal.SIGINT)
-        output, _ = server.communicate(timeout=30)  # read() could wait on a leaked child
-        assert server.returncode == 0
+        assert server.wait(timeout=30) == 0
+        output = log_path.read_text()
         assert f"store running at http://127.0.0.1:{port}/" in output
         assert "/admin/" in output
         time.sleep(0.5)
         assert processes_mentioning(str(tmp_path / "redis.sock")) == []
         assert processes_mentioning(f"127.0.0.1:{port}") == []
         assert processes_mentioning(beat_schedule) == []
+        assert processes_mentioning(sandbox_beat) == []
         assert processes_mentioning(f"127.0.0.1:{sandbox_port}") == []
     finally:
         if server.poll() is None:
             server.kill()
+        log.close()
+
+
+def call(base: str, path: str, data: dict | None = None, token: str = "", method: str = ""):
+    body = json.dumps(data).encode() if data is not None else None
+    request = urllib.request.Request(base + path, data=body, method=method or None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=15) as r:
+        return json.load(r)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def buy_a_course_and_let_the_gateway_notify(base: str, var_dir) -> None:
+    """Register, buy a demo course, pay at the sandbox cashier, and never open the return URL:
+    the order must become paid through the notify the sandbox's Celery worker delivers."""
+    mobile = "13912345670"
+    call(base, f"/api/users/sms/{mobile}/")
+    code_file = var_dir / "sms" / f"{mobile}.txt"
+    assert wait_for(code_file.exists, seconds=20), "the worker did not send the SMS"
+    code = re.search(r"\b(\d{6})\b", code_file.read_text()).group(1)
+    token = call(
+        base,
+        "/api/users/register/",
+        {"mobile": mobile, "password": "Sturdy-pass-2026", "sms_code": code},
+    )["access"]
+    courses = call(base, "/api/courses/?size=50")["results"]
+    course = next(c for c in courses if c["real_price"] != "0.00")  # not one on a free offer
+    call(base, "/api/cart/", {"course_id": course["id"]}, token)
+    order = call(base, "/api/orders/", {"pay_type": "alipay"}, token)
+    url = call(base, f"/api/payments/alipay/?order_number={order['order_number']}", token=token)[
+        "url"
+    ]
+    with urllib.request.urlopen(url, timeout=15) as r:  # the cashier page
+        cashier = r.url
+    pay = urllib.request.Request(cashier + "pay/", data=b"", method="POST")
+    try:
+        urllib.request.build_opener(_NoRedirect).open(pay, timeout=15)
+    except urllib.error.HTTPError as redirect:
+        assert redirect.code == 302
+
+    def paid():
+        detail = call(base, f"/api/orders/{order['order_number']}/", token=token)
+        return detail["status_text"] == "paid"
+
+    assert wait_for(paid, seconds=30), "the notify did not settle the order"

@@ -23,7 +23,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -101,6 +101,11 @@ def enqueue(trade: Trade, *, refund: Refund | None = None) -> Notify | None:
             gmt_refund=beijing(refund.gmt_refund),
         )
     held = faults.consume("reorder_notify")
+    if settings.ALIPAY_SANDBOX_NOTIFY_RUNNER == "celery" and not held:
+        from luffy.alipay_sandbox.tasks import deliver_notifies
+
+        # The first attempt goes out now, not at the next beat tick.
+        transaction.on_commit(deliver_notifies.delay)
     return Notify.objects.create(
         trade=trade,
         notify_id=params["notify_id"],

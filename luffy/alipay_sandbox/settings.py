@@ -3,7 +3,13 @@ folder, time zone) with its own URLs, apps and database, so its state stays apar
 store's. Run by `make run` as its own gunicorn process on 127.0.0.1:ALIPAY_SANDBOX_PORT."""
 
 from luffy.config.settings.base import *  # noqa: F403
-from luffy.config.settings.base import ALIPAY_SANDBOX_DATABASE_URL, env, tune_database
+from luffy.config.settings.base import (
+    ALIPAY_SANDBOX_DATABASE_URL,
+    ALIPAY_SANDBOX_NOTIFY_POLL_SECONDS,
+    VAR_DIR,
+    env,
+    tune_database,
+)
 
 DEBUG = env.bool("DEBUG", default=False)
 INSTALLED_APPS = ["luffy.alipay_sandbox"]
@@ -23,3 +29,15 @@ TEMPLATES = [
 DATABASES = {"default": tune_database(env.db_url_config(ALIPAY_SANDBOX_DATABASE_URL))}
 # No Redis: the sandbox needs nothing but its database.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Notify delivery by Celery (ALIPAY_SANDBOX_NOTIFY_RUNNER=celery): the sandbox's own worker with
+# beat, on its own queue of the store's broker.
+CELERY_TASK_DEFAULT_QUEUE = "alipay_sandbox"
+CELERY_RESULT_BACKEND = None
+CELERY_BEAT_SCHEDULE = {
+    "deliver-notifies": {
+        "task": "luffy.alipay_sandbox.tasks.deliver_notifies",
+        "schedule": ALIPAY_SANDBOX_NOTIFY_POLL_SECONDS,
+    }
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "alipay-sandbox-beat")

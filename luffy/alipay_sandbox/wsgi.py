@@ -7,6 +7,11 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luffy.alipay_sandbox.settings")
 application = get_wsgi_application()
 
+from django.conf import settings  # noqa: E402
+
 from luffy.alipay_sandbox.notify import start_delivery_loop  # noqa: E402 - needs Django set up
 
-start_delivery_loop()
+if (
+    settings.ALIPAY_SANDBOX_NOTIFY_RUNNER == "thread"
+):  # otherwise the sandbox's Celery worker delivers
+    start_delivery_loop()

@@ -281,3 +281,6 @@ ALIPAY_SANDBOX_DATABASE_URL = env(
 )
 ALIPAY_SANDBOX_NOTIFY_TIME_SCALE = env.float("ALIPAY_SANDBOX_NOTIFY_TIME_SCALE", default=1.0)
 ALIPAY_SANDBOX_NOTIFY_POLL_SECONDS = env.float("ALIPAY_SANDBOX_NOTIFY_POLL_SECONDS", default=1.0)
+# Who delivers the sandbox's notifies: "thread" (a loop in its server process; tests) or
+# "celery" (its own worker with beat, on its own queue; `make run` sets this).
+ALIPAY_SANDBOX_NOTIFY_RUNNER = env("ALIPAY_SANDBOX_NOTIFY_RUNNER", default="thread")

@@ -21,18 +21,9 @@ from luffy.orders import services
 from luffy.orders.models import CoursePurchase, Order, OrderStatusChange
 from luffy.users.models import CreditEntry
 
-pytestmark = [
-    pytest.mark.real_db,
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason=(
-            "needs PostgreSQL or MariaDB: pytest-django's in-memory SQLite test database uses "
-            "shared-cache table locks, which fail at once ('database table is locked') instead "
-            "of waiting for the busy timeout, so concurrent writers cannot be tested there"
-        ),
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+# Runs on every database: on SQLite (a test database file, WAL, IMMEDIATE transactions) the
+# writers queue; on PostgreSQL and MariaDB the row locks and conditional updates are exercised.
+pytestmark = [pytest.mark.real_db, pytest.mark.django_db(transaction=True)]
 
 ROUNDS = 3
 THREADS = 8

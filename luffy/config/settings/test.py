@@ -8,7 +8,7 @@ from pathlib import Path
 from luffy.common import embedded_redis
 
 from .base import *  # noqa: F403
-from .base import CACHES, celery_broker_url, env
+from .base import CACHES, DATABASES, celery_broker_url, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -40,3 +40,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 
 # Alipay keys generated once per test process, never into the repository's var/.
 ALIPAY_KEY_DIR = Path(env("ALIPAY_KEY_DIR", default=tempfile.mkdtemp(prefix="luffy-test-alipay-")))
+
+# SQLite tests use a database file, not pytest-django's shared in-memory one: every thread (the
+# live server's, the concurrency tests') then has its own connection, as in production, and
+# concurrent writers queue on the WAL lock instead of failing on shared-cache table locks.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    _sqlite_dir = Path(tempfile.mkdtemp(prefix="luffy-test-db-"))
+    DATABASES["default"]["TEST"] = {"NAME": str(_sqlite_dir / "test.sqlite3")}

@@ -215,9 +215,11 @@ def test_expired_session_on_my_orders_goes_to_login(page, store, buyer):
 
 
 @pytest.mark.parametrize("page", [{"width": 390, "height": 844}], indirect=True)
-def test_phone_layout_of_my_pages(page, store, buyer, shot):
+def test_phone_layout_of_new_pages(page, store, buyer, shot):
     login(page, buyer)
+    add_to_cart(page, store, COURSE_D)
     for path, ready, name in [
+        ("/checkout", "[data-test=checkout-line]", "phone-checkout"),
         ("/my/orders", "[data-test=order]", "phone-my-orders"),
         ("/my/courses", "[data-test=my-course]", "phone-my-courses"),
         ("/my/coupons", "[data-test=my-coupon]", "phone-my-coupons"),

@@ -30,7 +30,7 @@ const ERRORS = {
   order_expired: '该订单已超过支付时限，请重新下单。',
   order_paid: '该订单刚刚已支付成功，不能取消。',
   order_not_found: '订单不存在。',
-  bad_signature: '支付结果校验失败：回传参数不完整或已被篡改。',
+  bad_signature: '回传的支付参数不完整或已被篡改，无法确认这笔付款。如果您已付款，请到「我的订单」查看订单状态。',
   payment_pending: '支付结果尚未确认，请稍候。',
   payment_gateway_unavailable: '支付网关暂时不可用，请稍后重试。',
 }

@@ -63,3 +63,20 @@ describe('cart store', () => {
     expect(cart.count).toBe(0)
   })
 })
+
+describe('user store credit', () => {
+  it('keeps a new balance across a reload', async () => {
+    usersApi.login.mockResolvedValue(answer)
+    const user = useUserStore()
+    await user.login('luffy', 'pw')
+    user.setCredit(120)
+    expect(user.user.credit).toBe(120)
+    setActivePinia(createPinia())
+    expect(useUserStore().user.credit).toBe(120)
+  })
+  it('ignores a balance when logged out', () => {
+    const user = useUserStore()
+    user.setCredit(5)
+    expect(user.user).toBeNull()
+  })
+})

@@ -7,3 +7,5 @@ export const sendSmsCode = (mobile) => http.get(`/users/sms/${encodeURIComponent
 export const mobileStatus = (mobile) =>
   http.get(`/users/mobile/${encodeURIComponent(mobile)}/`, { silent: true }).then((r) => r.data)
 export const me = () => http.get('/users/me/').then((r) => r.data)
+// The credit ledger, newest first: {count, next, previous, results}
+export const credits = (params) => http.get('/users/me/credits/', { params }).then((r) => r.data)

@@ -31,6 +31,20 @@ export const useUserStore = defineStore('user', {
     async register(payload) {
       this.signIn(await usersApi.register(payload))
     },
+    // The balance changes with checkout, payment and cancellation; keep the menu's figure true.
+    setCredit(credit) {
+      if (!this.user || credit === undefined || credit === null) return
+      this.user = { ...this.user, credit }
+      localStorage.setItem(USER, JSON.stringify(this.user))
+    },
+    // Re-read the profile (credit balance, credit_to_money); returns it.
+    async refreshProfile() {
+      const fresh = await usersApi.me()
+      if (!this.user) return fresh // logged out meanwhile
+      this.user = { ...this.user, ...fresh }
+      localStorage.setItem(USER, JSON.stringify(this.user))
+      return fresh
+    },
     logout() {
       tokens.clear()
       localStorage.removeItem(USER)

@@ -44,3 +44,34 @@ export function formatDateTime(iso) {
 export function chapterTitle(chapter) {
   return chapter.name.startsWith('第') ? chapter.name : `第${chapter.number}章 · ${chapter.name}`
 }
+
+// Time left to pay: 45296 -> "12小时34分", 125 -> "2分05秒", 0 or less -> "已超时".
+export function formatTimeLeft(seconds) {
+  const s = Math.floor(seconds || 0)
+  if (s <= 0) return '已超时'
+  const days = Math.floor(s / 86400)
+  const hours = Math.floor((s % 86400) / 3600)
+  const minutes = Math.floor((s % 3600) / 60)
+  if (days) return `${days}天${hours}小时`
+  if (hours) return `${hours}小时${pad(minutes)}分`
+  return `${minutes}分${pad(s % 60)}秒`
+}
+
+// Seconds from `now` until an ISO timestamp (negative once it has passed).
+export function secondsUntil(iso, now = Date.now()) {
+  const t = new Date(iso).getTime()
+  return Number.isNaN(t) ? 0 : Math.floor((t - now) / 1000)
+}
+
+// A coupon's face value from its sale rule: "-20" -> "¥20", "*0.85" -> "8.5折".
+export function couponFace(sale) {
+  const text = String(sale || '').trim()
+  let m = /^-\s*(\d+(?:\.\d+)?)$/.exec(text)
+  if (m) return `¥${m[1].replace(/\.0+$/, '')}`
+  m = /^\*\s*0?\.(\d+)$/.exec(text)
+  if (m) {
+    const digits = m[1].replace(/0+$/, '') || '0' // 0.85 -> "85" -> 8.5折, 0.9 -> "9" -> 9折
+    return `${digits[0]}${digits.length > 1 ? '.' + digits.slice(1) : ''}折`
+  }
+  return text
+}

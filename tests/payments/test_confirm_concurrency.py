@@ -12,10 +12,12 @@ import time
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from django.utils import timezone
 
 from luffy.catalog.models import Course
 from luffy.coupons.models import UserCoupon
 from luffy.orders.models import CoursePurchase, Order, OrderStatusChange
+from luffy.orders.services import orders_expire_batch
 from luffy.payments import services
 from luffy.payments.models import PaymentMessage
 from luffy.users.models import CreditEntry
@@ -146,3 +148,54 @@ def test_duplicate_notifies_at_once(place, courses):
         assert sorted(outcomes.values_list("outcome", flat=True)) == ["already_paid"] * (
             DUPLICATES - 1
         ) + ["settled"]
+
+
+def sweep():
+    return lambda: orders_expire_batch(now=timezone.now(), batch_size=2)
+
+
+def test_notify_during_the_timeout_sweep(place, courses):
+    """Notifies for four orders just past their deadline arrive while two sweeps time them
+    out: each is settled at once or, when a sweep won, settled late with its coupon and credit
+    reserved again. Either way: paid, credit spent once, coupon used, access granted once."""
+    seen = set()
+    for round_number in range(1, ROUNDS + 1):
+        placed = [place() for _ in range(4)]
+        Order.objects.filter(id__in=[order.id for _, order, _ in placed]).update(
+            pay_deadline=timezone.now() - timezone.timedelta(seconds=1)
+        )
+        notifies = [deliver(notify_params(order)) for _, order, _ in placed]
+        outcomes = race(sweep(), sweep(), *notifies)
+
+        assert [o.value for o in outcomes[2:]] == [True] * len(placed)
+        late = 0
+        for user, order, coupon in placed:
+            outcome = PaymentMessage.objects.get(out_trade_no=order.order_number).outcome
+            seen.add(outcome)
+            order.refresh_from_db()
+            assert order.status == Order.Status.PAID
+            changes = OrderStatusChange.objects.filter(order=order).order_by("id")
+            changes = list(changes.values_list("from_status", "to_status"))
+            if outcome == "settled":
+                assert changes == [(Order.Status.UNPAID, Order.Status.PAID)]
+                reasons = ["order_reserve"]
+            else:
+                assert outcome == "late_settled"
+                late += 1
+                assert changes == [
+                    (Order.Status.UNPAID, Order.Status.TIMED_OUT),
+                    (Order.Status.TIMED_OUT, Order.Status.PAID),
+                ]
+                reasons = ["order_reserve", "order_release", "order_reserve"]
+            entries = CreditEntry.objects.filter(user=user).order_by("id")
+            assert list(entries.values_list("reason", flat=True)) == reasons
+            assert assert_ledger_consistent(user, start=500) == 300  # spent once
+            coupon.refresh_from_db()
+            assert (coupon.status, coupon.order_id) == (UserCoupon.Status.USED, order.id)
+            purchases = CoursePurchase.objects.filter(user=user)
+            assert sorted(p.course_id for p in purchases) == sorted(c.id for c in courses)
+        assert sum(o.value for o in outcomes[:2]) == late
+        for course in courses:
+            course.refresh_from_db()
+            assert course.students == 4 * round_number
+    assert seen

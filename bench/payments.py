@@ -1,5 +1,6 @@
 """Payment benchmark: median ms and SQL queries for
-(a) creating a pay URL (GET /api/payments/alipay/?order_number=, keys parsed once),
+(a) creating the pay URL of a fresh order (GET /api/payments/alipay/?order_number=, keys
+    parsed once per process),
 (b) settling a 5-line order (coupon and credit reserved) through the notify endpoint (POST,
     form-encoded and signed exactly as the gateway sends it), each run a fresh order;
 and (c) notifies settled per second through gunicorn (2 workers) on PostgreSQL.
@@ -131,13 +132,16 @@ def measure(request) -> tuple[float, int, object]:
 
 
 def bench_pay_url(courses, coupon, repeat: int) -> dict:
-    order = place_order(courses, coupon)
-    token = RefreshToken.for_user(order.user).access_token
-    client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {token}")
+    """Each run: the first pay URL of a fresh order (so it also records sent_to_gateway_at)."""
     timings, queries = [], []
     for _ in range(repeat + 1):  # the first run warms up (keys, connections)
+        order = place_order(courses, coupon)
+        token = RefreshToken.for_user(order.user).access_token
+        client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {token}")
         elapsed, count, response = measure(
-            lambda: client.get("/api/payments/alipay/", {"order_number": order.order_number})
+            lambda c=client, o=order: c.get(
+                "/api/payments/alipay/", {"order_number": o.order_number}
+            )
         )
         assert response.status_code == 200, response.content
         assert urlsplit(response.json()["url"]).query
@@ -341,6 +345,7 @@ def main() -> None:
             "bench": "payments", "case": "notifies settled per second (gunicorn, 2 workers)",
             "per_second": round(result["per_second"], 1), "notifies": result["notifies"],
             "seconds": round(result["seconds"], 2), "clients": args.clients, "db": "postgresql",
+            "load_average": os.getloadavg()[0],
         }), flush=True)  # fmt: skip
 
 

@@ -463,10 +463,13 @@ def orders_expire_batch(*, now: datetime, batch_size: int = 500, gateway_checked
     gateway was asked and the trade closed). Safe beside another sweep, a payment or a cancel:
     users are locked first (the common lock order), then the orders, skipping ones another
     sweep holds, and every update is conditional on the order still being unpaid."""
+    # Oldest deadline first: the (status, pay_deadline) index then yields the rows in this
+    # order and the LIMIT stops the scan after one batch. Ordered by id, every batch read and
+    # sorted all the expired orders left (1.1 M orders: 0.9 s per batch, growing with them).
     candidates = list(
         _expired_unpaid(now)
         .filter(Q(sent_to_gateway_at__isnull=True) | Q(id__in=list(gateway_checked)))
-        .order_by("id")
+        .order_by("pay_deadline", "id")
         .values_list("id", "user_id")[:batch_size]
     )
     if not candidates:

@@ -109,3 +109,19 @@ def test_task_runs_every_batch(auth_client, user, place_order, monkeypatch):
     Order.objects.update(pay_deadline=timezone.now() - timedelta(seconds=1))
     assert expire_unpaid_orders.apply(kwargs={"batch_size": 2}).get() == 3
     assert not Order.objects.filter(status=Order.Status.UNPAID).exists()
+
+
+def test_oldest_deadline_first(auth_client, user, place_order):
+    """Batches take the orders whose deadline passed first (the order the deadline index
+    yields them in, so a batch never sorts every expired order)."""
+    orders = [place_order(auth_client, user) for _ in range(3)]
+    now = timezone.now()
+    for minutes, order in zip([5, 15, 10], orders, strict=True):
+        Order.objects.filter(id=order.id).update(pay_deadline=now - timedelta(minutes=minutes))
+    timed_out = []
+    for _ in range(3):
+        assert orders_expire_batch(now=now, batch_size=1) == 1
+        timed_out.append(Order.objects.get(status=Order.Status.TIMED_OUT, id__in=[
+            o.id for o in orders if o.id not in timed_out
+        ]).id)  # fmt: skip
+    assert timed_out == [orders[1].id, orders[2].id, orders[0].id]

@@ -28,7 +28,7 @@ from tests.orders.test_concurrency import (  # noqa: F401 (per_thread_cart: auto
     race,
 )
 
-pytestmark = test_concurrency.pytestmark  # PostgreSQL / MariaDB only, for the reason given there
+pytestmark = test_concurrency.pytestmark  # threaded, on every database
 
 S = Order.Status
 ROUNDS = 3

@@ -30,7 +30,7 @@ from tests.orders.test_concurrency import (  # noqa: F401 (per_thread_cart: auto
 )
 from tests.payments.test_notify import notify_params
 
-pytestmark = test_concurrency.pytestmark  # PostgreSQL / MariaDB only, for the reason given there
+pytestmark = test_concurrency.pytestmark  # threaded, on every database
 
 ROUNDS = 3
 DUPLICATES = 4

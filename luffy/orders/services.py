@@ -350,10 +350,18 @@ def _order_for_settlement(order_number: str) -> Order:
     return order
 
 
-def order_settle(*, order_number: str, trade_no: str = "", paid_at: datetime | None = None) -> bool:
+def order_settle(
+    *,
+    order_number: str,
+    trade_no: str = "",
+    paid_at: datetime | None = None,
+    order: Order | None = None,
+) -> bool:
     """Confirm the payment of an unpaid order. True if this call settled it; False if it was
-    not unpaid any more (every confirmation path calls this; a second call changes nothing)."""
-    order = _order_for_settlement(order_number)
+    not unpaid any more (every confirmation path calls this; a second call changes nothing).
+    A caller that already read the order passes it (its status is re-checked under lock)."""
+    if order is None or order.order_number != order_number:
+        order = _order_for_settlement(order_number)
     with transaction.atomic():
         _lock_user(order.user_id)
         return _settle_locked(order, trade_no=trade_no, paid_at=paid_at or timezone.now())

@@ -61,14 +61,17 @@ def payment_url_create(*, user_id: int, order_number: str) -> str:
 # --- Messages ---------------------------------------------------------------------------------
 
 
-def message_record(*, source: str, data: dict, out_trade_no: str = "") -> PaymentMessage:
-    """Store a gateway message as received, before judging it (autocommit: it survives a
-    failure while processing)."""
+def message_record(
+    *, source: str, data: dict, out_trade_no: str = "", verified: bool | None = None
+) -> PaymentMessage:
+    """Store a gateway message as received, before acting on it (autocommit: it survives a
+    failure while processing), with whether its signature checked out."""
     return PaymentMessage.objects.create(
         source=source,
         out_trade_no=(out_trade_no or str(data.get("out_trade_no", "")))[:64],
         notify_id=str(data.get("notify_id", ""))[:128],
         raw=data,
+        verified=verified,
     )
 
 
@@ -79,10 +82,6 @@ def _judge(message: PaymentMessage, outcome: str, detail: str = "", *, flagged=F
     if flagged:
         logger.warning("payment message %s flagged: %s %s", message.id, outcome, detail)
     return outcome
-
-
-def message_mark_verified(message: PaymentMessage, verified: bool) -> None:
-    PaymentMessage.objects.filter(id=message.id).update(verified=verified)
 
 
 # --- The one confirmation path ----------------------------------------------------------------
@@ -144,7 +143,7 @@ def payment_confirm(*, message: PaymentMessage, trade: GatewayTrade) -> str:
 
     paid_at = trade.paid_at or timezone.now()
     if order.status == S.UNPAID and orders.order_settle(
-        order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at
+        order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at, order=order
     ):
         return _judge(message, "settled")
     order.refresh_from_db(fields=["status", "trade_no"])
@@ -206,9 +205,8 @@ def refund_request(*, order: Order, amount: Decimal, out_request_no: str, reason
 def payment_notify(*, data: dict) -> bool:
     """Handle an async notify. True: answer `success` (the result is recorded, or retrying can
     never help); False: answer `failure`, so the gateway sends it again."""
-    message = message_record(source=PaymentMessage.Source.NOTIFY, data=data)
-    verified = gateway.verify_callback(data)
-    message_mark_verified(message, verified)
+    verified = gateway.verify_callback(data)  # pure computation: nothing is decided yet
+    message = message_record(source=PaymentMessage.Source.NOTIFY, data=data, verified=verified)
     if not verified:
         # Forged, or our key configuration is wrong: once it is fixed, a retry succeeds.
         _judge(message, "bad_signature", flagged=True)
@@ -224,9 +222,11 @@ def payment_query(*, order: Order, source: str = PaymentMessage.Source.QUERY) ->
     """Ask the gateway about an order's trade and confirm what it says. The outcome, or None
     when the gateway has no trade for it (the buyer never reached the cashier)."""
     answer = gateway.trade_query(order.order_number)
-    # An error answer does not name the trade: record it under the order asked about.
-    message = message_record(source=source, data=answer, out_trade_no=order.order_number)
-    message_mark_verified(message, True)  # the client verified the answer's signature
+    # The client verified the answer's signature; an error answer does not name the trade, so
+    # it is recorded under the order asked about.
+    message = message_record(
+        source=source, data=answer, out_trade_no=order.order_number, verified=True
+    )
     if answer.get("code") != gateway.SUCCESS:
         _judge(message, "no_trade", str(answer.get("sub_code", "")))
         return None
@@ -267,9 +267,8 @@ def payment_cancel(*, user_id: int, order_number: str) -> Order:
 def payment_result(*, user_id: int, params: dict) -> Order:
     """Handle the buyer's return from the cashier: a verified return carries no trade status,
     so an order not paid yet is confirmed through alipay.trade.query."""
-    message = message_record(source=PaymentMessage.Source.RETURN, data=params)
     verified = gateway.verify_callback(params)
-    message_mark_verified(message, verified)
+    message = message_record(source=PaymentMessage.Source.RETURN, data=params, verified=verified)
     if not verified:
         _judge(message, "bad_signature", flagged=False)
         raise ValidationFailed("This payment result could not be verified.", code="bad_signature")

@@ -9,57 +9,18 @@ Prints one JSON line per (lines, endpoint, cache state)."""
 
 import argparse
 import json
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("LUFFY_VAR_DIR", tempfile.mkdtemp(prefix="luffy-bench-"))
-os.environ["DJANGO_SETTINGS_MODULE"] = "luffy.config.settings.test"
+from _django import make_courses
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from rest_framework_simplejwt.tokens import RefreshToken
 
-import django
-
-django.setup()
-
-from decimal import Decimal  # noqa: E402
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
-
-from luffy.catalog import cache as catalog_cache  # noqa: E402
-from luffy.catalog import models as catalog  # noqa: E402
-from luffy.common.redis import redis_client  # noqa: E402
-from luffy.users.models import User  # noqa: E402
-
-
-def make_courses(count: int) -> list[catalog.Course]:
-    now = timezone.now()
-    dtype = catalog.DiscountType.objects.create(name="限时折扣")
-    discount = catalog.Discount.objects.create(type=dtype, sale="*0.8", condition=Decimal(0))
-    activity = catalog.Activity.objects.create(
-        name="bench", start=now - timezone.timedelta(days=1), end=now + timezone.timedelta(days=1)
-    )
-    courses = []
-    for i in range(count):
-        course = catalog.Course.objects.create(name=f"Course {i}", price=Decimal("99.00"))
-        catalog.CourseExpire.objects.create(
-            course=course, days=30, text="1个月有效", price=Decimal(29)
-        )
-        catalog.CourseExpire.objects.create(
-            course=course, days=90, text="3个月有效", price=Decimal(69)
-        )
-        if i % 2 == 0:
-            catalog.CoursePriceDiscount.objects.create(
-                course=course, activity=activity, discount=discount
-            )
-        courses.append(course)
-    return courses
+from luffy.catalog import cache as catalog_cache
+from luffy.common.redis import redis_client
+from luffy.users.models import User
 
 
 def measure(client: Client, path: str, repeat: int, *, cold: bool) -> tuple[float, int]:
@@ -91,7 +52,11 @@ def main() -> None:
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     redis_client().flushdb()
-    courses = make_courses(100)
+    courses = make_courses(
+        100,
+        options=((30, "1个月有效", "29"), (90, "3个月有效", "69")),
+        discounted_every=2,
+    )
     for size in (1, 20, 100):
         user = User.objects.create_user(username=f"bench{size}", mobile=f"1390000{size:04d}")
         token = RefreshToken.for_user(user).access_token

@@ -10,56 +10,20 @@ design needed 42 queries for a checkout and 444 queries (~200 ms) for my orders.
 
 import argparse
 import json
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("LUFFY_VAR_DIR", tempfile.mkdtemp(prefix="luffy-bench-"))
-os.environ["DJANGO_SETTINGS_MODULE"] = "luffy.config.settings.test"
+from _django import make_courses
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from rest_framework_simplejwt.tokens import RefreshToken
 
-import django
-
-django.setup()
-
-from decimal import Decimal  # noqa: E402
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
-
-from luffy.catalog import models as catalog  # noqa: E402
-from luffy.common.redis import redis_client  # noqa: E402
-from luffy.orders.models import Order  # noqa: E402
-from luffy.orders.services import order_cancel  # noqa: E402
-from luffy.users.models import User  # noqa: E402
-
-
-def make_courses(count: int) -> list[catalog.Course]:
-    now = timezone.now()
-    dtype = catalog.DiscountType.objects.create(name="限时折扣")
-    discount = catalog.Discount.objects.create(type=dtype, sale="*0.8", condition=Decimal(0))
-    activity = catalog.Activity.objects.create(
-        name="bench", start=now - timezone.timedelta(days=1), end=now + timezone.timedelta(days=1)
-    )
-    courses = []
-    for i in range(count):
-        course = catalog.Course.objects.create(name=f"Course {i}", price=Decimal("99.00"))
-        catalog.CourseExpire.objects.create(
-            course=course, days=30, text="1个月有效", price=Decimal(29)
-        )
-        if i % 2 == 0:
-            catalog.CoursePriceDiscount.objects.create(
-                course=course, activity=activity, discount=discount
-            )
-        courses.append(course)
-    return courses
+from luffy.common.redis import redis_client
+from luffy.orders.models import Order
+from luffy.orders.services import order_cancel
+from luffy.users.models import User
 
 
 def client_for(user: User) -> Client:
@@ -127,7 +91,7 @@ def main() -> None:
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     redis_client().flushdb()
-    courses = make_courses(10)
+    courses = make_courses(10, discounted_every=2)
     cases = {
         "create 5-line order (POST /api/orders/)": lambda: bench_checkout(courses[:5], args.repeat),
         "my orders, 50 x 2 lines (GET /api/orders/?size=50)": lambda: bench_my_orders(

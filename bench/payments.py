@@ -29,48 +29,29 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("LUFFY_VAR_DIR", tempfile.mkdtemp(prefix="luffy-bench-"))
+# Keys of its own: the pay URL must not depend on a developer's var/alipay.
 os.environ.setdefault("ALIPAY_KEY_DIR", tempfile.mkdtemp(prefix="luffy-bench-keys-"))
-os.environ["DJANGO_SETTINGS_MODULE"] = "luffy.config.settings.test"
 
-import django
+from _django import make_courses
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework_simplejwt.tokens import RefreshToken
 
-django.setup()
-
-from decimal import Decimal  # noqa: E402
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
-
-from luffy.alipay_sandbox.signing import signed_callback  # noqa: E402
-from luffy.cart.services import cart_add  # noqa: E402
-from luffy.catalog import models as catalog  # noqa: E402
-from luffy.common.redis import redis_client  # noqa: E402
-from luffy.coupons.models import Coupon  # noqa: E402
-from luffy.coupons.services import coupon_grant  # noqa: E402
-from luffy.orders.models import Order  # noqa: E402
-from luffy.orders.services import order_create  # noqa: E402
-from luffy.users.models import User  # noqa: E402
+from luffy.alipay_sandbox.signing import signed_callback
+from luffy.cart.services import cart_add
+from luffy.common.redis import redis_client
+from luffy.coupons.models import Coupon
+from luffy.coupons.services import coupon_grant
+from luffy.orders.models import Order
+from luffy.orders.services import order_create
+from luffy.users.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTIFY_URL = "/api/payments/alipay/result/"
-
-
-def make_courses(count: int) -> list[catalog.Course]:
-    courses = []
-    for i in range(count):
-        course = catalog.Course.objects.create(name=f"Course {i}", price=Decimal("99.00"))
-        catalog.CourseExpire.objects.create(
-            course=course, days=30, text="1个月有效", price=Decimal(29)
-        )
-        courses.append(course)
-    return courses
 
 
 _users = iter(range(10**6))

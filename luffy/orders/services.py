@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -174,7 +175,7 @@ def order_create(
                 order=order,
             )
         if real_price == ZERO:  # nothing to pay: no gateway, paid at once
-            _settle_locked(order, trade_no="", paid_at=now, reason="nothing to pay")
+            _settle_locked(order, trade_no=None, paid_at=now, reason="nothing to pay")
             order.status = Order.Status.PAID
         ordered = [q.course_id for q in quotes]
         transaction.on_commit(lambda: cart_remove_lines(user_id=user_id, course_ids=ordered))
@@ -288,16 +289,22 @@ def _credit_amount(user: User, credit: int, left: Decimal) -> Decimal:
 
 
 def _settle_locked(
-    order: Order, *, trade_no: str, paid_at: datetime, from_status: int = S.UNPAID, reason: str = ""
+    order: Order,
+    *,
+    trade_no: str | None,
+    paid_at: datetime,
+    from_status: int = S.UNPAID,
+    reason: str = "",
 ) -> bool:
-    """-> paid, coupon used, access granted. Caller holds the user lock."""
+    """-> paid, coupon used, access granted. Caller holds the user lock. `trade_no` is unique
+    among orders (one gateway trade settles at most one order): None when there is none."""
     if not order_transition(
         order_id=order.id,
         from_status=from_status,
         to_status=S.PAID,
         reason=reason,
         paid_at=paid_at,
-        trade_no=trade_no,
+        trade_no=trade_no or None,
     ):
         return False
     UserCoupon.objects.filter(order_id=order.id, status=UserCoupon.Status.RESERVED).update(
@@ -353,7 +360,7 @@ def _order_for_settlement(order_number: str) -> Order:
 def order_settle(
     *,
     order_number: str,
-    trade_no: str = "",
+    trade_no: str | None = None,
     paid_at: datetime | None = None,
     order: Order | None = None,
 ) -> bool:
@@ -371,27 +378,56 @@ class _CannotReserve(Exception):
     pass
 
 
+class LateDecision(StrEnum):
+    """What happened to money that arrived for an order no longer unpaid."""
+
+    SETTLED = "late_settled"  # this call settled it: coupon and credit reserved again
+    REFUND = "refund"  # this call decided the money goes back (coupon or credit gone)
+    ALREADY_PAID = "already_paid"  # settled before, by another path
+    ALREADY_REFUNDED = "already_refunded"  # a refund was decided before (late path or staff)
+
+
 def order_settle_late(
-    *, order_number: str, trade_no: str = "", paid_at: datetime | None = None
-) -> bool:
+    *, order_number: str, trade_no: str | None = None, paid_at: datetime | None = None
+) -> LateDecision:
     """Money arrived for a cancelled or timed-out order: settle it if its coupon and credit can
-    be reserved again. False (nothing changed) when they cannot or the order is not cancelled
-    or timed out: the caller then refunds the payment."""
+    be reserved again, otherwise record that it is to be refunded (-> refunded, nothing
+    granted); the caller then asks the gateway for the refund.
+
+    Decided once, under the user's and the order's locks, by conditional transitions out of
+    cancelled / timed out: whichever path decides first wins, and every other path reads its
+    decision. Settled and refunded exclude each other for ever (no transition leaves either).
+    A caller that must record more with the decision (the refund request) wraps this call in
+    its own transaction, which keeps the locks until it commits."""
     order = _order_for_settlement(order_number)
     paid_at = paid_at or timezone.now()
     with transaction.atomic():
         _lock_user(order.user_id)
         order = Order.objects.select_for_update().get(id=order.id)
+        if order.status == S.PAID:
+            return LateDecision.ALREADY_PAID
+        if order.status == S.REFUNDED:
+            return LateDecision.ALREADY_REFUNDED
         if order.status not in (S.CANCELLED, S.TIMED_OUT):
-            return False
+            raise ValueError(f"order {order_number} is unpaid: settle it with order_settle")
         try:
             with transaction.atomic():  # a savepoint: undo a half re-reservation
                 _reserve_again(order, paid_at)
-                return _settle_locked(
+                settled = _settle_locked(
                     order, trade_no=trade_no, paid_at=paid_at, from_status=order.status
                 )
         except _CannotReserve:
-            return False
+            settled = False
+        if settled:
+            return LateDecision.SETTLED
+        if not order_transition(
+            order_id=order.id,
+            from_status=order.status,
+            to_status=S.REFUNDED,
+            reason=TRANSITIONS[(order.status, S.REFUNDED)],
+        ):  # unreachable under the locks; never guess
+            raise Conflict("The order changed while its late payment was decided.")
+        return LateDecision.REFUND
 
 
 def _reserve_again(order: Order, now: datetime) -> None:
@@ -410,14 +446,6 @@ def _reserve_again(order: Order, now: datetime) -> None:
             )
         except Conflict as exc:
             raise _CannotReserve from exc
-
-
-def order_mark_refunded(*, order_id: int, from_status: int, reason: str) -> bool:
-    """The gateway refunded the whole payment of an order (a late one, or by staff)."""
-    with transaction.atomic():
-        return order_transition(
-            order_id=order_id, from_status=from_status, to_status=S.REFUNDED, reason=reason
-        )
 
 
 # --- Cancellation -----------------------------------------------------------------------------

@@ -45,6 +45,8 @@ class Refund(models.Model):
     reason = models.CharField(max_length=200)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
     response = models.JSONField(null=True, blank=True)
+    # Set while a path is asking the gateway for this refund: nobody else asks at the same time.
+    attempted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

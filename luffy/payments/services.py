@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -19,6 +22,7 @@ from luffy.common.errors import Conflict, NotFound, ValidationFailed
 from luffy.common.money import money
 from luffy.orders import services as orders
 from luffy.orders.models import Order
+from luffy.orders.services import LateDecision
 from luffy.payments import gateway
 from luffy.payments.models import PaymentMessage, Refund
 
@@ -116,90 +120,169 @@ class GatewayTrade:
         )
 
 
+class Outcome(StrEnum):
+    """The verdict on a gateway message (PaymentMessage.outcome)."""
+
+    SETTLED = "settled"
+    LATE_SETTLED = "late_settled"
+    ALREADY_PAID = "already_paid"
+    REFUNDED = "refunded"  # a late payment's refund succeeded with this message
+    REFUND_PENDING = "refund_pending"  # decided, the gateway has not confirmed it yet
+    ALREADY_REFUNDED = "already_refunded"
+    NOT_PAID = "not_paid"
+    NO_TRADE = "no_trade"
+    QUERIED = "queried"
+    UNKNOWN_ORDER = "unknown_order"
+    WRONG_APP = "wrong_app"
+    WRONG_SELLER = "wrong_seller"
+    WRONG_AMOUNT = "wrong_amount"
+    PAID_TWICE = "paid_twice"
+    TRADE_REUSED = "trade_reused"  # a trade number that already settled another order
+    BAD_SIGNATURE = "bad_signature"
+
+
 # Outcomes after which the gateway should send the message again (we could not finish).
-RETRY = {"refund_pending"}
+RETRY = {Outcome.REFUND_PENDING}
+FLAGGED = {
+    Outcome.WRONG_AMOUNT,
+    Outcome.WRONG_APP,
+    Outcome.WRONG_SELLER,
+    Outcome.PAID_TWICE,
+    Outcome.TRADE_REUSED,
+}
+# Outcomes that mean the order is paid (or was just settled) by this trade.
+PAID_OUTCOMES = {Outcome.SETTLED, Outcome.LATE_SETTLED, Outcome.ALREADY_PAID}
 
 
 def payment_confirm(*, message: PaymentMessage, trade: GatewayTrade) -> str:
     """Judge a verified message about a trade and act on it; returns the outcome.
 
-    Idempotent: a second message about a settled trade changes nothing."""
+    Idempotent: a second message about a settled or refunded trade changes nothing."""
     order = Order.objects.filter(order_number=trade.out_trade_no).first()
     if order is None:
-        return _judge(message, "unknown_order", trade.out_trade_no, flagged=True)
+        return _judge(message, Outcome.UNKNOWN_ORDER, trade.out_trade_no, flagged=True)
     if trade.app_id and trade.app_id != settings.ALIPAY_APP_ID:
-        return _judge(message, "wrong_app", f"app_id {trade.app_id}", flagged=True)
+        return _judge(message, Outcome.WRONG_APP, f"app_id {trade.app_id}", flagged=True)
     if trade.seller_id and trade.seller_id != settings.ALIPAY_SELLER_ID:
-        return _judge(message, "wrong_seller", f"seller_id {trade.seller_id}", flagged=True)
+        return _judge(message, Outcome.WRONG_SELLER, f"seller_id {trade.seller_id}", flagged=True)
     try:
         amount = money(Decimal(trade.total_amount))
     except (InvalidOperation, ValueError):
         amount = None
     if amount != order.real_price:
         detail = f"paid {trade.total_amount!r}, order is {order.real_price}"
-        return _judge(message, "wrong_amount", detail, flagged=True)
+        return _judge(message, Outcome.WRONG_AMOUNT, detail, flagged=True)
     if trade.trade_status not in PAID:
-        return _judge(message, "not_paid", trade.trade_status)
+        return _judge(message, Outcome.NOT_PAID, trade.trade_status)
 
     paid_at = trade.paid_at or timezone.now()
-    if order.status == S.UNPAID and orders.order_settle(
-        order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at, order=order
-    ):
-        return _judge(message, "settled")
-    order.refresh_from_db(fields=["status", "trade_no"])
+    try:
+        if order.status == S.UNPAID and orders.order_settle(
+            order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at, order=order
+        ):
+            return _judge(message, Outcome.SETTLED)
+        order.refresh_from_db(fields=["status", "trade_no"])
+        if order.status in (S.CANCELLED, S.TIMED_OUT):
+            if _late_payment_decide(order, trade, paid_at) is LateDecision.SETTLED:
+                return _judge(message, Outcome.LATE_SETTLED)
+            order.refresh_from_db(fields=["status", "trade_no"])
+    except IntegrityError:  # Order.trade_no is unique: this trade already paid another order
+        detail = f"trade {trade.trade_no} already settled another order"
+        return _judge(message, Outcome.TRADE_REUSED, detail, flagged=True)
     if order.status == S.PAID:
         if order.trade_no and trade.trade_no and order.trade_no != trade.trade_no:
             detail = f"paid as {order.trade_no}, now also {trade.trade_no}"
-            return _judge(message, "paid_twice", detail, flagged=True)
-        return _judge(message, "already_paid")
-    if order.status in (S.CANCELLED, S.TIMED_OUT):
-        return _judge(message, *_late_payment(order, trade, paid_at))
-    return _judge(message, "already_refunded")
+            return _judge(message, Outcome.PAID_TWICE, detail, flagged=True)
+        return _judge(message, Outcome.ALREADY_PAID)
+    return _judge(message, *_late_refund_finish(order))
 
 
-def _late_payment(order: Order, trade: GatewayTrade, paid_at: datetime) -> tuple[str, str]:
-    """Money for a cancelled or timed-out order: settle if its coupon and credit are still
-    available, otherwise refund it in full."""
-    if orders.order_settle_late(
-        order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at
-    ):
-        return "late_settled", ""
-    refund = refund_request(
-        order=order,
-        amount=order.real_price,
-        out_request_no=f"{order.order_number}LATE",
-        reason="Paid after the order was cancelled or timed out; its coupon or credit is gone.",
-    )
-    if refund.status != Refund.Status.SUCCEEDED:
-        return "refund_pending", f"refund {refund.out_request_no} {refund.status}"
-    orders.order_mark_refunded(order_id=order.id, from_status=order.status, reason=refund.reason)
-    return "refunded", refund.out_request_no
+def late_refund_number(order: Order) -> str:
+    """The refund request number of a late payment: the same on every path and every retry, so
+    the gateway refunds it once."""
+    return f"{order.order_number}LATE"
+
+
+def _late_payment_decide(order: Order, trade: GatewayTrade, paid_at: datetime) -> LateDecision:
+    """Money for a cancelled or timed-out order: settled if its coupon and credit are still
+    available, otherwise decided for a refund. The decision and the refund request are
+    committed together, under the order's lock, so a crash between them loses nothing."""
+    with transaction.atomic():
+        decision = orders.order_settle_late(
+            order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at
+        )
+        if decision is LateDecision.REFUND:
+            Refund.objects.get_or_create(
+                out_request_no=late_refund_number(order),
+                defaults={
+                    "order": order,
+                    "amount": order.real_price,
+                    "reason": "Paid after the order was cancelled or timed out; "
+                    "its coupon or credit is gone.",
+                },
+            )
+    return decision
+
+
+def _late_refund_finish(order: Order) -> tuple[str, str]:
+    """A message about a refunded order: if it is a late payment whose refund the gateway has
+    not confirmed yet, ask for it (the same refund, whoever asks)."""
+    refund = Refund.objects.filter(order=order, out_request_no=late_refund_number(order)).first()
+    if refund is None:  # refunded by staff after it was paid
+        return Outcome.ALREADY_REFUNDED, ""
+    if refund.status == Refund.Status.SUCCEEDED:
+        return Outcome.ALREADY_REFUNDED, refund.out_request_no
+    asked = refund_send(refund=refund)
+    if refund.status == Refund.Status.SUCCEEDED:
+        return Outcome.REFUNDED if asked else Outcome.ALREADY_REFUNDED, refund.out_request_no
+    return Outcome.REFUND_PENDING, f"refund {refund.out_request_no} {refund.status}"
 
 
 def refund_request(*, order: Order, amount: Decimal, out_request_no: str, reason: str) -> Refund:
-    """Ask the gateway for a refund and record the request and its answer. Asking again with
-    the same out_request_no is the same refund (the gateway does it once)."""
+    """Record a refund and ask the gateway for it. Asking again with the same out_request_no is
+    the same refund (the gateway does it once)."""
     refund, _ = Refund.objects.get_or_create(
         out_request_no=out_request_no,
         defaults={"order": order, "amount": amount, "reason": reason},
     )
-    if refund.status == Refund.Status.SUCCEEDED:
-        return refund
+    refund_send(refund=refund)
+    return refund
+
+
+def refund_send(*, refund: Refund) -> bool:
+    """Ask the gateway for a recorded refund that has not succeeded yet, unless another path is
+    asking right now (a claim on the row, lapsing after REFUND_RETRY_AFTER seconds): the same
+    refund is never requested twice at once. True if this call got the gateway's answer;
+    `refund` is updated in place either way."""
+    now = timezone.now()
+    lapsed = now - timedelta(seconds=settings.REFUND_RETRY_AFTER)
+    claimed = (
+        Refund.objects.filter(id=refund.id)
+        .exclude(status=Refund.Status.SUCCEEDED)
+        .filter(Q(attempted_at__isnull=True) | Q(attempted_at__lt=lapsed))
+        .update(attempted_at=now)
+    )
+    if not claimed:
+        refund.refresh_from_db()
+        return False
     try:
         answer = gateway.trade_refund(
-            out_trade_no=order.order_number,
-            refund_amount=amount,
-            out_request_no=out_request_no,
-            refund_reason=reason,
+            out_trade_no=refund.order.order_number,
+            refund_amount=refund.amount,
+            out_request_no=refund.out_request_no,
+            refund_reason=refund.reason,
         )
     except gateway.GatewayUnavailable:
-        logger.warning("refund %s: gateway unavailable, will retry", out_request_no)
-        return refund
+        logger.warning("refund %s: gateway unavailable, will retry", refund.out_request_no)
+        Refund.objects.filter(id=refund.id).update(attempted_at=None)  # the next path may ask
+        refund.refresh_from_db()
+        return False
     succeeded = answer.get("code") == gateway.SUCCESS
     refund.status = Refund.Status.SUCCEEDED if succeeded else Refund.Status.FAILED
     refund.response = answer
-    refund.save(update_fields=["status", "response", "updated_at"])
-    return refund
+    refund.attempted_at = None
+    refund.save(update_fields=["status", "response", "attempted_at", "updated_at"])
+    return True
 
 
 def payment_notify(*, data: dict) -> bool:
@@ -209,7 +292,7 @@ def payment_notify(*, data: dict) -> bool:
     message = message_record(source=PaymentMessage.Source.NOTIFY, data=data, verified=verified)
     if not verified:
         # Forged, or our key configuration is wrong: once it is fixed, a retry succeeds.
-        _judge(message, "bad_signature", flagged=True)
+        _judge(message, Outcome.BAD_SIGNATURE, flagged=True)
         return False
     outcome = payment_confirm(message=message, trade=GatewayTrade.from_message(data))
     return outcome not in RETRY
@@ -228,7 +311,7 @@ def payment_query(*, order: Order, source: str = PaymentMessage.Source.QUERY) ->
         source=source, data=answer, out_trade_no=order.order_number, verified=True
     )
     if answer.get("code") != gateway.SUCCESS:
-        _judge(message, "no_trade", str(answer.get("sub_code", "")))
+        _judge(message, Outcome.NO_TRADE, str(answer.get("sub_code", "")))
         return None
     return payment_confirm(message=message, trade=GatewayTrade.from_message(answer))
 
@@ -240,7 +323,7 @@ def payment_cancel(*, user_id: int, order_number: str) -> Order:
     if order is None:
         raise NotFound("No such order.", code="order_not_found")
     if order.status == S.UNPAID and order.sent_to_gateway_at is not None:
-        if payment_query(order=order) in ("settled", "already_paid"):
+        if payment_query(order=order) in PAID_OUTCOMES:
             raise Conflict(
                 "This order has just been paid, so it cannot be cancelled.", code="order_paid"
             )
@@ -270,20 +353,27 @@ def payment_result(*, user_id: int, params: dict) -> Order:
     verified = gateway.verify_callback(params)
     message = message_record(source=PaymentMessage.Source.RETURN, data=params, verified=verified)
     if not verified:
-        _judge(message, "bad_signature", flagged=False)
+        _judge(message, Outcome.BAD_SIGNATURE, flagged=False)
         raise ValidationFailed("This payment result could not be verified.", code="bad_signature")
     order = Order.objects.filter(
         user_id=user_id, order_number=params.get("out_trade_no", "")
     ).first()
     if order is None:
-        _judge(message, "unknown_order", "not this user's order")
+        _judge(message, Outcome.UNKNOWN_ORDER, "not this user's order")
         raise NotFound("No such order.", code="order_not_found")
     if order.status == S.PAID:
-        _judge(message, "already_paid")
+        _judge(message, Outcome.ALREADY_PAID)
         return order
-    _judge(message, "queried")
+    _judge(message, Outcome.QUERIED)
     outcome = payment_query(order=order)
     order.refresh_from_db()
+    if order.status == S.REFUNDED:
+        raise Conflict(
+            "This order was cancelled or timed out before the payment arrived, so the payment "
+            "goes back to your account.",
+            code="payment_refunded",
+            extra={"outcome": outcome},
+        )
     if order.status != S.PAID:
         raise Conflict(
             "The payment is not confirmed yet; refresh in a moment.",
@@ -306,7 +396,7 @@ def payment_check_expired(*, now: datetime, limit: int = 200) -> list[int]:
     closable = []
     for order in orders:
         try:
-            if payment_query(order=order) in ("settled", "already_paid"):
+            if payment_query(order=order) in PAID_OUTCOMES:
                 continue
             answer = gateway.trade_close(order.order_number)
         except gateway.GatewayUnavailable:
@@ -322,22 +412,39 @@ def payment_check_expired(*, now: datetime, limit: int = 200) -> list[int]:
 
 def payments_reconcile(*, now: datetime, paid_since: datetime, limit: int = 1000) -> dict:
     """Compare the gateway with our orders: settle unpaid orders paid there (a lost notify),
-    and flag paid orders the gateway does not confirm. Returns counts."""
-    counts = {"checked": 0, "settled": 0, "flagged": 0}
-    unpaid = Order.objects.filter(status=S.UNPAID, sent_to_gateway_at__isnull=False)
-    paid = Order.objects.filter(status=S.PAID, paid_at__gte=paid_since).exclude(trade_no="")
-    for order in [*unpaid.order_by("id")[:limit], *paid.order_by("id")[:limit]]:
+    take the late-payment path for cancelled or timed-out orders paid there before their
+    deadline, finish late refunds the gateway has not confirmed, and flag paid orders the
+    gateway does not confirm. Returns counts."""
+    counts = {"checked": 0, "settled": 0, "refunded": 0, "flagged": 0}
+    reached = Order.objects.filter(sent_to_gateway_at__isnull=False)
+    unpaid = reached.filter(status=S.UNPAID)
+    # The pay URL can be used until the deadline (time_expire), even after a cancel.
+    closed = reached.filter(status__in=[S.CANCELLED, S.TIMED_OUT], pay_deadline__gte=paid_since)
+    paid = Order.objects.filter(status=S.PAID, paid_at__gte=paid_since, trade_no__isnull=False)
+    for order in [
+        *unpaid.order_by("id")[:limit],
+        *closed.order_by("id")[:limit],
+        *paid.order_by("id")[:limit],
+    ]:
         was_paid = order.status == S.PAID
         outcome = payment_query(order=order, source=PaymentMessage.Source.RECONCILE)
         counts["checked"] += 1
-        if outcome in ("settled", "late_settled"):
+        if outcome in (Outcome.SETTLED, Outcome.LATE_SETTLED):
             counts["settled"] += 1
-        if was_paid and outcome not in ("already_paid", "settled"):
+        elif outcome == Outcome.REFUNDED:
+            counts["refunded"] += 1
+        if was_paid and outcome not in (Outcome.ALREADY_PAID, Outcome.SETTLED):
             message = PaymentMessage.objects.filter(out_trade_no=order.order_number).latest("id")
             _judge(message, outcome or "no_trade", "paid here, not confirmed there", flagged=True)
             counts["flagged"] += 1
-        elif outcome in ("wrong_amount", "wrong_app", "wrong_seller", "paid_twice"):
+        elif outcome in FLAGGED:
             counts["flagged"] += 1
+    pending = Refund.objects.filter(
+        out_request_no__endswith="LATE", order__status=S.REFUNDED
+    ).exclude(status=Refund.Status.SUCCEEDED)
+    for refund in pending.select_related("order").order_by("id")[:limit]:
+        if refund_send(refund=refund) and refund.status == Refund.Status.SUCCEEDED:
+            counts["refunded"] += 1
     if counts["flagged"]:
         logger.error("payment reconciliation found %s mismatches: see flagged messages", counts)
     return counts

@@ -208,7 +208,7 @@ def test_settle_races_cancel(make_user, give_coupon, courses):
         coupon = give_coupon(user)
         bought = courses[:2]
         order = create(user, bought, coupon_id=coupon.id, credit=200)().order
-        settled, cancelled = race(settle(order, "T1"), cancel(user, order))
+        settled, cancelled = race(settle(order, f"T{order.id}"), cancel(user, order))
 
         assert settled.error is None  # a settlement that lost the race is a no-op, not an error
         assert settled.value is (cancelled.error is not None)  # exactly one of them won
@@ -218,7 +218,7 @@ def test_settle_races_cancel(make_user, give_coupon, courses):
         if settled.value:
             seen.add("settled")
             assert cancelled.error.code == "order_not_unpaid"
-            assert (order.status, order.trade_no) == (Order.Status.PAID, "T1")
+            assert (order.status, order.trade_no) == (Order.Status.PAID, f"T{order.id}")
             assert sorted(p.course_id for p in purchases) == sorted(c.id for c in bought)
             assert coupon.status == UserCoupon.Status.USED and coupon.order_id == order.id
             assert assert_ledger_consistent(user, start=500) == 300  # not given back
@@ -245,7 +245,7 @@ def test_return_and_notify_settle_once(make_user, give_coupon, courses):
         user = make_user(credit=100)
         coupon = give_coupon(user)
         order = create(user, bought, coupon_id=coupon.id, credit=100)().order
-        outcomes = race(*[settle(order, "T2")] * 4)
+        outcomes = race(*[settle(order, f"T{order.id}")] * 4)
 
         assert sorted(o.value for o in outcomes) == [False, False, False, True]
         order.refresh_from_db()

@@ -124,7 +124,7 @@ def test_sweeps_at_once_time_out_every_order_once(make_user, give_coupon, course
         paid, live = [], []
         for user in users:
             order = place(user, spare_paid, credit=5)
-            assert services.order_settle(order_number=order.order_number, trade_no="T")
+            assert services.order_settle(order_number=order.order_number, trade_no=f"T{order.id}")
             paid.append(order)
             coupon = give_coupon(user, sale="-10")
             live.append((place(user, spare_live, coupon=coupon, credit=7), coupon))
@@ -163,7 +163,11 @@ def test_payment_during_the_sweep_is_paid_or_timed_out_never_both(make_user, giv
     for _ in range(ROUNDS + 1):
         placed = make_expired_orders(make_user, give_coupon, courses, users=3, per_user=3)
         settles = [
-            (lambda o=order: services.order_settle(order_number=o.order_number, trade_no="T9"))
+            (
+                lambda o=order: services.order_settle(
+                    order_number=o.order_number, trade_no=f"T{o.id}"
+                )
+            )
             for _, order, _ in placed
         ]
         outcomes = race(sweep_batches(2), sweep_batches(4), *settles)
@@ -176,7 +180,7 @@ def test_payment_during_the_sweep_is_paid_or_timed_out_never_both(make_user, giv
             if outcome.value is True:
                 seen.add("paid")
                 settled_per_course[line.course_id] += 1
-                assert (order.status, order.trade_no) == (S.PAID, "T9")
+                assert (order.status, order.trade_no) == (S.PAID, f"T{order.id}")
                 assert audit(order) == [(S.UNPAID, S.PAID)]
                 assert releases(order) == []
                 purchase = CoursePurchase.objects.get(user=user, course_id=line.course_id)

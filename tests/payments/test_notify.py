@@ -20,6 +20,12 @@ pytestmark = pytest.mark.django_db
 NOTIFY_URL = "/api/payments/alipay/result/"
 
 
+def trade_number(order: Order) -> str:
+    """A gateway trade number of this order's own (28 digits, as Alipay's): one trade never
+    pays two orders."""
+    return f"2026112522001{order.id:015d}"
+
+
 def notify_params(order: Order, **overrides) -> dict:
     """The full field set of a TRADE_SUCCESS notify, signed with the gateway's key."""
     total = f"{order.real_price:.2f}"
@@ -28,7 +34,7 @@ def notify_params(order: Order, **overrides) -> dict:
         "notify_time": now, "notify_type": "trade_status_sync",
         "notify_id": "n-" + order.order_number,
         "app_id": settings.ALIPAY_APP_ID, "auth_app_id": settings.ALIPAY_APP_ID, "charset": "utf-8",
-        "version": "1.0", "trade_no": "2026112522001400000000000001",
+        "version": "1.0", "trade_no": trade_number(order),
         "out_trade_no": order.order_number, "buyer_id": "2088102177846880",
         "buyer_logon_id": "abc***@example.com", "seller_id": settings.ALIPAY_SELLER_ID,
         "seller_email": "shop@example.com", "trade_status": "TRADE_SUCCESS",
@@ -70,7 +76,7 @@ class TestNotify:
         assert response.content == b"success"
         order.refresh_from_db()
         assert order.status == Order.Status.PAID
-        assert order.trade_no == "2026112522001400000000000001"
+        assert order.trade_no == trade_number(order)
         assert CoursePurchase.objects.filter(user=user).count() == 1
         message = messages(order).get()
         assert (message.verified, message.outcome, message.flagged) == (True, "settled", False)
@@ -220,8 +226,79 @@ class TestLatePayment:
         monkeypatch.setattr(gateway, "trade_refund", down)
         assert post_notify(api_client, notify_params(order)).content == b"failure"
         order.refresh_from_db()
-        assert order.status == Order.Status.CANCELLED
+        # The refund is decided (for ever: it can't be settled any more) and recorded; the
+        # gateway is asked again when it retries the notify.
+        assert order.status == Order.Status.REFUNDED
         assert Refund.objects.get().status == Refund.Status.REQUESTED
+        assert messages(order).get().outcome == "refund_pending"
+
+        monkeypatch.setattr(gateway, "trade_refund", lambda **kwargs: {"code": "10000"})
+        assert post_notify(api_client, notify_params(order)).content == b"success"
+        assert Refund.objects.get().status == Refund.Status.SUCCEEDED
+        assert messages(order).latest("id").outcome == "refunded"
+        assert not CoursePurchase.objects.filter(user=user).exists()
+
+    def test_a_second_path_reads_the_late_settlement_and_refunds_nothing(
+        self, api_client, auth_client, order, monkeypatch
+    ):
+        """The money-losing bug: the first path settled the late payment; the second, which
+        had read the order as cancelled, took "could not settle" for "coupon gone" and
+        refunded it in full. Now it reads the first path's decision."""
+        from luffy.orders.services import LateDecision, order_settle_late
+
+        self.cancel(auth_client, order)
+        monkeypatch.setattr(gateway, "trade_refund", lambda **kwargs: pytest.fail("refunded"))
+        decide = lambda: order_settle_late(  # noqa: E731
+            order_number=order.order_number, trade_no=trade_number(order)
+        )
+        assert decide() is LateDecision.SETTLED
+        assert decide() is LateDecision.ALREADY_PAID
+        # A notify that arrives now finds the order paid: nothing is refunded.
+        assert post_notify(api_client, notify_params(order)).content == b"success"
+        assert messages(order).latest("id").outcome == "already_paid"
+        assert not Refund.objects.exists()
+
+    def test_a_refund_once_decided_is_never_settled(
+        self, api_client, auth_client, user, order, monkeypatch
+    ):
+        """Refund and late settlement exclude each other for ever: once the refund is decided
+        (coupon gone), the coupon coming back later does not settle the order."""
+        self.cancel(auth_client, order)
+        UserCoupon.objects.filter(id=order.user_coupon_id).update(
+            status=UserCoupon.Status.USED, order=order
+        )
+        monkeypatch.setattr(gateway, "trade_refund", lambda **kwargs: {"code": "10000"})
+        assert post_notify(api_client, notify_params(order)).content == b"success"
+        UserCoupon.objects.filter(id=order.user_coupon_id).update(
+            status=UserCoupon.Status.UNUSED, order=None
+        )
+        assert post_notify(api_client, notify_params(order)).content == b"success"
+        order.refresh_from_db()
+        assert order.status == Order.Status.REFUNDED
+        assert [m.outcome for m in messages(order).order_by("id")] == [
+            "refunded",
+            "already_refunded",
+        ]
+        assert not CoursePurchase.objects.filter(user=user).exists()
+
+
+def test_one_gateway_trade_settles_one_order(api_client, auth_client, user, order, make_course):
+    """A verified message naming a trade number that already paid another order is flagged,
+    and the second order is not settled (Order.trade_no is unique)."""
+    from tests.order_fixtures import checkout as place
+
+    assert post_notify(api_client, notify_params(order)).content == b"success"
+    other_course = make_course(price="80.00", options=[(30, "80.00")])
+    auth_client.post("/api/cart/", {"course_id": other_course.id}, format="json")
+    other = Order.objects.get(order_number=place(auth_client).json()["order_number"])
+    assert other.real_price == order.real_price
+    reused = notify_params(other, trade_no=trade_number(order))
+    assert post_notify(api_client, reused).content == b"success"  # retrying can't help
+    other.refresh_from_db()
+    assert (other.status, other.trade_no) == (Order.Status.UNPAID, None)
+    message = messages(other).get()
+    assert (message.outcome, message.flagged) == ("trade_reused", True)
+    assert CoursePurchase.objects.filter(user=user).count() == 1
 
 
 def test_settling_a_five_line_order_by_notify_is_a_fixed_number_of_queries(

@@ -82,3 +82,54 @@ def test_reconciliation_flags_a_payment_the_gateway_does_not_know(
     assert "1 flagged" in capsys.readouterr().out
     flagged = PaymentMessage.objects.get(out_trade_no=order.order_number, flagged=True)
     assert flagged.source == "reconcile" and flagged.outcome == "no_trade"
+
+
+def pay_after_cancel(sandbox, client, order):
+    """The buyer takes the pay URL, cancels before opening the cashier, then pays with the
+    saved URL; every notify is lost."""
+    url = client.get(f"/api/payments/alipay/?order_number={order.order_number}").json()["url"]
+    assert client.post(f"/api/orders/{order.order_number}/cancel/").status_code == 200
+    sandbox.faults(drop_notify=20)
+    assert sandbox.press(sandbox.open_cashier(url)[0], "pay")[0] == 302
+
+
+def test_reconciliation_settles_a_late_payment_whose_notifies_were_lost(
+    sandbox, auth_client, order, capsys
+):
+    pay_after_cancel(sandbox, auth_client, order)
+    call_command("reconcile_payments")
+    assert status(order) == Order.Status.PAID
+    assert "1 settled" in capsys.readouterr().out
+    message = PaymentMessage.objects.get(out_trade_no=order.order_number, source="reconcile")
+    assert message.outcome == "late_settled"
+
+
+def test_reconciliation_finishes_a_late_refund_the_gateway_did_not_take(
+    sandbox, auth_client, order, capsys, monkeypatch
+):
+    from luffy.orders import services as orders
+    from luffy.orders.models import CoursePurchase
+    from luffy.payments import gateway
+    from luffy.payments.models import Refund
+
+    pay_after_cancel(sandbox, auth_client, order)
+
+    def gone(order, now):  # its coupon or credit was spent elsewhere meanwhile
+        raise orders._CannotReserve
+
+    def down(**kwargs):
+        raise gateway.GatewayUnavailable()
+
+    monkeypatch.setattr(orders, "_reserve_again", gone)
+    with monkeypatch.context() as patch:
+        patch.setattr(gateway, "trade_refund", down)
+        call_command("reconcile_payments")
+    assert status(order) == Order.Status.REFUNDED  # decided: never to be settled
+    assert Refund.objects.get(order=order).status == Refund.Status.REQUESTED
+    capsys.readouterr()
+
+    call_command("reconcile_payments")
+    assert "1 late payments refunded" in capsys.readouterr().out
+    assert Refund.objects.get(order=order).status == Refund.Status.SUCCEEDED
+    assert sandbox.trade(order.order_number)["status"] == "TRADE_CLOSED"
+    assert not CoursePurchase.objects.exists()

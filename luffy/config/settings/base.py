@@ -274,6 +274,9 @@ ALIPAY_NOTIFY_URL = env(
 )
 # Seconds: a slow gateway must become a 503, not a hung worker.
 ALIPAY_HTTP_TIMEOUT = env.float("ALIPAY_HTTP_TIMEOUT", default=5.0)
+# Seconds after which a refund request that never got an answer may be asked again by another
+# path (one at a time: a path claims the refund while it asks). Longer than a gateway call.
+REFUND_RETRY_AFTER = env.int("REFUND_RETRY_AFTER", default=60)
 # Offline sandbox only: its own database, and a factor for the notify retry schedule
 # (1 = the real 4m, 10m, 10m, 1h, 2h, 6h, 15h; tests use a tiny one).
 ALIPAY_SANDBOX_DATABASE_URL = env(

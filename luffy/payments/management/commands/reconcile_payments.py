@@ -13,5 +13,6 @@ class Command(BaseCommand):
         counts = reconcile_payments(hours=hours)
         self.stdout.write(
             f"Checked {counts['checked']} orders: {counts['settled']} settled, "
+            f"{counts['refunded']} late payments refunded, "
             f"{counts['flagged']} flagged for staff (admin: payment messages, flagged)."
         )

@@ -5,7 +5,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from luffy.orders.models import CoursePurchase, Order
+from luffy.access.models import CoursePurchase
+from luffy.orders.models import Order
 from luffy.payments.models import PaymentMessage, Refund
 from tests.order_fixtures import checkout
 from tests.sandbox_fixtures import wait_for
@@ -188,6 +189,9 @@ def test_late_payment_is_refunded_when_the_coupon_is_gone(
     status, _, _ = sandbox.press(cashier_url, "pay")
     assert status == 302
     assert wait_for(lambda: order_status(order) == Order.Status.REFUNDED, timeout=15)
+    # The refund is decided with the status change, then asked of the gateway.
+    succeeded = Refund.objects.filter(order=order, status=Refund.Status.SUCCEEDED)
+    assert wait_for(succeeded.exists, timeout=15)
     refund = Refund.objects.get(order=order)
     assert (refund.status, refund.amount) == (Refund.Status.SUCCEEDED, order.real_price)
     assert sandbox.trade(order.order_number)["status"] == "TRADE_CLOSED"  # fully refunded

@@ -6,11 +6,11 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from luffy.access.selectors import active_access
 from luffy.cart.selectors import cart_line
 from luffy.cart.store import CartStore, StoredLine
 from luffy.catalog.selectors import CourseOffer, course_offers
 from luffy.common.errors import Conflict, NotFound, ValidationFailed
-from luffy.orders.selectors import active_access
 
 
 def _offer_on_sale(course_id: int) -> CourseOffer:

@@ -6,7 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from luffy.common.spa import spa_index
 from luffy.common.views import healthz
-from luffy.orders import api as orders_api
 
 api_patterns = [
     path("users/", include("luffy.users.urls")),
@@ -15,17 +14,7 @@ api_patterns = [
     path("coupons/", include("luffy.coupons.urls")),
     path("orders/", include("luffy.orders.urls")),
     path("payments/", include("luffy.payments.urls")),
-    path("users/me/courses/", orders_api.MyCoursesApi.as_view(), name="my-courses"),
-    path(
-        "courses/<int:course_id>/access/",
-        orders_api.CourseAccessApi.as_view(),
-        name="course-access",
-    ),
-    path(
-        "courses/<int:course_id>/lessons/<int:lesson_id>/",
-        orders_api.StudyLessonApi.as_view(),
-        name="study-lesson",
-    ),
+    path("", include("luffy.access.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from luffy.common.errors import ApplicationError
-from luffy.orders.models import CoursePurchase, Order, OrderLine, OrderStatusChange
+from luffy.orders.models import Order, OrderLine, OrderStatusChange
 from luffy.payments.models import Refund
 
 
@@ -137,11 +137,3 @@ class OrderAdmin(admin.ModelAdmin):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
         response["Content-Disposition"] = f'attachment; filename="orders-{stamp}.csv"'
         return response
-
-
-@admin.register(CoursePurchase)
-class CoursePurchaseAdmin(admin.ModelAdmin):
-    list_display = ["user", "course", "expires_at", "order", "updated_at"]
-    list_select_related = ["user", "course", "order"]
-    search_fields = ["user__username", "user__mobile", "course__name"]
-    raw_id_fields = ["user", "course", "order"]

@@ -99,32 +99,3 @@ class OrderStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.from_status} -> {self.to_status}"
-
-
-class CoursePurchase(models.Model):
-    """A user's access to a course: one row per (user, course), extended by each purchase."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="purchases"
-    )
-    course = models.ForeignKey("catalog.Course", on_delete=models.PROTECT, related_name="+")
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="empty = permanent")
-    order = models.ForeignKey(
-        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        help_text="the order that last granted or extended it",
-    )  # fmt: skip
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "course"], name="one_purchase_per_user_course")
-        ]
-
-    def __str__(self) -> str:
-        until = self.expires_at.date() if self.expires_at else "permanent"
-        return f"{self.user_id} -> {self.course_id} ({until})"
-
-    @staticmethod
-    def active_filter(at) -> Q:
-        return Q(expires_at__isnull=True) | Q(expires_at__gt=at)

@@ -7,7 +7,7 @@ audit row, so it is also correct on SQLite, where row locks do nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -16,6 +16,8 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
+from luffy.access.selectors import active_access
+from luffy.access.services import access_grant, access_revoke
 from luffy.cart.selectors import cart_selected_items
 from luffy.cart.services import cart_remove_lines
 from luffy.catalog.models import Course
@@ -24,8 +26,8 @@ from luffy.common.errors import Conflict, NotFound, ValidationFailed
 from luffy.common.money import ZERO, credit_to_money, money
 from luffy.coupons.models import UserCoupon
 from luffy.coupons.selectors import coupon_problem, coupon_rule
-from luffy.orders.models import CoursePurchase, Order, OrderLine, OrderStatusChange
-from luffy.orders.selectors import active_access, unpaid_courses
+from luffy.orders.models import Order, OrderLine, OrderStatusChange
+from luffy.orders.selectors import unpaid_courses
 from luffy.users.models import CreditEntry, User
 from luffy.users.services import credit_change
 
@@ -315,39 +317,14 @@ def _settle_locked(
 
 
 def _grant_access(order: Order, now: datetime) -> None:
-    """A purchase record per line: new access from now; an expired record restarts from now;
-    an active one is extended from its end; permanent stays permanent."""
     lines = list(
         OrderLine.objects.filter(order_id=order.id).values_list("course_id", "expire_days")
     )
-    course_ids = [course_id for course_id, _ in lines]
     # Before the purchase records are inserted: see _lock_courses.
-    Course.objects.filter(id__in=course_ids).update(students=F("students") + 1)
-    existing = {
-        p.course_id: p
-        for p in CoursePurchase.objects.select_for_update().filter(
-            user_id=order.user_id, course_id__in=course_ids
-        )
-    }
-    new, changed = [], []
-    for course_id, days in lines:
-        record = existing.get(course_id)
-        if record is None:
-            end = None if days == 0 else now + timedelta(days=days)
-            new.append(
-                CoursePurchase(
-                    user_id=order.user_id, course_id=course_id, expires_at=end, order=order
-                )
-            )
-        elif record.expires_at is not None:
-            start = max(record.expires_at, now)
-            record.expires_at = None if days == 0 else start + timedelta(days=days)
-            record.order = order
-            record.updated_at = now  # bulk_update does not apply auto_now
-            changed.append(record)
-    CoursePurchase.objects.bulk_create(new)
-    if changed:
-        CoursePurchase.objects.bulk_update(changed, ["expires_at", "order", "updated_at"])
+    Course.objects.filter(id__in=[course_id for course_id, _ in lines]).update(
+        students=F("students") + 1
+    )
+    access_grant(user_id=order.user_id, order_id=order.id, lines=lines, at=now)
 
 
 def _order_for_settlement(order_number: str) -> Order:
@@ -583,22 +560,10 @@ def order_refund_full(*, order_id: int, reason: str) -> bool:
             order_id=order.id, from_status=S.PAID, to_status=S.REFUNDED, reason=reason
         ):
             return False
-        days = dict(
+        lines = list(
             OrderLine.objects.filter(order_id=order.id).values_list("course_id", "expire_days")
         )
-        purchases = list(
-            CoursePurchase.objects.select_for_update().filter(
-                user_id=order.user_id, course_id__in=days, order_id=order.id
-            )
-        )
-        for purchase in purchases:
-            bought = days[purchase.course_id]
-            if purchase.expires_at is None or bought == 0:
-                purchase.expires_at = now
-            else:
-                purchase.expires_at = max(now, purchase.expires_at - timedelta(days=bought))
-            purchase.updated_at = now
-        CoursePurchase.objects.bulk_update(purchases, ["expires_at", "updated_at"])
+        access_revoke(user_id=order.user_id, order_id=order.id, lines=lines, at=now)
         if order.credit:
             credit_change(
                 user_id=order.user_id,

@@ -4,9 +4,9 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from luffy.access.models import CoursePurchase
 from luffy.catalog.models import Course, CourseExpire
 from luffy.common.redis import redis_client, redis_key
-from luffy.orders.models import CoursePurchase
 from tests.cart.conftest import option_id
 from tests.common.test_smoke import DEAD_REDIS
 from tests.conftest import client_for

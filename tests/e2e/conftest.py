@@ -90,7 +90,7 @@ class Store:
         negative for an access that has run out, None for permanent."""
         code = (
             "from datetime import timedelta; from django.utils import timezone; "
-            "from luffy.orders.models import CoursePurchase; from luffy.users.models import User; "
+            "from luffy.access.models import CoursePurchase; from luffy.users.models import User; "
             f"days = {days!r}; "
             "CoursePurchase.objects.update_or_create("
             f"user=User.objects.get(mobile={mobile!r}), course_id={course_id}, "

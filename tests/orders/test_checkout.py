@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from luffy.access.models import CoursePurchase
 from luffy.coupons.models import UserCoupon
-from luffy.orders.models import CoursePurchase, Order, OrderStatusChange
+from luffy.orders.models import Order, OrderStatusChange
 from luffy.users.models import CreditEntry
 from tests.order_fixtures import checkout
 

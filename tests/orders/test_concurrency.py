@@ -14,11 +14,12 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from luffy.access.models import CoursePurchase
 from luffy.catalog.models import Course
 from luffy.common.errors import ApplicationError
 from luffy.coupons.models import UserCoupon
 from luffy.orders import services
-from luffy.orders.models import CoursePurchase, Order, OrderStatusChange
+from luffy.orders.models import Order, OrderStatusChange
 from luffy.users.models import CreditEntry
 
 # Runs on every database: on SQLite (a test database file, WAL, IMMEDIATE transactions) the

@@ -4,10 +4,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from luffy.access.models import CoursePurchase
 from luffy.catalog.models import Course
 from luffy.coupons.models import UserCoupon
 from luffy.orders import services
-from luffy.orders.models import CoursePurchase, Order, OrderStatusChange
+from luffy.orders.models import Order, OrderStatusChange
 from luffy.users.models import CreditEntry
 from tests.conftest import client_for
 from tests.order_fixtures import checkout

@@ -13,10 +13,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from luffy.access.models import CoursePurchase
 from luffy.catalog.models import Course
 from luffy.coupons.models import UserCoupon
 from luffy.orders import services
-from luffy.orders.models import CoursePurchase, Order, OrderStatusChange
+from luffy.orders.models import Order, OrderStatusChange
 from luffy.orders.tasks import expire_unpaid_orders
 from luffy.users.models import CreditEntry
 from tests.orders import test_concurrency

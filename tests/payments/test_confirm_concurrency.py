@@ -14,9 +14,10 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.utils import timezone
 
+from luffy.access.models import CoursePurchase
 from luffy.catalog.models import Course
 from luffy.coupons.models import UserCoupon
-from luffy.orders.models import CoursePurchase, Order, OrderStatusChange
+from luffy.orders.models import Order, OrderStatusChange
 from luffy.orders.services import orders_expire_batch
 from luffy.payments import services
 from luffy.payments.models import PaymentMessage

@@ -18,9 +18,10 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.utils import timezone
 
+from luffy.access.models import CoursePurchase
 from luffy.common.errors import Conflict
 from luffy.coupons.models import UserCoupon
-from luffy.orders.models import CoursePurchase, Order, OrderStatusChange
+from luffy.orders.models import Order, OrderStatusChange
 from luffy.payments import services
 from luffy.payments.models import PaymentMessage, Refund
 from tests.orders import test_concurrency

@@ -8,9 +8,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from luffy.access.models import CoursePurchase
 from luffy.alipay_sandbox.signing import signed_callback
 from luffy.coupons.models import UserCoupon
-from luffy.orders.models import CoursePurchase, Order
+from luffy.orders.models import Order
 from luffy.payments import gateway
 from luffy.payments.models import PaymentMessage, Refund
 from luffy.users.models import CreditEntry

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from luffy.orders.models import CoursePurchase, Order
+from luffy.access.models import CoursePurchase
+from luffy.orders.models import Order
 from luffy.payments.models import Refund
 from luffy.users.models import CreditEntry
 from tests.order_fixtures import checkout

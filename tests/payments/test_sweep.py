@@ -107,8 +107,8 @@ def test_reconciliation_settles_a_late_payment_whose_notifies_were_lost(
 def test_reconciliation_finishes_a_late_refund_the_gateway_did_not_take(
     sandbox, auth_client, order, capsys, monkeypatch
 ):
+    from luffy.access.models import CoursePurchase
     from luffy.orders import services as orders
-    from luffy.orders.models import CoursePurchase
     from luffy.payments import gateway
     from luffy.payments.models import Refund
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "luffy.users",
     "luffy.catalog",
     "luffy.coupons",
+    "luffy.access",
     "luffy.orders",
     "luffy.cart",
     "luffy.payments",

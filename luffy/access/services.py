@@ -1,0 +1,64 @@
+"""Writes of course access: granted (or extended) by a payment, taken back by a refund.
+
+Callers hold the buyer's user lock (the common lock order: user, order, then the rows here)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from luffy.access.models import CoursePurchase
+
+
+def access_grant(
+    *, user_id: int, order_id: int, lines: list[tuple[int, int]], at: datetime
+) -> None:
+    """A purchase record per (course_id, days) line, 0 days = permanent: new access from `at`;
+    an expired record restarts from `at`; an active one is extended from its end; permanent
+    stays permanent. Two statements at most besides the read."""
+    existing = {
+        p.course_id: p
+        for p in CoursePurchase.objects.select_for_update().filter(
+            user_id=user_id, course_id__in=[course_id for course_id, _ in lines]
+        )
+    }
+    new, changed = [], []
+    for course_id, days in lines:
+        record = existing.get(course_id)
+        if record is None:
+            end = None if days == 0 else at + timedelta(days=days)
+            new.append(
+                CoursePurchase(
+                    user_id=user_id, course_id=course_id, expires_at=end, order_id=order_id
+                )
+            )
+        elif record.expires_at is not None:
+            start = max(record.expires_at, at)
+            record.expires_at = None if days == 0 else start + timedelta(days=days)
+            record.order_id = order_id
+            record.updated_at = at  # bulk_update does not apply auto_now
+            changed.append(record)
+    CoursePurchase.objects.bulk_create(new)
+    if changed:
+        CoursePurchase.objects.bulk_update(changed, ["expires_at", "order", "updated_at"])
+
+
+def access_revoke(
+    *, user_id: int, order_id: int, lines: list[tuple[int, int]], at: datetime
+) -> None:
+    """Take back what an order granted, for the records it last granted or extended: its days
+    come off the end (never before `at`); permanent access, or access bought as permanent,
+    ends at `at`."""
+    days = dict(lines)
+    purchases = list(
+        CoursePurchase.objects.select_for_update().filter(
+            user_id=user_id, course_id__in=days, order_id=order_id
+        )
+    )
+    for purchase in purchases:
+        bought = days[purchase.course_id]
+        if purchase.expires_at is None or bought == 0:
+            purchase.expires_at = at
+        else:
+            purchase.expires_at = max(at, purchase.expires_at - timedelta(days=bought))
+        purchase.updated_at = at
+    CoursePurchase.objects.bulk_update(purchases, ["expires_at", "updated_at"])

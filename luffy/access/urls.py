@@ -1,0 +1,14 @@
+from django.urls import path
+
+from luffy.access import api
+
+app_name = "access"
+urlpatterns = [
+    path("users/me/courses/", api.MyCoursesApi.as_view(), name="my-courses"),
+    path("courses/<int:course_id>/access/", api.CourseAccessApi.as_view(), name="course-access"),
+    path(
+        "courses/<int:course_id>/lessons/<int:lesson_id>/",
+        api.StudyLessonApi.as_view(),
+        name="study-lesson",
+    ),
+]

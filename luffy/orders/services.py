@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Q
 from django.utils import timezone
 
 from luffy.access.selectors import active_access
@@ -26,10 +26,15 @@ from luffy.common.errors import Conflict, NotFound, ValidationFailed
 from luffy.common.money import ZERO, credit_to_money, money
 from luffy.coupons.models import UserCoupon
 from luffy.coupons.selectors import coupon_problem, coupon_rule
+from luffy.coupons.services import (
+    user_coupon_reserve,
+    user_coupons_consume,
+    user_coupons_release,
+)
 from luffy.orders.models import Order, OrderLine, OrderStatusChange
 from luffy.orders.selectors import unpaid_courses
+from luffy.users.credits import credit_change, credits_release
 from luffy.users.models import CreditEntry, User
-from luffy.users.services import credit_change
 
 S = Order.Status
 TRANSITIONS: dict[tuple[int, int], str] = {
@@ -165,9 +170,9 @@ def order_create(
             )
             for q in quotes
         )
-        if user_coupon is not None and not UserCoupon.objects.filter(
-            id=user_coupon.id, status=UserCoupon.Status.UNUSED
-        ).update(status=UserCoupon.Status.RESERVED, order=order, updated_at=now):
+        if user_coupon is not None and not user_coupon_reserve(
+            user_coupon_id=user_coupon.id, order_id=order.id, at=now
+        ):
             raise Conflict("This coupon was just used by another order.", code="coupon_used")
         if credit:
             credit_change(
@@ -309,9 +314,7 @@ def _settle_locked(
         trade_no=trade_no or None,
     ):
         return False
-    UserCoupon.objects.filter(order_id=order.id, status=UserCoupon.Status.RESERVED).update(
-        status=UserCoupon.Status.USED, updated_at=paid_at
-    )
+    user_coupons_consume(order_ids=[order.id], at=paid_at)
     _grant_access(order, paid_at)
     return True
 
@@ -408,9 +411,9 @@ def order_settle_late(
 
 
 def _reserve_again(order: Order, now: datetime) -> None:
-    if order.user_coupon_id and not UserCoupon.objects.filter(
-        id=order.user_coupon_id, status=UserCoupon.Status.UNUSED
-    ).update(status=UserCoupon.Status.RESERVED, order=order, updated_at=now):
+    if order.user_coupon_id and not user_coupon_reserve(
+        user_coupon_id=order.user_coupon_id, order_id=order.id, at=now
+    ):
         raise _CannotReserve
     if order.credit:
         try:
@@ -430,9 +433,7 @@ def _reserve_again(order: Order, now: datetime) -> None:
 
 def _release_reservations(order: Order) -> None:
     """Give back what an unpaid order held: its coupon and its credit (with a ledger row)."""
-    UserCoupon.objects.filter(order_id=order.id, status=UserCoupon.Status.RESERVED).update(
-        status=UserCoupon.Status.UNUSED, order=None, updated_at=timezone.now()
-    )
+    user_coupons_release(order_ids=[order.id], at=timezone.now())
     if order.credit:
         credit_change(
             user_id=order.user_id,
@@ -508,42 +509,9 @@ def orders_expire_batch(*, now: datetime, batch_size: int = 500, gateway_checked
             )
             for order_id in ids
         )
-        UserCoupon.objects.filter(order_id__in=ids, status=UserCoupon.Status.RESERVED).update(
-            status=UserCoupon.Status.UNUSED, order=None, updated_at=now
-        )
-        _return_credit_in_bulk([(o, u, c) for o, u, c in mine if c])
+        user_coupons_release(order_ids=ids, at=now)
+        credits_release(orders=[(o, u, c) for o, u, c in mine if c], note="order timed out")
     return len(ids)
-
-
-def _return_credit_in_bulk(orders: list[tuple[int, int, int]]) -> None:
-    """Give back the credit of many (order_id, user_id, points): one UPDATE of the users, one
-    read of the new balances, one INSERT of the ledger rows."""
-    if not orders:
-        return
-    per_user: dict[int, int] = {}
-    for _, user_id, points in orders:
-        per_user[user_id] = per_user.get(user_id, 0) + points
-    User.objects.filter(id__in=per_user).update(
-        credit=F("credit")
-        + Case(*(When(id=u, then=Value(p)) for u, p in per_user.items()), default=Value(0))
-    )
-    balances = dict(User.objects.filter(id__in=per_user).values_list("id", "credit"))
-    # Each entry's balance_after as if the returns were applied in order id order.
-    before = {user_id: balances[user_id] - total for user_id, total in per_user.items()}
-    entries = []
-    for order_id, user_id, points in sorted(orders):
-        before[user_id] += points
-        entries.append(
-            CreditEntry(
-                user_id=user_id,
-                amount=points,
-                balance_after=before[user_id],
-                reason=CreditEntry.Reason.ORDER_RELEASE,
-                order_id=order_id,
-                note="order timed out",
-            )
-        )
-    CreditEntry.objects.bulk_create(entries)
 
 
 # --- Refunds ----------------------------------------------------------------------------------

@@ -12,17 +12,15 @@ from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
 from luffy.common.errors import (
-    Conflict,
     NotAuthenticated,
     RateLimited,
     ServiceUnavailable,
     ValidationFailed,
 )
 from luffy.common.redis import redis_client, redis_key
-from luffy.users.models import CreditEntry, User
+from luffy.users.models import User
 from luffy.users.tasks import send_sms_task
 from luffy.users.validators import MOBILE_PATTERN, clean_mobile
 
@@ -244,31 +242,3 @@ def user_update(
     if "mobile" in changed:
         sms_code_consume(mobile=new_mobile)
     return user
-
-
-# --- Credit points ----------------------------------------------------------------------------
-
-
-def credit_change(*, user_id: int, amount: int, reason: str, order=None, note: str = "") -> int:
-    """Add points (or spend them, amount < 0) with a ledger row; returns the new balance.
-
-    Joins the caller's transaction. The conditional UPDATE never lets the balance go below
-    zero, and the row lock it takes makes the balance read back exactly ours."""
-    if amount == 0:
-        raise ValueError("a credit change of 0 points is not a change")
-    with transaction.atomic(savepoint=False):
-        users = User.objects.filter(id=user_id)
-        if amount < 0:
-            users = users.filter(credit__gte=-amount)
-        if not users.update(credit=F("credit") + amount):
-            raise Conflict("You do not have that many credit points.", code="insufficient_credit")
-        balance = User.objects.filter(id=user_id).values_list("credit", flat=True).get()
-        CreditEntry.objects.create(
-            user_id=user_id,
-            amount=amount,
-            balance_after=balance,
-            reason=reason,
-            order=order,
-            note=note,
-        )
-    return balance

@@ -30,7 +30,7 @@ def give_coupons_and_credit(store, mobile: str) -> None:
         store,
         "from datetime import timedelta; from django.utils import timezone; "
         "from luffy.coupons.models import Coupon; from luffy.coupons.services import coupon_grant; "
-        "from luffy.users.models import User; from luffy.users.services import credit_change; "
+        "from luffy.users.models import User; from luffy.users.credits import credit_change; "
         f"u = User.objects.get(mobile={mobile!r}); "
         "make = lambda name, sale, low, days: Coupon.objects.create(name=name, type=1, "
         "sale=sale, min_amount=low, valid_days=days); "

@@ -15,9 +15,10 @@ env = environ.Env()
 # Runtime files (SQLite database, embedded Redis socket, uploads, collected static, keys).
 VAR_DIR = Path(env("LUFFY_VAR_DIR", default=str(BASE_DIR / "var")))
 
-# Known so that production settings can refuse it.
-DEFAULT_SECRET_KEY = "django-insecure-local-development-key-do-not-use-in-production"  # noqa: S105
-SECRET_KEY = env("SECRET_KEY", default=DEFAULT_SECRET_KEY)
+# Never a committed string. Empty here when SECRET_KEY is not set: local.py (and the sandbox)
+# then use a random one generated into VAR_DIR, test.py one per process, and production refuses
+# to start. The JWT signing key follows it (simplejwt's SIGNING_KEY defaults to SECRET_KEY).
+SECRET_KEY = env("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -231,6 +231,9 @@ SMS_RETRY_BACKOFF = env.int("SMS_RETRY_BACKOFF", default=5)
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_IP_LIMIT = env.int("LOGIN_FAILURE_IP_LIMIT", default=30)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=900)
+# Token-only endpoints (cart, pay URL, course access, lessons) read "is this account still
+# active" from Redis; saves and deletes update it at once, anything else within this many seconds.
+USER_ACTIVE_CACHE_TTL = env.int("USER_ACTIVE_CACHE_TTL", default=300)
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 
 # --- Catalog ------------------------------------------------------------------------------------

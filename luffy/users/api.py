@@ -55,9 +55,13 @@ class SmsCodeApi(APIView):
 
 
 class MobileStatusApi(APIView):
+    # Anonymous: unthrottled, it would list which numbers have accounts.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "mobile_ip"
+
     @extend_schema(
         summary="Whether a mobile number is registered",
-        responses={200: MobileStatusSerializer, **errors(400)},
+        responses={200: MobileStatusSerializer, **errors(400, 429)},
     )
     def get(self, request, mobile: str):
         registered = selectors.mobile_is_registered(mobile=mobile)

@@ -193,6 +193,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "sms_ip": env("THROTTLE_SMS_IP", default="10/hour"),
         "login_ip": env("THROTTLE_LOGIN_IP", default="60/min"),
+        # The anonymous "is this mobile registered" lookup, per client IP.
+        "mobile_ip": env("THROTTLE_MOBILE_IP", default="20/min"),
     },
     # Client IP for throttles: REMOTE_ADDR unless NUM_PROXIES trusted proxies set X-Forwarded-For.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
@@ -227,9 +229,11 @@ SMS_RESEND_INTERVAL = env.int("SMS_RESEND_INTERVAL", default=60)
 SMS_CODE_MAX_ATTEMPTS = env.int("SMS_CODE_MAX_ATTEMPTS", default=5)
 # Seconds before the first retry of a failed SMS send; doubles each retry (max 5 retries).
 SMS_RETRY_BACKOFF = env.int("SMS_RETRY_BACKOFF", default=5)
-# Failed logins allowed per (client IP, username) and per client IP within the window.
+# Failed logins allowed per (client IP, username), per client IP, and per account whatever the
+# IP (API and admin login alike; the account then stays locked for a window) within the window.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_IP_LIMIT = env.int("LOGIN_FAILURE_IP_LIMIT", default=30)
+LOGIN_FAILURE_ACCOUNT_LIMIT = env.int("LOGIN_FAILURE_ACCOUNT_LIMIT", default=10)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=900)
 # Token-only endpoints (cart, pay URL, course access, lessons) read "is this account still
 # active" from Redis; saves and deletes update it at once, anything else within this many seconds.

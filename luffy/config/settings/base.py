@@ -3,8 +3,10 @@ environment variables (documented in .env.example) with safe local defaults."""
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from luffy.common import embedded_redis
 from luffy.common.redis import celery_broker_url
@@ -35,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "django_celery_results",
     "luffy.common",
     "luffy.users",
@@ -47,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # before WhiteNoise: the files it serves get the header too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -292,3 +296,26 @@ ALIPAY_SANDBOX_NOTIFY_POLL_SECONDS = env.float("ALIPAY_SANDBOX_NOTIFY_POLL_SECON
 # Who delivers the sandbox's notifies: "thread" (a loop in its server process; tests) or
 # "celery" (its own worker with beat, on its own queue; `make run` sets this).
 ALIPAY_SANDBOX_NOTIFY_RUNNER = env("ALIPAY_SANDBOX_NOTIFY_RUNNER", default="thread")
+
+# --- Content-Security-Policy (django-csp 4) -------------------------------------------------------
+# One policy for the SPA, the admin and the API docs. Scripts only from this origin: the Vite
+# build loads module scripts by URL, the admin has no inline scripts, and /api/docs/ is
+# drf-spectacular's split view, whose init script is a URL too. Styles may be inline (Element
+# Plus, swagger-ui's page). Course covers and lesson videos may live on a CDN (https:). Forms
+# may post to this origin and to the Alipay gateway (the SPA navigates there to pay).
+_ALIPAY_GATEWAY_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(ALIPAY_GATEWAY))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", "https:"],
+        "media-src": [SELF, "blob:", "https:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, _ALIPAY_GATEWAY_ORIGIN],
+    }
+}

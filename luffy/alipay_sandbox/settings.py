@@ -15,6 +15,11 @@ from luffy.config.settings.base import (
 DEBUG = env.bool("DEBUG", default=False)
 # Its own random secret in the var folder (never the store's, never a committed string).
 SECRET_KEY = local_secret.load_or_create(VAR_DIR / "alipay_sandbox_secret_key")
+# Changing faults or resetting needs this in an X-Sandbox-Token header: a web page elsewhere can
+# neither read the file nor send the header cross-origin (no CORS here), so it cannot switch
+# faults on. Tests and scripts read it from the var folder.
+ALIPAY_SANDBOX_CONTROL_TOKEN_FILE = VAR_DIR / "alipay_sandbox_control_token"
+ALIPAY_SANDBOX_CONTROL_TOKEN = local_secret.load_or_create(ALIPAY_SANDBOX_CONTROL_TOKEN_FILE)
 INSTALLED_APPS = ["luffy.alipay_sandbox"]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -12,6 +12,7 @@ from luffy.common.pagination import PageSizePagination
 from luffy.common.schema import errors
 from luffy.users import selectors, services
 from luffy.users.serializers import (
+    ActiveAccountTokenRefreshSerializer,
     AuthOutputSerializer,
     CreditEntrySerializer,
     LoginInputSerializer,
@@ -98,6 +99,8 @@ class LoginApi(APIView):
 
 
 class TokenRefreshApi(SimpleJWTTokenRefreshView):
+    serializer_class = ActiveAccountTokenRefreshSerializer
+
     @extend_schema(
         summary="Exchange a refresh token for a new access token",
         responses={200: SimpleJWTTokenRefreshView.serializer_class, **errors(400, 401)},

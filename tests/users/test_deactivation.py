@@ -154,3 +154,15 @@ def test_cost_of_the_token_only_check(make_user, monkeypatch):
     assert str(found.id) == str(user.id)
     assert len(hit.captured_queries) == 0
     assert counting.calls == ["get"]
+
+
+@pytest.mark.parametrize("how", ["deactivated", "deleted"])
+def test_refresh_token_of_a_disabled_account_gives_no_new_access(api_client, make_user, how):
+    user = make_user()
+    refresh = str(RefreshToken.for_user(user))
+    if how == "deactivated":
+        User.objects.filter(id=user.id).update(is_active=False)
+    else:
+        user.delete()
+    response = api_client.post("/api/users/token/refresh/", {"refresh": refresh}, format="json")
+    assert response.status_code == 401, response.content

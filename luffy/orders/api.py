@@ -4,7 +4,6 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
 from luffy.common.pagination import PageSizePagination
 from luffy.common.schema import errors
@@ -19,6 +18,7 @@ from luffy.orders.serializers import (
     StudyLessonSerializer,
 )
 from luffy.payments.services import payment_cancel
+from luffy.users.authentication import ActiveTokenUserAuthentication
 
 
 class OrderListApi(APIView):
@@ -105,7 +105,7 @@ class MyCoursesApi(APIView):
 
 
 class CourseAccessApi(APIView):
-    authentication_classes = [JWTStatelessUserAuthentication]  # only the user id is needed
+    authentication_classes = [ActiveTokenUserAuthentication]  # only the user id is needed
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -118,7 +118,7 @@ class CourseAccessApi(APIView):
 
 
 class StudyLessonApi(APIView):
-    authentication_classes = [JWTStatelessUserAuthentication]
+    authentication_classes = [ActiveTokenUserAuthentication]
     permission_classes = [AllowAny]  # free trial lessons are public; the selector decides
 
     @extend_schema(

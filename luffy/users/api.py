@@ -12,6 +12,7 @@ from luffy.common.pagination import PageSizePagination
 from luffy.common.schema import errors
 from luffy.users import selectors, services
 from luffy.users.serializers import (
+    ActiveAccountTokenRefreshSerializer,
     AuthOutputSerializer,
     CreditEntrySerializer,
     LoginInputSerializer,
@@ -55,9 +56,13 @@ class SmsCodeApi(APIView):
 
 
 class MobileStatusApi(APIView):
+    # Anonymous: unthrottled, it would list which numbers have accounts.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "mobile_ip"
+
     @extend_schema(
         summary="Whether a mobile number is registered",
-        responses={200: MobileStatusSerializer, **errors(400)},
+        responses={200: MobileStatusSerializer, **errors(400, 429)},
     )
     def get(self, request, mobile: str):
         registered = selectors.mobile_is_registered(mobile=mobile)
@@ -94,6 +99,8 @@ class LoginApi(APIView):
 
 
 class TokenRefreshApi(SimpleJWTTokenRefreshView):
+    serializer_class = ActiveAccountTokenRefreshSerializer
+
     @extend_schema(
         summary="Exchange a refresh token for a new access token",
         responses={200: SimpleJWTTokenRefreshView.serializer_class, **errors(400, 401)},

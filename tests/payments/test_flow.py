@@ -5,8 +5,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from luffy.access.models import CoursePurchase
-from luffy.orders.models import Order
+from luffy.orders.models import CoursePurchase, Order
 from luffy.payments.models import PaymentMessage, Refund
 from tests.order_fixtures import checkout
 from tests.sandbox_fixtures import wait_for

@@ -276,7 +276,7 @@ def _order_credit() -> list[Anomaly]:
         Order.objects.filter(credit__gt=0)
         .annotate(net=Coalesce(Subquery(spent, output_field=IntegerField()), Value(0)))
         .filter(
-            Q(status__in=(S.UNPAID, S.PAID)) & ~Q(net=-F("credit"))
+            Q(status__in=(S.UNPAID, S.PAID)) & ~Q(credit=-F("net"))  # credit is unsigned
             | Q(status__in=(S.CANCELLED, S.TIMED_OUT, S.REFUNDED)) & ~Q(net=0)
         )
         .values_list("order_number", "status", "credit", "net")

@@ -9,7 +9,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView as SimpleJWTTokenRefreshView
 
 from luffy.common.pagination import PageSizePagination
-from luffy.common.schema import errors
+from luffy.common.schema import PAGE_PARAMETERS, errors, paginated
 from luffy.users import selectors, services
 from luffy.users.serializers import (
     AuthOutputSerializer,
@@ -128,7 +128,8 @@ class MyCreditsApi(APIView):
 
     @extend_schema(
         summary="My credit point history, newest first",
-        responses={200: CreditEntrySerializer(many=True), **errors(401, 404)},
+        parameters=PAGE_PARAMETERS,
+        responses={200: paginated(CreditEntrySerializer), **errors(401, 404)},
     )
     def get(self, request):
         paginator = PageSizePagination()

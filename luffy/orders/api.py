@@ -51,6 +51,7 @@ class OrderListApi(APIView):
 
     @extend_schema(
         summary="My orders, newest first",
+        operation_id="orders_list",  # a page, not one object: keep the list id
         parameters=[OrderListQuerySerializer, *PAGE_PARAMETERS],
         responses={200: paginated(OrderSerializer), **errors(400, 401, 404)},
     )

@@ -128,6 +128,7 @@ class MyCreditsApi(APIView):
 
     @extend_schema(
         summary="My credit point history, newest first",
+        operation_id="users_me_credits_list",
         parameters=PAGE_PARAMETERS,
         responses={200: paginated(CreditEntrySerializer), **errors(401, 404)},
     )

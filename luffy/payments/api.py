@@ -62,7 +62,11 @@ class AlipayResultApi(APIView):
     @extend_schema(
         summary="Alipay's async notify (form-encoded); answers text/plain success or failure",
         request={"application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
-        responses={200: OpenApiResponse(OpenApiTypes.STR, description="`success` or `failure`")},
+        responses={
+            (200, "text/plain"): OpenApiResponse(
+                OpenApiTypes.STR, description="`success` or `failure`"
+            )
+        },
         auth=[],
     )
     def post(self, request):

@@ -9,7 +9,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView as SimpleJWTTokenRefreshView
 
 from luffy.common.pagination import PageSizePagination
-from luffy.common.schema import errors
+from luffy.common.schema import PAGE_PARAMETERS, errors, paginated
 from luffy.users import selectors, services
 from luffy.users.serializers import (
     ActiveAccountTokenRefreshSerializer,
@@ -135,7 +135,9 @@ class MyCreditsApi(APIView):
 
     @extend_schema(
         summary="My credit point history, newest first",
-        responses={200: CreditEntrySerializer(many=True), **errors(401, 404)},
+        operation_id="users_me_credits_list",
+        parameters=PAGE_PARAMETERS,
+        responses={200: paginated(CreditEntrySerializer), **errors(401, 404)},
     )
     def get(self, request):
         paginator = PageSizePagination()

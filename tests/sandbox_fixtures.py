@@ -49,12 +49,16 @@ no_redirect = urllib.request.build_opener(_NoRedirect)
 
 
 class Sandbox:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, token: str = "") -> None:
         self.url = url
+        self.token = token  # the control token (var folder), needed to change faults or reset
 
-    def request(self, path: str, *, method: str = "GET", data=None) -> tuple[int, str]:
+    def request(
+        self, path: str, *, method: str = "GET", data=None, headers: dict | None = None
+    ) -> tuple[int, str]:
         body = json.dumps(data).encode() if data is not None else None
-        req = urllib.request.Request(self.url + path, data=body, method=method)
+        headers = {"X-Sandbox-Token": self.token} if headers is None else headers
+        req = urllib.request.Request(self.url + path, data=body, method=method, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=10) as r:
                 return r.status, r.read().decode()
@@ -118,7 +122,9 @@ def sandbox_server(tmp_path_factory):
         ],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    sandbox = Sandbox(f"http://127.0.0.1:{port}")
+    # Written by the sandbox's settings on first start (the migrate step above).
+    token = (directory / "alipay_sandbox_control_token").read_text().strip()
+    sandbox = Sandbox(f"http://127.0.0.1:{port}", token)
 
     def answers():
         assert server.poll() is None, (directory / "server.log").read_text()

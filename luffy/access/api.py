@@ -3,7 +3,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
 from luffy.access import selectors
 from luffy.access.serializers import (
@@ -12,6 +11,7 @@ from luffy.access.serializers import (
     StudyLessonSerializer,
 )
 from luffy.common.schema import errors
+from luffy.users.authentication import ActiveTokenUserAuthentication
 
 
 class MyCoursesApi(APIView):
@@ -28,7 +28,7 @@ class MyCoursesApi(APIView):
 
 
 class CourseAccessApi(APIView):
-    authentication_classes = [JWTStatelessUserAuthentication]  # only the user id is needed
+    authentication_classes = [ActiveTokenUserAuthentication]  # only the user id is needed
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -41,7 +41,7 @@ class CourseAccessApi(APIView):
 
 
 class StudyLessonApi(APIView):
-    authentication_classes = [JWTStatelessUserAuthentication]
+    authentication_classes = [ActiveTokenUserAuthentication]
     permission_classes = [AllowAny]  # free trial lessons are public; the selector decides
 
     @extend_schema(

@@ -2,6 +2,7 @@
 folder, time zone) with its own URLs, apps and database, so its state stays apart from the
 store's. Run by `make run` as its own gunicorn process on 127.0.0.1:ALIPAY_SANDBOX_PORT."""
 
+from luffy.common import local_secret
 from luffy.config.settings.base import *  # noqa: F403
 from luffy.config.settings.base import (
     ALIPAY_SANDBOX_DATABASE_URL,
@@ -12,6 +13,13 @@ from luffy.config.settings.base import (
 )
 
 DEBUG = env.bool("DEBUG", default=False)
+# Its own random secret in the var folder (never the store's, never a committed string).
+SECRET_KEY = local_secret.load_or_create(VAR_DIR / "alipay_sandbox_secret_key")
+# Changing faults or resetting needs this in an X-Sandbox-Token header: a web page elsewhere can
+# neither read the file nor send the header cross-origin (no CORS here), so it cannot switch
+# faults on. Tests and scripts read it from the var folder.
+ALIPAY_SANDBOX_CONTROL_TOKEN_FILE = VAR_DIR / "alipay_sandbox_control_token"
+ALIPAY_SANDBOX_CONTROL_TOKEN = local_secret.load_or_create(ALIPAY_SANDBOX_CONTROL_TOKEN_FILE)
 INSTALLED_APPS = ["luffy.alipay_sandbox"]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

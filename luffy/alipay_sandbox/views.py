@@ -3,6 +3,7 @@ console and the fault switches. Thin: parse, call services, shape the answer."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import time
 from urllib.parse import urlencode
@@ -125,7 +126,12 @@ def cashier_cancel(request, token: str):
 @require_GET
 def console(request):
     trades = Trade.objects.prefetch_related("refunds", "notifies__attempts")[:100]
-    context = {"trades": trades, "faults": faults.current(), "fault_help": faults.FAULTS}
+    context = {
+        "trades": trades,
+        "faults": faults.current(),
+        "fault_help": faults.FAULTS,
+        "token_file": settings.ALIPAY_SANDBOX_CONTROL_TOKEN_FILE,
+    }
     return render(request, "alipay_sandbox/console.html", context)
 
 
@@ -168,9 +174,30 @@ def trade_detail(request, out_trade_no: str):
     )
 
 
-@csrf_exempt
+CONTROL_TOKEN_HEADER = "X-Sandbox-Token"  # noqa: S105 (a header name)
+
+
+def control_token_refusal(request) -> JsonResponse | None:
+    """A 403 unless the request carries the control token (settings.ALIPAY_SANDBOX_CONTROL_TOKEN,
+    kept in the var folder): cross-origin pages can post here, but not with that header."""
+    sent = request.headers.get(CONTROL_TOKEN_HEADER, "")
+    if hmac.compare_digest(sent.encode(), settings.ALIPAY_SANDBOX_CONTROL_TOKEN.encode()):
+        return None
+    return JsonResponse(
+        {
+            "detail": f"Send the {CONTROL_TOKEN_HEADER} header with the token from "
+            f"{settings.ALIPAY_SANDBOX_CONTROL_TOKEN_FILE}.",
+            "code": "sandbox_token_required",
+        },
+        status=403,
+    )
+
+
+@csrf_exempt  # a programmatic API: the control token protects it, not a CSRF cookie
 @require_http_methods(["GET", "POST", "DELETE"])
 def fault_switches(request):
+    if request.method != "GET" and (refusal := control_token_refusal(request)):
+        return refusal
     if request.method == "DELETE":
         faults.reset()
     elif request.method == "POST":
@@ -184,9 +211,11 @@ def fault_switches(request):
     return JsonResponse(faults.current())
 
 
-@csrf_exempt
+@csrf_exempt  # protected by the control token
 @require_POST
 def reset(request):
     """Clear every fault and stop every pending notify retry (trades are kept)."""
+    if refusal := control_token_refusal(request):
+        return refusal
     faults.reset()
     return JsonResponse({"stopped_notifies": notify.stop_pending()})

@@ -3,7 +3,6 @@ from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
 from luffy.cart import selectors, services
 from luffy.cart.serializers import (
@@ -17,13 +16,14 @@ from luffy.cart.serializers import (
 )
 from luffy.common.money import with_money_strings
 from luffy.common.schema import errors
+from luffy.users.authentication import ActiveTokenUserAuthentication
 
 
 class CartApiView(APIView):
     # Reads return the selectors' dicts directly (money as strings): DRF serializers cost more
     # than the rest of the request on a 100-line cart. The serializers document the schema.
     # The cart only needs the user id from the token: no user query on every cart request.
-    authentication_classes = [JWTStatelessUserAuthentication]
+    authentication_classes = [ActiveTokenUserAuthentication]
     permission_classes = [IsAuthenticated]
 
 

@@ -1,6 +1,7 @@
 """Shortcuts for documenting error responses in the OpenAPI schema."""
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import serializers
 
 from luffy.common.serializers import ErrorSerializer
 
@@ -19,3 +20,23 @@ def errors(*codes: int) -> dict:
     return {
         code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code]) for code in codes
     }
+
+
+def paginated(serializer_class) -> OpenApiResponse:
+    """A page of `PageSizePagination`: {count, next, previous, results: [...]}."""
+    name = serializer_class.__name__.removesuffix("Serializer")
+    return OpenApiResponse(
+        inline_serializer(
+            name=f"Paginated{name}List",
+            fields={
+                "count": serializers.IntegerField(),
+                "next": serializers.CharField(allow_null=True),
+                "previous": serializers.CharField(allow_null=True),
+                "results": serializer_class(many=True),
+            },
+        )
+    )
+
+
+# ?page= and ?size= of PageSizePagination
+PAGE_PARAMETERS = [OpenApiParameter("page", int), OpenApiParameter("size", int)]

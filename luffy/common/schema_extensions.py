@@ -8,5 +8,6 @@ class StatelessJWTScheme(SimpleJWTScheme):
     name (spectacular's built-in one reuses "jwtAuth" and collides with the stateful scheme)."""
 
     target_class = "rest_framework_simplejwt.authentication.JWTStatelessUserAuthentication"
+    match_subclasses = True  # luffy.users.authentication.ActiveTokenUserAuthentication
     name = "jwtTokenOnly"
     priority = 1

@@ -1,11 +1,11 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from luffy.common.pagination import PageSizePagination
-from luffy.common.schema import errors
+from luffy.common.schema import PAGE_PARAMETERS, errors, paginated
 from luffy.orders import selectors, services
 from luffy.orders.serializers import (
     OrderCreatedSerializer,
@@ -46,12 +46,9 @@ class OrderListApi(APIView):
 
     @extend_schema(
         summary="My orders, newest first",
-        parameters=[
-            OrderListQuerySerializer,
-            OpenApiParameter("page", int),
-            OpenApiParameter("size", int),
-        ],
-        responses={200: OrderSerializer(many=True), **errors(400, 401, 404)},
+        operation_id="orders_list",  # a page, not one object: keep the list id
+        parameters=[OrderListQuerySerializer, *PAGE_PARAMETERS],
+        responses={200: paginated(OrderSerializer), **errors(400, 401, 404)},
     )
     def get(self, request):
         query = OrderListQuerySerializer(data=request.query_params)

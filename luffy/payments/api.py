@@ -8,7 +8,6 @@ from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
 from luffy.common.errors import ServiceUnavailable
 from luffy.common.schema import errors
@@ -20,12 +19,13 @@ from luffy.payments.serializers import (
     PayUrlSerializer,
     ReturnParamsSerializer,
 )
+from luffy.users.authentication import ActiveTokenUserAuthentication
 
 logger = logging.getLogger(__name__)
 
 
 class PayUrlApi(APIView):
-    authentication_classes = [JWTStatelessUserAuthentication]  # the user id is all it needs
+    authentication_classes = [ActiveTokenUserAuthentication]  # the user id is all it needs
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -62,7 +62,11 @@ class AlipayResultApi(APIView):
     @extend_schema(
         summary="Alipay's async notify (form-encoded); answers text/plain success or failure",
         request={"application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
-        responses={200: OpenApiResponse(OpenApiTypes.STR, description="`success` or `failure`")},
+        responses={
+            (200, "text/plain"): OpenApiResponse(
+                OpenApiTypes.STR, description="`success` or `failure`"
+            )
+        },
         auth=[],
     )
     def post(self, request):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from luffy.users.forms import GuardedAdminAuthenticationForm
 from luffy.users.models import CreditEntry, User
 
 
@@ -32,3 +33,7 @@ class CreditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The admin login counts failures and locks accounts exactly like the API login.
+admin.site.login_form = GuardedAdminAuthenticationForm

@@ -9,9 +9,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView as SimpleJWTTokenRefreshView
 
 from luffy.common.pagination import PageSizePagination
-from luffy.common.schema import errors
+from luffy.common.schema import PAGE_PARAMETERS, errors, paginated
 from luffy.users import selectors, services
 from luffy.users.serializers import (
+    ActiveAccountTokenRefreshSerializer,
     AuthOutputSerializer,
     CreditEntrySerializer,
     LoginInputSerializer,
@@ -55,9 +56,13 @@ class SmsCodeApi(APIView):
 
 
 class MobileStatusApi(APIView):
+    # Anonymous: unthrottled, it would list which numbers have accounts.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "mobile_ip"
+
     @extend_schema(
         summary="Whether a mobile number is registered",
-        responses={200: MobileStatusSerializer, **errors(400)},
+        responses={200: MobileStatusSerializer, **errors(400, 429)},
     )
     def get(self, request, mobile: str):
         registered = selectors.mobile_is_registered(mobile=mobile)
@@ -94,6 +99,8 @@ class LoginApi(APIView):
 
 
 class TokenRefreshApi(SimpleJWTTokenRefreshView):
+    serializer_class = ActiveAccountTokenRefreshSerializer
+
     @extend_schema(
         summary="Exchange a refresh token for a new access token",
         responses={200: SimpleJWTTokenRefreshView.serializer_class, **errors(400, 401)},
@@ -128,7 +135,9 @@ class MyCreditsApi(APIView):
 
     @extend_schema(
         summary="My credit point history, newest first",
-        responses={200: CreditEntrySerializer(many=True), **errors(401, 404)},
+        operation_id="users_me_credits_list",
+        parameters=PAGE_PARAMETERS,
+        responses={200: paginated(CreditEntrySerializer), **errors(401, 404)},
     )
     def get(self, request):
         paginator = PageSizePagination()

@@ -1,3 +1,5 @@
+from django.db.models import Q
+
 from luffy.users.models import CreditEntry, User
 from luffy.users.validators import clean_mobile
 
@@ -8,3 +10,13 @@ def mobile_is_registered(*, mobile: str) -> bool:
 
 def credit_history(*, user_id: int):
     return CreditEntry.objects.filter(user_id=user_id).select_related("order").order_by("-id")
+
+
+def login_account_id(*, username: str) -> int | None:
+    """The account a login name means, as UsernameOrMobileBackend reads it (one query)."""
+    return (
+        User._default_manager.filter(Q(username=username) | Q(mobile=username))
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+    )

@@ -1,5 +1,7 @@
 from django.conf import settings
 from rest_framework import serializers
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from luffy.common.money import credit_to_money
 from luffy.users.models import User
@@ -86,3 +88,16 @@ class CreditEntrySerializer(serializers.Serializer):
     order_number = serializers.CharField(source="order.order_number", allow_null=True, default=None)
     note = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+
+class ActiveAccountTokenRefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh, which refuses an inactive account but raised a 500
+    (User.DoesNotExist) for a deleted one: that is a 401 too."""
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist as exc:
+            raise AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            ) from exc

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from luffy.common.errors import (
     NotAuthenticated,
@@ -21,6 +22,7 @@ from luffy.common.errors import (
 )
 from luffy.common.redis import redis_client, redis_key
 from luffy.users.models import User
+from luffy.users.selectors import login_account_id
 from luffy.users.tasks import send_sms_task
 from luffy.users.validators import MOBILE_PATTERN, clean_mobile
 
@@ -134,24 +136,48 @@ def user_register(*, mobile: str, password: str, sms_code: str) -> User:
 
 
 class LoginGuard:
-    """Counts failed logins per (client IP, username) and per client IP in a time window."""
+    """Counts failed logins per (client IP, username), per client IP, and per account whatever
+    the client IP (so many addresses cannot keep guessing one password), in a time window.
+
+    The account is the user the name resolves to (username or mobile, as the backend reads
+    it), or the name itself when none matches: unknown names lock the same way, so the lock
+    reveals nothing. A locked account stays locked for a whole window after its last failure;
+    even the right password is refused then, with the seconds to wait."""
 
     def __init__(self, *, client_ip: str, username: str) -> None:
         self.client = redis_client()
         self.window = settings.LOGIN_FAILURE_WINDOW
-        self.pair_key = redis_key("login", "fail", client_ip, username.strip().lower())
+        name = username.strip()
+        self.pair_key = redis_key("login", "fail", client_ip, name.lower())
         self.ip_key = redis_key("login", "fail-ip", client_ip)
+        account_id = login_account_id(username=name)
+        account = f"id:{account_id}" if account_id is not None else f"name:{name.lower()}"
+        self.account_key = redis_key("login", "fail-account", account)
 
     def check(self) -> None:
-        pair, per_ip = self.client.mget(self.pair_key, self.ip_key)
+        pair, per_ip, account = self.client.mget(self.pair_key, self.ip_key, self.account_key)
+        if int(account or 0) >= settings.LOGIN_FAILURE_ACCOUNT_LIMIT:
+            wait = self._wait(self.account_key)
+            raise RateLimited(
+                gettext(
+                    "This account is locked after too many failed logins; "
+                    "try again in %(seconds)d seconds."
+                )
+                % {"seconds": wait},
+                code="account_locked",
+                retry_after=wait,
+            )
         if int(pair or 0) >= settings.LOGIN_FAILURE_LIMIT:
             self._refuse(self.pair_key)
         if int(per_ip or 0) >= settings.LOGIN_FAILURE_IP_LIMIT:
             self._refuse(self.ip_key)
 
-    def _refuse(self, key: str) -> None:
+    def _wait(self, key: str) -> int:
         wait = self.client.ttl(key)
-        wait = wait if wait and wait > 0 else self.window
+        return wait if wait and wait > 0 else self.window
+
+    def _refuse(self, key: str) -> None:
+        wait = self._wait(key)
         raise RateLimited(
             f"Too many failed logins; try again in {wait} seconds.",
             code="login_throttled",
@@ -160,20 +186,25 @@ class LoginGuard:
 
     def record_failure(self) -> None:
         with self.client.pipeline(transaction=True) as pipe:
-            for key in (self.pair_key, self.ip_key):
+            for key in (self.pair_key, self.ip_key, self.account_key):
                 # The window starts at the first failure (works on Redis 6.2, unlike EXPIRE NX).
                 pipe.set(key, 0, ex=self.window, nx=True)
                 pipe.incr(key)
-            pipe.execute()
+            account_failures = pipe.execute()[-1]
+        if account_failures >= settings.LOGIN_FAILURE_ACCOUNT_LIMIT:
+            self.client.expire(self.account_key, self.window)  # locked a window from now
 
     def reset(self) -> None:
+        # The per-account count is kept: the owner logging in must not give a guesser N more.
         self.client.delete(self.pair_key)
 
 
-def user_login(*, username: str, password: str, client_ip: str) -> User:
+def user_login(*, username: str, password: str, client_ip: str, request=None) -> User:
+    """The user for these credentials, unless this client or this account is locked out.
+    Used by the API login and the admin's login form alike."""
     guard = LoginGuard(client_ip=client_ip, username=username)
     guard.check()
-    user = authenticate(username=username.strip(), password=password)
+    user = authenticate(request, username=username.strip(), password=password)
     if user is None:
         guard.record_failure()
         raise NotAuthenticated(

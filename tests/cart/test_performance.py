@@ -50,12 +50,13 @@ def test_listing_cost_does_not_grow_with_the_cart(
         response = auth_client.get(path)
     assert response.status_code == 200
     assert len(response.json()["lines"]) == lines
-    # Warm: no SQL; cart (1 pipeline) + catalog version + one MGET of the course facts.
+    # Warm: no SQL; the account's active flag (luffy.users.active_cache) + cart (1 pipeline)
+    # + catalog version + one MGET of the course facts.
     redis_round_trips.clear()
     with django_assert_num_queries(0):
         again = auth_client.get(path)
     assert again.json() == response.json()
-    assert len(redis_round_trips) == 3
+    assert len(redis_round_trips) == 4
 
 
 def test_cached_course_facts_follow_catalog_changes(auth_client, filled_cart):

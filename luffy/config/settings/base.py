@@ -3,8 +3,10 @@ environment variables (documented in .env.example) with safe local defaults."""
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from luffy.common import embedded_redis
 from luffy.common.redis import celery_broker_url
@@ -15,9 +17,10 @@ env = environ.Env()
 # Runtime files (SQLite database, embedded Redis socket, uploads, collected static, keys).
 VAR_DIR = Path(env("LUFFY_VAR_DIR", default=str(BASE_DIR / "var")))
 
-# Known so that production settings can refuse it.
-DEFAULT_SECRET_KEY = "django-insecure-local-development-key-do-not-use-in-production"  # noqa: S105
-SECRET_KEY = env("SECRET_KEY", default=DEFAULT_SECRET_KEY)
+# Never a committed string. Empty here when SECRET_KEY is not set: local.py (and the sandbox)
+# then use a random one generated into VAR_DIR, test.py one per process, and production refuses
+# to start. The JWT signing key follows it (simplejwt's SIGNING_KEY defaults to SECRET_KEY).
+SECRET_KEY = env("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -34,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "django_celery_results",
     "luffy.common",
     "luffy.users",
@@ -47,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # before WhiteNoise: the files it serves get the header too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -193,6 +198,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "sms_ip": env("THROTTLE_SMS_IP", default="10/hour"),
         "login_ip": env("THROTTLE_LOGIN_IP", default="60/min"),
+        # The anonymous "is this mobile registered" lookup, per client IP.
+        "mobile_ip": env("THROTTLE_MOBILE_IP", default="20/min"),
     },
     # Client IP for throttles: REMOTE_ADDR unless NUM_PROXIES trusted proxies set X-Forwarded-For.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
@@ -227,10 +234,15 @@ SMS_RESEND_INTERVAL = env.int("SMS_RESEND_INTERVAL", default=60)
 SMS_CODE_MAX_ATTEMPTS = env.int("SMS_CODE_MAX_ATTEMPTS", default=5)
 # Seconds before the first retry of a failed SMS send; doubles each retry (max 5 retries).
 SMS_RETRY_BACKOFF = env.int("SMS_RETRY_BACKOFF", default=5)
-# Failed logins allowed per (client IP, username) and per client IP within the window.
+# Failed logins allowed per (client IP, username), per client IP, and per account whatever the
+# IP (API and admin login alike; the account then stays locked for a window) within the window.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_IP_LIMIT = env.int("LOGIN_FAILURE_IP_LIMIT", default=30)
+LOGIN_FAILURE_ACCOUNT_LIMIT = env.int("LOGIN_FAILURE_ACCOUNT_LIMIT", default=10)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=900)
+# Token-only endpoints (cart, pay URL, course access, lessons) read "is this account still
+# active" from Redis; saves and deletes update it at once, anything else within this many seconds.
+USER_ACTIVE_CACHE_TTL = env.int("USER_ACTIVE_CACHE_TTL", default=300)
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 
 # --- Catalog ------------------------------------------------------------------------------------
@@ -288,3 +300,26 @@ ALIPAY_SANDBOX_NOTIFY_POLL_SECONDS = env.float("ALIPAY_SANDBOX_NOTIFY_POLL_SECON
 # Who delivers the sandbox's notifies: "thread" (a loop in its server process; tests) or
 # "celery" (its own worker with beat, on its own queue; `make run` sets this).
 ALIPAY_SANDBOX_NOTIFY_RUNNER = env("ALIPAY_SANDBOX_NOTIFY_RUNNER", default="thread")
+
+# --- Content-Security-Policy (django-csp 4) -------------------------------------------------------
+# One policy for the SPA, the admin and the API docs. Scripts only from this origin: the Vite
+# build loads module scripts by URL, the admin has no inline scripts, and /api/docs/ is
+# drf-spectacular's split view, whose init script is a URL too. Styles may be inline (Element
+# Plus, swagger-ui's page). Course covers and lesson videos may live on a CDN (https:). Forms
+# may post to this origin and to the Alipay gateway (the SPA navigates there to pay).
+_ALIPAY_GATEWAY_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(ALIPAY_GATEWAY))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", "https:"],
+        "media-src": [SELF, "blob:", "https:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, _ALIPAY_GATEWAY_ORIGIN],
+    }
+}

@@ -3,12 +3,12 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEFAULT_SECRET_KEY, SECRET_KEY, env
+from .base import SECRET_KEY, env
 
 DEBUG = env.bool("DEBUG", default=False)
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production settings.")
-if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:
+if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
         "Set SECRET_KEY to a random string of at least 50 characters for production, e.g. "
         '`python -c "import secrets; print(secrets.token_urlsafe(64))"`.'

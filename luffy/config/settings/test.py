@@ -2,15 +2,18 @@
 
 import atexit
 import os
+import secrets
 import tempfile
 from pathlib import Path
 
 from luffy.common import embedded_redis
 
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, celery_broker_url, env
+from .base import CACHES, DATABASES, SECRET_KEY, celery_broker_url, env
 
 DEBUG = False
+# A fresh random secret per test process (never a string from the repository).
+SECRET_KEY = SECRET_KEY or secrets.token_urlsafe(48)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SMS_BACKEND = "luffy.users.sms.MemoryBackend"
 SMS_RETRY_BACKOFF = 1

@@ -4,13 +4,13 @@ from django.db import DatabaseError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
 from luffy.common.errors import ServiceUnavailable
+from luffy.common.parsers import FormParser
 from luffy.common.schema import errors
 from luffy.payments import services
 from luffy.payments.selectors import payment_result_summary

@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
@@ -62,12 +63,17 @@ class AlipayResultApi(APIView):
     @extend_schema(
         summary="Alipay's async notify (form-encoded); answers text/plain success or failure",
         request={"application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
-        responses={200: OpenApiResponse(OpenApiTypes.STR, description="`success` or `failure`")},
+        responses={
+            200: OpenApiResponse(OpenApiTypes.STR, description="`success` or `failure`"),
+            **errors(400, 413, 429),
+        },
         auth=[],
     )
     def post(self, request):
         try:
-            done = services.payment_notify(data=request.POST.dict())
+            done = services.payment_notify(
+                data=request.POST.dict(), client_ip=BaseThrottle().get_ident(request)
+            )
         except (DatabaseError, ServiceUnavailable) as exc:
             logger.warning("notify not processed, the gateway will retry: %r", exc)
             done = False

@@ -275,6 +275,13 @@ ALIPAY_RETURN_URL = env("ALIPAY_RETURN_URL", default="http://127.0.0.1:8000/paym
 ALIPAY_NOTIFY_URL = env(
     "ALIPAY_NOTIFY_URL", default="http://127.0.0.1:8000/api/payments/alipay/result/"
 )
+# What is kept of a gateway message (Alipay's are a few KB; larger ones are cut, and marked).
+PAYMENT_MESSAGE_FIELD_MAX = env.int("PAYMENT_MESSAGE_FIELD_MAX", default=2048)  # characters
+PAYMENT_MESSAGE_MAX_BYTES = env.int("PAYMENT_MESSAGE_MAX_BYTES", default=16 * 1024)
+# Notifies with a bad signature per client IP and window (seconds); more are answered 429 and
+# not stored. Correctly signed notifies are never limited.
+NOTIFY_BAD_SIGNATURE_LIMIT = env.int("NOTIFY_BAD_SIGNATURE_LIMIT", default=20)
+NOTIFY_BAD_SIGNATURE_WINDOW = env.int("NOTIFY_BAD_SIGNATURE_WINDOW", default=3600)
 # Seconds: a slow gateway must become a 503, not a hung worker.
 ALIPAY_HTTP_TIMEOUT = env.float("ALIPAY_HTTP_TIMEOUT", default=5.0)
 # Offline sandbox only: its own database, and a factor for the notify retry schedule

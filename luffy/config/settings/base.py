@@ -78,6 +78,35 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 
 
+# One stuck row must not stop the store: a statement waiting this long for a row lock, or
+# running this long, gives up (a 503 the client or gateway retries) instead of holding a worker.
+# Seconds; 0 = the server's default (no limit). The bench or a long migration can raise them.
+DB_LOCK_TIMEOUT = env.int("DB_LOCK_TIMEOUT", default=5)
+DB_STATEMENT_TIMEOUT = env.int("DB_STATEMENT_TIMEOUT", default=20)
+
+
+def _database_timeouts(db: dict) -> None:
+    """PostgreSQL: lock_timeout and statement_timeout. MariaDB: innodb_lock_wait_timeout and
+    max_statement_time (in a /*M! */ comment, which MySQL skips: it has neither variable name,
+    and only the lock wait timeout applies there)."""
+    engine, options = db["ENGINE"], db.setdefault("OPTIONS", {})
+    lock, statement = DB_LOCK_TIMEOUT, DB_STATEMENT_TIMEOUT
+    if "postgresql" in engine:
+        flags = [f"-c lock_timeout={lock * 1000}" if lock else "",
+                 f"-c statement_timeout={statement * 1000}" if statement else ""]  # fmt: skip
+        flags = " ".join(flag for flag in [options.get("options", ""), *flags] if flag)
+        if flags:
+            options["options"] = flags
+    elif "mysql" in engine:
+        parts = [f"innodb_lock_wait_timeout={lock}"] if lock else []
+        if statement:
+            parts.append(f"/*M! max_statement_time={statement} */")
+        if parts:
+            command = "SET SESSION " + ", ".join(parts).replace(", /*M! ", " /*M!, ")
+            existing = options.get("init_command")
+            options["init_command"] = f"{existing}; {command}" if existing else command
+
+
 def tune_database(db: dict) -> dict:
     """Engine-specific options every environment needs."""
     engine = db["ENGINE"]
@@ -98,6 +127,7 @@ def tune_database(db: dict) -> dict:
             {"charset": "utf8mb4", "isolation_level": "read committed"}
         )
         db.setdefault("TEST", {}).update({"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"})
+    _database_timeouts(db)
     # Persistent connections: opening one (and its SQLite PRAGMAs) per request costs more than
     # most of our requests. CONN_HEALTH_CHECKS replaces a dropped one.
     db.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))

@@ -331,6 +331,22 @@ class TestCartCleanUpAfterCommit:
             time.sleep(0.05)
         assert cart_count(auth_client) == 0
 
+    def test_redis_down_for_good_still_201(self, auth_client, make_course, in_cart, monkeypatch):
+        from luffy.cart.store import CartStore, CartUnavailable
+
+        course = make_course(price="10.00")
+        in_cart(auth_client, course)
+
+        def down(self, *course_ids):
+            raise CartUnavailable()
+
+        monkeypatch.setattr(CartStore, "remove", down)
+        monkeypatch.setattr("luffy.cart.tasks.retry_delay", lambda attempt: 0)
+        started = time.monotonic()
+        response = checkout(auth_client)
+        assert response.status_code == 201, response.json()
+        assert time.monotonic() - started < 5
+
 
 class TestAmountBounds:
     """Totals the money columns and Alipay cannot take are refused before anything is written

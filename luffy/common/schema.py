@@ -11,6 +11,7 @@ _DESCRIPTIONS = {
     403: "Not allowed.",
     404: "Not found.",
     409: "Conflicts with the current state.",
+    413: "The request body is too large.",
     429: "Too many requests; `retry_after` says when to try again.",
     503: "A dependency (database, Redis, gateway) is unavailable.",
 }

@@ -17,12 +17,12 @@ api_patterns = [
     path("payments/", include("luffy.payments.urls")),
     path("users/me/courses/", orders_api.MyCoursesApi.as_view(), name="my-courses"),
     path(
-        "courses/<int:course_id>/access/",
+        "courses/<id:course_id>/access/",
         orders_api.CourseAccessApi.as_view(),
         name="course-access",
     ),
     path(
-        "courses/<int:course_id>/lessons/<int:lesson_id>/",
+        "courses/<id:course_id>/lessons/<id:lesson_id>/",
         orders_api.StudyLessonApi.as_view(),
         name="study-lesson",
     ),
@@ -46,5 +46,6 @@ if settings.SERVE_MEDIA:
 # Last: every other page path is the Vue app (history mode); API, admin and files keep their 404s.
 urlpatterns.append(re_path(r"^(?!(?:api|admin|static|media)(?:/|$)).*$", spa_index, name="spa"))
 
+handler400 = "luffy.common.views.bad_request"
 handler404 = "luffy.common.views.not_found"
 handler500 = "luffy.common.views.server_error"

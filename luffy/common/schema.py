@@ -41,3 +41,18 @@ def paginated(serializer_class) -> OpenApiResponse:
 
 # ?page= and ?size= of PageSizePagination
 PAGE_PARAMETERS = [OpenApiParameter("page", int), OpenApiParameter("size", int)]
+
+
+def every_operation_may_refuse_input(result, generator, request, public):
+    """drf-spectacular post-processing hook: any /api/ request can be refused with a 400
+    before its view runs (a NUL character in the path or query, see
+    luffy.common.middleware), so every operation documents one."""
+    refused = {
+        "description": "Invalid input (for example a NUL character in the path or query).",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("400", refused)
+    return result

@@ -244,6 +244,10 @@ SIMPLE_JWT = {
 }
 
 SPECTACULAR_SETTINGS = {
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "luffy.common.schema.every_operation_may_refuse_input",
+    ],
     "TITLE": "Luffy course store API",
     "DESCRIPTION": "Courses, cart, checkout and payment. Errors are "
     '{"detail": str, "code": str, "errors"?: {field: [str]}}.',

@@ -12,6 +12,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("LUFFY_VAR_DIR", tempfile.mkdtemp(prefix="luffy-bench-"))
 os.environ["DJANGO_SETTINGS_MODULE"] = "luffy.config.settings.test"
+# Set-up inserts and whole-table sweeps may run longer than a request may: no database
+# statement timeout for the benchmarks unless asked for (the lock timeout stays).
+os.environ.setdefault("DB_STATEMENT_TIMEOUT", "0")
 
 import django
 

@@ -78,6 +78,22 @@ def _sandbox_web(port: str, env: dict) -> subprocess.Popen:
     )
 
 
+def gunicorn_command(*, host: str, port: str, environ) -> list[str]:
+    """The store's web server: WEB_CONCURRENCY processes of GUNICORN_THREADS threads each
+    (gthread), so a request stuck on a row lock or a slow gateway holds one thread, not the
+    whole site; GUNICORN_TIMEOUT stays above the database's statement timeout."""
+    return [
+        sys.executable, "-m", "gunicorn", "luffy.config.wsgi:application",
+        "--bind", f"{host}:{port}",
+        "--worker-class", "gthread",
+        "--workers", environ.get("WEB_CONCURRENCY", "2"),
+        "--threads", environ.get("GUNICORN_THREADS", "8"),
+        "--timeout", environ.get("GUNICORN_TIMEOUT", "30"),
+        "--access-logfile", "-",
+        "--graceful-timeout", "5",
+    ]  # fmt: skip
+
+
 def _signal_group(child: subprocess.Popen, signum: int) -> None:
     # Each child leads its own process group (start_new_session): this reaches its own
     # children too (gunicorn and Celery workers), which the kernel's parent-death signal does not.
@@ -137,20 +153,7 @@ def main() -> int:
         if not webbuild.build():  # says why; the API is useful without the pages
             log("web front end unavailable: serving the API only")
         gunicorn = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "luffy.config.wsgi:application",
-                "--bind",
-                f"{host}:{port}",
-                "--workers",
-                os.environ.get("WEB_CONCURRENCY", "2"),
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "5",
-            ],
+            gunicorn_command(host=host, port=port, environ=os.environ),
             cwd=ROOT,
             preexec_fn=embedded_redis.die_with_parent,
             start_new_session=True,  # Ctrl-C reaches only this supervisor, which stops it

@@ -169,3 +169,55 @@ def buy_a_course_and_let_the_gateway_notify(base: str, var_dir) -> None:
         return detail["status_text"] == "paid"
 
     assert wait_for(paid, seconds=30), "the notify did not settle the order"
+
+
+class TestGunicornCommand:
+    """One slow request must not take the whole site: threaded workers (issue 11, section 4)."""
+
+    def command(self, **environ) -> list[str]:
+        from luffy.serve import gunicorn_command
+
+        return gunicorn_command(host="127.0.0.1", port="8123", environ=environ)
+
+    @staticmethod
+    def option(command: list[str], name: str) -> str:
+        return command[command.index(name) + 1]
+
+    def test_defaults_are_threaded_workers(self):
+        command = self.command()
+        assert command[1:4] == ["-m", "gunicorn", "luffy.config.wsgi:application"]
+        assert self.option(command, "--bind") == "127.0.0.1:8123"
+        assert self.option(command, "--worker-class") == "gthread"
+        assert int(self.option(command, "--workers")) >= 2
+        assert int(self.option(command, "--threads")) >= 4
+        # Above the database statement timeout: a slow statement gives up before the worker
+        # is killed (which would answer a bare HTML 500).
+        from django.conf import settings
+
+        assert int(self.option(command, "--timeout")) > settings.DB_STATEMENT_TIMEOUT
+
+    def test_environment_overrides(self):
+        command = self.command(WEB_CONCURRENCY="3", GUNICORN_THREADS="16", GUNICORN_TIMEOUT="90")
+        assert self.option(command, "--workers") == "3"
+        assert self.option(command, "--threads") == "16"
+        assert self.option(command, "--timeout") == "90"
+
+    def test_gunicorn_accepts_the_command_line(self):
+        command = self.command(WEB_CONCURRENCY="1", GUNICORN_THREADS="4")
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "luffy.config.settings.test"}
+        result = subprocess.run(
+            [*command, "--check-config", "--print-config"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        printed = dict(
+            line.split("=", 1)
+            for line in (raw.replace(" ", "") for raw in result.stdout.splitlines())
+            if "=" in line
+        )
+        assert printed["worker_class"] == "gthread"
+        assert printed["threads"] == "4"

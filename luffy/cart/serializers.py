@@ -1,20 +1,21 @@
 from rest_framework import serializers
 
 from luffy.catalog.serializers import ExpireOptionSerializer
+from luffy.common.serializers import IdField
 
 MONEY = {"max_digits": 10, "decimal_places": 2, "coerce_to_string": True}
 
 
 class CartAddInputSerializer(serializers.Serializer):
-    course_id = serializers.IntegerField(min_value=1)
-    expire_id = serializers.IntegerField(
+    course_id = IdField()
+    expire_id = IdField(
         min_value=0, required=False, help_text="0 = permanent; default: permanent, else shortest"
     )
 
 
 class CartLineUpdateInputSerializer(serializers.Serializer):
     selected = serializers.BooleanField(required=False)
-    expire_id = serializers.IntegerField(min_value=0, required=False)
+    expire_id = IdField(min_value=0, required=False)
 
 
 class CartSelectAllInputSerializer(serializers.Serializer):

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
 from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from luffy.access.selectors import active_access
 from luffy.cart.selectors import cart_line
-from luffy.cart.store import CartStore, StoredLine
+from luffy.cart.store import CartStore, CartUnavailable, StoredLine
 from luffy.catalog.selectors import CourseOffer, course_offers
 from luffy.common.errors import Conflict, NotFound, ValidationFailed
+
+logger = logging.getLogger(__name__)
 
 
 def _offer_on_sale(course_id: int) -> CourseOffer:
@@ -120,6 +126,42 @@ def cart_remove(*, user_id: int, course_id: int) -> None:
         raise NotFound("This course is not in your cart.", code="not_in_cart")
 
 
-def cart_remove_lines(*, user_id: int, course_ids: list[int]) -> None:
-    """Checkout calls this after its transaction commits."""
-    CartStore(user_id).remove(*course_ids)
+def cart_remove_lines(*, user_id: int, course_ids: list[int], order_number: str = "") -> None:
+    """Checkout calls this after its transaction commits: the order is placed whatever happens
+    here, so this never raises. Redis unavailable: the removal is retried by a Celery task, or,
+    when the broker is down too (it may be the same Redis), by a thread of this process."""
+    try:
+        CartStore(user_id).remove(*course_ids)
+        return
+    except CartUnavailable:
+        logger.warning(
+            "order %s user %s: cart clean-up failed, retrying later", order_number, user_id
+        )
+    from luffy.cart.tasks import cart_remove_ordered_lines
+
+    kwargs = {"user_id": user_id, "course_ids": list(course_ids)}
+    try:
+        # retry=False: do not hold the buyer's answer while kombu retries a dead broker.
+        cart_remove_ordered_lines.apply_async(kwargs=kwargs, countdown=1, retry=False)
+    except CartUnavailable:  # eager mode (tests): the task's own retries gave up
+        logger.error("order %s user %s: cart clean-up gave up", order_number, user_id)
+    except Exception as exc:
+        logger.warning("order %s: cart clean-up not queued (%r); retrying here", order_number, exc)
+        _retry_in_thread(user_id, list(course_ids), order_number)
+
+
+def _retry_in_thread(user_id: int, course_ids: list[int], order_number: str) -> None:
+    from luffy.cart.tasks import MAX_RETRIES, retry_delay
+
+    def run() -> None:
+        for attempt in range(MAX_RETRIES):
+            time.sleep(retry_delay(attempt))
+            try:
+                CartStore(user_id).remove(*course_ids)
+            except CartUnavailable:
+                continue
+            logger.info("order %s user %s: cart cleaned up", order_number, user_id)
+            return
+        logger.error("order %s user %s: cart clean-up gave up", order_number, user_id)
+
+    threading.Thread(target=run, name=f"cart-clean-{user_id}", daemon=True).start()

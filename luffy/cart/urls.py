@@ -7,5 +7,5 @@ urlpatterns = [
     path("", api.CartApi.as_view(), name="cart"),
     path("selected/", api.CartSelectedApi.as_view(), name="selected"),
     path("count/", api.CartCountApi.as_view(), name="count"),
-    path("<int:course_id>/", api.CartLineApi.as_view(), name="line"),
+    path("<id:course_id>/", api.CartLineApi.as_view(), name="line"),
 ]

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 
 from luffy.catalog.pricing import RuleError, parse_rule
+from luffy.common.money import MAX_MONEY
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
 
@@ -79,7 +80,12 @@ class Course(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(price__gte=0), name="course_price_not_negative")
+            models.CheckConstraint(condition=Q(price__gte=0), name="course_price_not_negative"),
+            # SQLite does not enforce max_digits: without this a larger price is stored, and
+            # every order, cart or list that sums it fails.
+            models.CheckConstraint(
+                condition=Q(price__lte=MAX_MONEY), name="course_price_at_most_max"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -144,6 +150,9 @@ class CourseExpire(models.Model):
             models.UniqueConstraint(fields=["course", "days"], name="expire_days_unique"),
             models.CheckConstraint(condition=Q(days__gt=0), name="expire_days_positive"),
             models.CheckConstraint(condition=Q(price__gte=0), name="expire_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(price__lte=MAX_MONEY), name="expire_price_at_most_max"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from luffy.catalog.models import Navigation
 from luffy.catalog.selectors import ORDERINGS
+from luffy.common.serializers import CountField, IdField
 
 
 def money_field(**kwargs):
@@ -20,9 +21,9 @@ class NavQuerySerializer(serializers.Serializer):
 
 
 class CourseListQuerySerializer(serializers.Serializer):
-    category = serializers.IntegerField(min_value=1, required=False, source="category_id")
+    category = IdField(required=False, source="category_id")
     ordering = serializers.ChoiceField(choices=list(ORDERINGS), default="id")
-    page = serializers.IntegerField(min_value=1, default=1)
+    page = CountField(min_value=1, default=1)
     size = serializers.IntegerField(
         min_value=1,
         max_value=settings.CATALOG_MAX_PAGE_SIZE,

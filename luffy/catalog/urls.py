@@ -8,5 +8,5 @@ urlpatterns = [
     path("home/navs/", api.NavListApi.as_view(), name="navs"),
     path("courses/", api.CourseListApi.as_view(), name="courses"),
     path("courses/categories/", api.CategoryListApi.as_view(), name="categories"),
-    path("courses/<int:course_id>/", api.CourseDetailApi.as_view(), name="course"),
+    path("courses/<id:course_id>/", api.CourseDetailApi.as_view(), name="course"),
 ]

@@ -6,4 +6,7 @@ class CommonConfig(AppConfig):
     label = "common"
 
     def ready(self) -> None:
-        from luffy.common import schema_extensions  # noqa: F401  (registers them)
+        from luffy.common import (  # noqa: F401  (registers them)
+            converters,
+            schema_extensions,
+        )

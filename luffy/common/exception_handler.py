@@ -9,8 +9,11 @@ import logging
 
 import redis
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -59,6 +62,28 @@ def api_exception_handler(exc, context):
                 "Service temporarily unavailable, please try again shortly.", "redis_unavailable"
             ),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+
+    elif isinstance(exc, OperationalError | InterfaceError):
+        # A dropped connection, or a lock / statement timeout (a row held too long): retryable.
+        logger.warning("database unavailable during %s: %r", context.get("view"), exc)
+        return Response(
+            error_body(
+                _("The database is busy or unavailable, please try again shortly."),
+                "database_busy",
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    elif isinstance(exc, RequestDataTooBig):  # raised while DRF parses the body
+        return Response(
+            error_body(_("The request body is too large."), "request_too_large"),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    elif isinstance(exc, SuspiciousOperation):  # TooManyFieldsSent, TooManyFilesSent, ...
+        logger.info("bad request during %s: %r", context.get("view"), exc)
+        return Response(
+            error_body(_("The request is malformed: %(reason)s") % {"reason": exc}, "bad_request"),
+            status=status.HTTP_400_BAD_REQUEST,
         )
 
     response = drf_exception_handler(exc, context)

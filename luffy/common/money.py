@@ -8,6 +8,9 @@ from django.conf import settings
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# The largest amount a money column (max_digits=10, two places) holds; Alipay takes at most
+# 100,000,000.00 per trade, so this is also the largest order total the store accepts.
+MAX_MONEY = Decimal("99999999.99")
 
 
 def money(value: Decimal | int | str) -> Decimal:

@@ -11,6 +11,7 @@ _DESCRIPTIONS = {
     403: "Not allowed.",
     404: "Not found.",
     409: "Conflicts with the current state.",
+    413: "The request body is too large.",
     429: "Too many requests; `retry_after` says when to try again.",
     503: "A dependency (database, Redis, gateway) is unavailable.",
 }
@@ -40,3 +41,18 @@ def paginated(serializer_class) -> OpenApiResponse:
 
 # ?page= and ?size= of PageSizePagination
 PAGE_PARAMETERS = [OpenApiParameter("page", int), OpenApiParameter("size", int)]
+
+
+def every_operation_may_refuse_input(result, generator, request, public):
+    """drf-spectacular post-processing hook: any /api/ request can be refused with a 400
+    before its view runs (a NUL character in the path or query, see
+    luffy.common.middleware), so every operation documents one."""
+    refused = {
+        "description": "Invalid input (for example a NUL character in the path or query).",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("400", refused)
+    return result

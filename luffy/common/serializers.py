@@ -10,3 +10,27 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()), required=False
     )
     retry_after = serializers.IntegerField(required=False, help_text="seconds, for 429")
+
+
+# Bounds for every integer the API accepts: what the database columns hold, so an absurd
+# number is a 400 and never an integer overflow in the query (SQLite: a 500).
+MAX_ID = 2**63 - 1  # BIGINT primary keys
+MAX_INT = 2**31 - 1  # INTEGER columns (credit points, page numbers, ...)
+
+
+class IdField(serializers.IntegerField):
+    """An id input: 1 .. MAX_ID unless told otherwise."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+class CountField(serializers.IntegerField):
+    """A non-negative count input (credit points, a page number): at most MAX_INT."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_INT)
+        super().__init__(**kwargs)

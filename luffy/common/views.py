@@ -9,6 +9,8 @@ from django.http import JsonResponse
 from django.views import defaults
 from django_redis import get_redis_connection
 
+from luffy.common.middleware import is_api, json_error
+
 logger = logging.getLogger(__name__)
 
 
@@ -40,16 +42,19 @@ def healthz(request):
     return JsonResponse({"status": "down" if down else "ok", "checks": checks}, status=status)
 
 
+def bad_request(request, exception=None):
+    if is_api(request):
+        return json_error(400)
+    return defaults.bad_request(request, exception)
+
+
 def not_found(request, exception=None):
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "No such API endpoint.", "code": "not_found"}, status=404)
+    if is_api(request):
+        return json_error(404)
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
-    if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"detail": "Internal server error; it has been logged.", "code": "server_error"},
-            status=500,
-        )
+    if is_api(request):
+        return json_error(500)
     return defaults.server_error(request)

@@ -35,5 +35,6 @@ if settings.SERVE_MEDIA:
 # Last: every other page path is the Vue app (history mode); API, admin and files keep their 404s.
 urlpatterns.append(re_path(r"^(?!(?:api|admin|static|media)(?:/|$)).*$", spa_index, name="spa"))
 
+handler400 = "luffy.common.views.bad_request"
 handler404 = "luffy.common.views.not_found"
 handler500 = "luffy.common.views.server_error"

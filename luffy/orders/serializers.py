@@ -2,6 +2,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from luffy.common.serializers import CountField, IdField
 from luffy.orders.models import Order
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
@@ -22,8 +23,8 @@ class PayTypeField(serializers.Field):
 
 class OrderCreateInputSerializer(serializers.Serializer):
     pay_type = PayTypeField()
-    coupon_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    credit = serializers.IntegerField(min_value=0, required=False, default=0)
+    coupon_id = IdField(required=False, allow_null=True)
+    credit = CountField(required=False, default=0)
     expected_real_price = serializers.DecimalField(
         **MONEY, required=False, help_text="the total the buyer saw; a difference is reported"
     )

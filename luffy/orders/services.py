@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from luffy.access.selectors import active_access
 from luffy.access.services import access_grant, access_revoke
@@ -23,7 +24,7 @@ from luffy.cart.services import cart_remove_lines
 from luffy.catalog.models import Course
 from luffy.catalog.selectors import course_offers
 from luffy.common.errors import Conflict, NotFound, ValidationFailed
-from luffy.common.money import ZERO, credit_to_money, money
+from luffy.common.money import MAX_MONEY, ZERO, credit_to_money, money
 from luffy.coupons.models import UserCoupon
 from luffy.coupons.selectors import coupon_problem, coupon_rule
 from luffy.coupons.services import (
@@ -129,6 +130,12 @@ def order_create(
         quotes = _current_quotes(user_id, items, now)
         total_price = sum((q.price for q in quotes), ZERO)
         discounted = sum((q.real_price for q in quotes), ZERO)
+        if total_price > MAX_MONEY:  # nothing written yet; the gateway would refuse it too
+            raise ValidationFailed(
+                gettext("An order can total at most %(most)s; split it into several orders.")
+                % {"most": f"{MAX_MONEY:,.2f}"},
+                code="order_total_too_large",
+            )
 
         user_coupon, coupon_amount = None, ZERO
         if coupon_id is not None:
@@ -185,7 +192,10 @@ def order_create(
             _settle_locked(order, trade_no=None, paid_at=now, reason="nothing to pay")
             order.status = Order.Status.PAID
         ordered = [q.course_id for q in quotes]
-        transaction.on_commit(lambda: cart_remove_lines(user_id=user_id, course_ids=ordered))
+        number = order.order_number
+        transaction.on_commit(  # never raises: the order is placed whatever Redis does
+            lambda: cart_remove_lines(user_id=user_id, course_ids=ordered, order_number=number)
+        )
     changed = expected_real_price is not None and money(expected_real_price) != real_price
     return CheckoutResult(order, price_changed=changed)
 

@@ -4,12 +4,13 @@ from django.db import DatabaseError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from luffy.common.errors import ServiceUnavailable
+from luffy.common.parsers import FormParser
 from luffy.common.schema import errors
 from luffy.payments import services
 from luffy.payments.selectors import payment_result_summary
@@ -65,13 +66,16 @@ class AlipayResultApi(APIView):
         responses={
             (200, "text/plain"): OpenApiResponse(
                 OpenApiTypes.STR, description="`success` or `failure`"
-            )
+            ),
+            **errors(400, 413, 429),
         },
         auth=[],
     )
     def post(self, request):
         try:
-            done = services.payment_notify(data=request.POST.dict())
+            done = services.payment_notify(
+                data=request.POST.dict(), client_ip=BaseThrottle().get_ident(request)
+            )
         except (DatabaseError, ServiceUnavailable) as exc:
             logger.warning("notify not processed, the gateway will retry: %r", exc)
             done = False

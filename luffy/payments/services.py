@@ -24,6 +24,7 @@ from luffy.orders import services as orders
 from luffy.orders.models import Order
 from luffy.orders.services import LateDecision
 from luffy.payments import gateway
+from luffy.payments.intake import capped_message, notify_junk_check
 from luffy.payments.models import PaymentMessage, Refund
 
 logger = logging.getLogger(__name__)
@@ -70,11 +71,12 @@ def message_record(
 ) -> PaymentMessage:
     """Store a gateway message as received, before acting on it (autocommit: it survives a
     failure while processing), with whether its signature checked out."""
+    raw = capped_message(data)  # at most a few KB, whatever was posted
     return PaymentMessage.objects.create(
         source=source,
-        out_trade_no=(out_trade_no or str(data.get("out_trade_no", "")))[:64],
-        notify_id=str(data.get("notify_id", ""))[:128],
-        raw=data,
+        out_trade_no=(out_trade_no or str(raw.get("out_trade_no", "")))[:64],
+        notify_id=str(raw.get("notify_id", ""))[:128],
+        raw=raw,
         verified=verified,
     )
 
@@ -285,10 +287,13 @@ def refund_send(*, refund: Refund) -> bool:
     return True
 
 
-def payment_notify(*, data: dict) -> bool:
+def payment_notify(*, data: dict, client_ip: str = "") -> bool:
     """Handle an async notify. True: answer `success` (the result is recorded, or retrying can
-    never help); False: answer `failure`, so the gateway sends it again."""
+    never help); False: answer `failure`, so the gateway sends it again. RateLimited: this
+    client sent too many notifies with a bad signature (a signed one is never refused)."""
     verified = gateway.verify_callback(data)  # pure computation: nothing is decided yet
+    if not verified:
+        notify_junk_check(client_ip=client_ip)
     message = message_record(source=PaymentMessage.Source.NOTIFY, data=data, verified=verified)
     if not verified:
         # Forged, or our key configuration is wrong: once it is fixed, a retry succeeds.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 import secrets
 import uuid
 
+import amqp.exceptions
 import kombu.exceptions
+import redis
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -26,6 +29,8 @@ from luffy.users.selectors import login_account_id
 from luffy.users.tasks import send_sms_task
 from luffy.users.validators import MOBILE_PATTERN, clean_mobile
 
+logger = logging.getLogger(__name__)
+
 
 def _mobile_taken(mobile: str, *, exclude_user_id: int | None = None) -> bool:
     return User.objects.filter(mobile=mobile).exclude(id=exclude_user_id).exists()
@@ -40,6 +45,17 @@ def _code_key(mobile: str) -> str:
 
 def _attempts_key(mobile: str) -> str:
     return redis_key("sms", "attempts", mobile)
+
+
+# Whatever the broker raises when it is down, refuses our credentials or is misconfigured:
+# kombu wraps connection errors in OperationalError, but amqp's AccessRefused (a wrong
+# password) and the Redis client's errors reach us as they are.
+BROKER_ERRORS = (
+    kombu.exceptions.KombuError,
+    amqp.exceptions.AMQPError,
+    redis.RedisError,
+    OSError,
+)
 
 
 def sms_code_send(*, mobile: str) -> None:
@@ -67,11 +83,15 @@ def sms_code_send(*, mobile: str) -> None:
         # Sent by a worker, retried there if the SMS provider fails. No DB transaction is open
         # here, so there is nothing to wait for with on_commit.
         send_sms_task.delay(mobile, message, uuid.uuid4().hex)
-    except kombu.exceptions.OperationalError as exc:  # broker down: let the user retry at once
+    except BROKER_ERRORS as exc:  # broker down or refusing us: let the user retry at once
+        logger.warning("SMS to %s not queued, broker error: %r", mobile[-4:], exc)
         client.delete(lock_key, _code_key(mobile))
         raise ServiceUnavailable(
-            "The SMS could not be sent; please try again.", code="sms_failed"
+            gettext("The SMS could not be sent; please try again."), code="sms_failed"
         ) from exc
+    except BaseException:  # anything else: still no lock left behind for a code never sent
+        client.delete(lock_key, _code_key(mobile))
+        raise
 
 
 def sms_code_check(*, mobile: str, code: str, field: str = "sms_code") -> None:

@@ -96,3 +96,34 @@ def test_course_admin_has_option_and_chapter_inlines(admin_client, make_course):
     course = make_course(options=[(30, "9.90")], price=Decimal("1"))
     page = admin_client.get(f"/admin/catalog/course/{course.id}/change/").content.decode()
     assert "expire_options-0-price" in page and "chapters-0-name" in page
+
+
+class TestPriceBounds:
+    """A price the money columns cannot hold is refused everywhere, SQLite included (which
+    ignores max_digits and used to store it)."""
+
+    @pytest.mark.parametrize("price", ["100000000.00", "1000000000000"])
+    def test_course_price_over_the_maximum_is_refused_by_the_database(self, make_course, price):
+        from django.db import DataError, IntegrityError, transaction
+
+        from luffy.catalog.models import Course, CourseExpire
+
+        course = make_course(price="10.00")
+        # SQLite: the CHECK constraint; PostgreSQL / MariaDB: numeric(10, 2) overflows first.
+        refused = (IntegrityError, DataError)
+        with pytest.raises(refused), transaction.atomic():
+            Course.objects.filter(id=course.id).update(price=Decimal(price))
+        with pytest.raises(refused), transaction.atomic():
+            CourseExpire.objects.create(course=course, days=7, text="7天", price=Decimal(price))
+
+    def test_the_maximum_itself_is_accepted(self, make_course):
+        course = make_course(price="99999999.99", options=[(30, "99999999.99")])
+        course.refresh_from_db()
+        assert course.price == Decimal("99999999.99")
+
+    def test_model_validation_names_the_price(self, make_course):
+        course = make_course(price="10.00")
+        course.price = Decimal("100000000.00")
+        with pytest.raises(ValidationError) as exc:
+            course.full_clean()
+        assert "price" in exc.value.message_dict or "__all__" in exc.value.message_dict

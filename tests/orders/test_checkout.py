@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -276,3 +277,96 @@ class TestBadInput:
         assert response.json()["max_credit"] == 300
         assert_nothing_written(user, credit_before=10000)
         assert UserCoupon.objects.get(id=coupon.id).status == UserCoupon.Status.UNUSED
+
+
+class TestCartCleanUpAfterCommit:
+    """Redis failing right after the order committed: the order is the truth (201), and the
+    cart is cleaned later instead of offering the ordered lines for ever."""
+
+    @pytest.fixture
+    def redis_fails_once(self, monkeypatch):
+        """The first cart removal meets a paused Redis (as CartStore reports it)."""
+        from luffy.cart.store import CartStore, CartUnavailable
+
+        real_remove = CartStore.remove
+        failures = []
+
+        def remove(self, *course_ids):
+            if not failures:
+                failures.append(course_ids)
+                raise CartUnavailable()
+            return real_remove(self, *course_ids)
+
+        monkeypatch.setattr(CartStore, "remove", remove)
+        return failures
+
+    def test_201_and_the_cart_is_cleaned_by_the_task(
+        self, auth_client, make_course, in_cart, redis_fails_once
+    ):
+        course = make_course(price="10.00")
+        in_cart(auth_client, course)
+        response = checkout(auth_client)
+        assert response.status_code == 201, response.json()
+        assert redis_fails_once, "the clean-up did not meet the failure"
+        assert Order.objects.filter(order_number=response.json()["order_number"]).exists()
+        assert cart_count(auth_client) == 0
+
+    def test_broker_down_too_the_process_retries(
+        self, auth_client, make_course, in_cart, redis_fails_once, monkeypatch
+    ):
+        from kombu.exceptions import OperationalError
+
+        from luffy.cart import tasks
+
+        def no_broker(*args, **kwargs):
+            raise OperationalError("broker down")
+
+        monkeypatch.setattr(tasks.cart_remove_ordered_lines, "apply_async", no_broker)
+        monkeypatch.setattr(tasks, "retry_delay", lambda attempt: 0.05)
+        course = make_course(price="10.00")
+        in_cart(auth_client, course)
+        response = checkout(auth_client)
+        assert response.status_code == 201, response.json()
+        deadline = time.monotonic() + 5
+        while cart_count(auth_client) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert cart_count(auth_client) == 0
+
+    def test_redis_down_for_good_still_201(self, auth_client, make_course, in_cart, monkeypatch):
+        from luffy.cart.store import CartStore, CartUnavailable
+
+        course = make_course(price="10.00")
+        in_cart(auth_client, course)
+
+        def down(self, *course_ids):
+            raise CartUnavailable()
+
+        monkeypatch.setattr(CartStore, "remove", down)
+        monkeypatch.setattr("luffy.cart.tasks.retry_delay", lambda attempt: 0)
+        started = time.monotonic()
+        response = checkout(auth_client)
+        assert response.status_code == 201, response.json()
+        assert time.monotonic() - started < 5
+
+
+class TestAmountBounds:
+    """Totals the money columns and Alipay cannot take are refused before anything is written
+    (on SQLite the order used to be committed with a 500, and the buyer's list broke)."""
+
+    def test_two_courses_at_the_maximum_price_are_refused(self, auth_client, make_course, in_cart):
+        for name in ("A", "B"):
+            in_cart(auth_client, make_course(name=name, price="99999999.99"))
+        response = checkout(auth_client)
+        assert response.status_code == 400, response.content
+        assert response.json()["code"] == "order_total_too_large"
+        assert not Order.objects.exists() and not OrderStatusChange.objects.exists()
+        assert cart_count(auth_client) == 2  # nothing removed
+        orders = auth_client.get("/api/orders/")
+        assert orders.status_code == 200
+
+    def test_one_course_at_the_maximum_price_is_fine(self, auth_client, make_course, in_cart):
+        in_cart(auth_client, make_course(price="99999999.99"))
+        response = checkout(auth_client)
+        assert response.status_code == 201, response.json()
+        assert response.json()["real_price"] == "99999999.99"
+        assert auth_client.get("/api/orders/").status_code == 200

@@ -324,3 +324,54 @@ def test_settling_a_five_line_order_by_notify_is_a_fixed_number_of_queries(
     # insert), verdict: 11 statements (the seed's design needed 27)
     assert len(data_statements(context)) <= 11, data_statements(context)
     assert CoursePurchase.objects.filter(user=user).count() == 5
+
+
+class TestJunk:
+    """Unsigned junk is stored capped, and throttled per IP; signed notifies never are."""
+
+    def test_a_4mb_field_is_stored_capped_and_marked(self, client, order):
+        params = {**notify_params(order), "junk": "x" * (4 * 1024 * 1024)}
+        response = post_notify(client, params)
+        assert response.content == b"failure"  # the signature no longer matches
+        message = PaymentMessage.objects.get()
+        stored = len(json.dumps(message.raw))
+        assert stored <= settings.PAYMENT_MESSAGE_MAX_BYTES
+        assert message.raw["out_trade_no"] == order.order_number
+        assert len(message.raw["junk"]) == settings.PAYMENT_MESSAGE_FIELD_MAX
+        assert message.raw["_luffy_truncated"]["fields_cut"] == ["junk"]
+        assert message.raw["_luffy_truncated"]["original_bytes"] > 4 * 1024 * 1024
+
+    def test_many_fields_are_dropped_past_the_total(self, client, order):
+        params = {f"f{i}": "y" * 1000 for i in range(100)}
+        post_notify(client, params)
+        message = PaymentMessage.objects.get()
+        assert len(json.dumps(message.raw, ensure_ascii=False)) <= (
+            settings.PAYMENT_MESSAGE_MAX_BYTES
+        )
+        assert message.raw["_luffy_truncated"]["fields_dropped"] > 80
+
+    def test_a_signed_notify_is_stored_whole(self, client, order):
+        assert post_notify(client, notify_params(order)).content == b"success"
+        message = PaymentMessage.objects.get()
+        assert "_luffy_truncated" not in message.raw
+        assert message.raw["sign"] == notify_params(order)["sign"]
+
+    def test_bad_signatures_are_throttled_per_ip_signed_ones_never(self, client, order, settings):
+        settings.NOTIFY_BAD_SIGNATURE_LIMIT = 3
+        junk = {**notify_params(order), "total_amount": "0.01"}  # tampered
+        answers = [post_notify(client, junk) for _ in range(5)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429, 429]
+        assert answers[3].json()["code"] == "notify_throttled"
+        assert int(answers[3]["Retry-After"]) > 0
+        assert PaymentMessage.objects.count() == 3  # the throttled ones are not stored
+        # The gateway's real notify from the same address still settles the order.
+        assert post_notify(client, notify_params(order)).content == b"success"
+        order.refresh_from_db()
+        assert order.status == Order.Status.PAID
+        other = client.post(
+            NOTIFY_URL,
+            urlencode(junk),
+            content_type="application/x-www-form-urlencoded",
+            REMOTE_ADDR="10.0.0.9",
+        )
+        assert other.status_code == 200  # another client has its own count

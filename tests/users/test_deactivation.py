@@ -32,7 +32,10 @@ def _api_views(resolver=None, prefix=""):
         elif isinstance(entry, URLPattern) and route.startswith("api/"):
             view = getattr(entry.callback, "cls", None)
             if view is not None and view().get_authenticators():
-                yield "/" + CONVERTER.sub(lambda m: "1" if m[1] == "int" else "x", route), view
+                yield (
+                    "/" + CONVERTER.sub(lambda m: "1" if m[1] in ("int", "id") else "x", route),
+                    view,
+                )
 
 
 def authenticated_endpoints() -> list[tuple[str, str]]:

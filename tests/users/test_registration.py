@@ -88,6 +88,89 @@ class TestSmsCode:
         assert not redis_client().exists(redis_key("sms", "code", MOBILE))
 
 
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def real_broker():
+    """Send tasks through a real broker URL (not eagerly), then restore the test set-up."""
+    from luffy.config.celery import app
+
+    saved = app.conf.broker_url
+
+    def use(url: str) -> None:
+        app.conf.task_always_eager = False
+        app.conf.broker_url = url
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    yield use
+    app.conf.task_always_eager = True
+    app.conf.broker_url = saved
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.mark.django_db
+class TestBrokerErrors:
+    """Any broker error is a 503 that leaves no resend lock (it used to be a 500 with the
+    number locked out for 60 s on every node)."""
+
+    def assert_503_without_lock(self, api_client):
+        response = api_client.get(f"/api/users/sms/{MOBILE}/")
+        assert response.status_code == 503, response.content
+        assert response.json()["code"] == "sms_failed"
+        assert not redis_client().exists(redis_key("sms", "lock", MOBILE))
+        assert not redis_client().exists(redis_key("sms", "code", MOBILE))
+
+    @pytest.mark.skipif(not _listening(5672), reason="no RabbitMQ on 127.0.0.1:5672")
+    def test_rabbitmq_wrong_password(self, api_client, real_broker):
+        real_broker("amqp://guest:wrong-password@127.0.0.1:5672//")
+        self.assert_503_without_lock(api_client)
+
+    @pytest.mark.parametrize("scheme", ["amqp", "redis"])
+    def test_unreachable_broker(self, api_client, real_broker, scheme):
+        real_broker(f"{scheme}://guest:guest@127.0.0.1:1//")
+        self.assert_503_without_lock(api_client)
+
+    @pytest.mark.parametrize(
+        "error",
+        ["redis.exceptions.AuthenticationError", "amqp.exceptions.AccessRefused", "OSError"],
+    )
+    def test_other_broker_errors(self, api_client, monkeypatch, error):
+        from django.utils.module_loading import import_string
+
+        from luffy.users.tasks import send_sms_task
+
+        exc_class = OSError if error == "OSError" else import_string(error)
+
+        def refuse(*args, **kwargs):
+            raise exc_class("refused")
+
+        monkeypatch.setattr(send_sms_task, "delay", refuse)
+        self.assert_503_without_lock(api_client)
+
+    def test_the_number_can_ask_again_at_once(self, api_client, monkeypatch, sms_outbox):
+        from luffy.users.tasks import send_sms_task
+
+        real_delay = send_sms_task.delay
+        import amqp.exceptions
+
+        def refuse(*args, **kwargs):
+            raise amqp.exceptions.AccessRefused("wrong password")
+
+        monkeypatch.setattr(send_sms_task, "delay", refuse)
+        self.assert_503_without_lock(api_client)
+        monkeypatch.setattr(send_sms_task, "delay", real_delay)
+        assert api_client.get(f"/api/users/sms/{MOBILE}/").status_code == 200
+        assert len(sms_outbox) == 1
+
+
 @pytest.mark.django_db
 class TestRegister:
     def test_good_path_creates_user_and_logs_in(self, api_client, sms_outbox):

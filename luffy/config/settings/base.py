@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # before WhiteNoise: the files it serves get the header too
+    "luffy.common.middleware.ApiErrorMiddleware",  # every /api/ answer is JSON
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -83,6 +84,35 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 
 
+# One stuck row must not stop the store: a statement waiting this long for a row lock, or
+# running this long, gives up (a 503 the client or gateway retries) instead of holding a worker.
+# Seconds; 0 = the server's default (no limit). The bench or a long migration can raise them.
+DB_LOCK_TIMEOUT = env.int("DB_LOCK_TIMEOUT", default=5)
+DB_STATEMENT_TIMEOUT = env.int("DB_STATEMENT_TIMEOUT", default=20)
+
+
+def _database_timeouts(db: dict) -> None:
+    """PostgreSQL: lock_timeout and statement_timeout. MariaDB: innodb_lock_wait_timeout and
+    max_statement_time (in a /*M! */ comment, which MySQL skips: it has neither variable name,
+    and only the lock wait timeout applies there)."""
+    engine, options = db["ENGINE"], db.setdefault("OPTIONS", {})
+    lock, statement = DB_LOCK_TIMEOUT, DB_STATEMENT_TIMEOUT
+    if "postgresql" in engine:
+        flags = [f"-c lock_timeout={lock * 1000}" if lock else "",
+                 f"-c statement_timeout={statement * 1000}" if statement else ""]  # fmt: skip
+        flags = " ".join(flag for flag in [options.get("options", ""), *flags] if flag)
+        if flags:
+            options["options"] = flags
+    elif "mysql" in engine:
+        parts = [f"innodb_lock_wait_timeout={lock}"] if lock else []
+        if statement:
+            parts.append(f"/*M! max_statement_time={statement} */")
+        if parts:
+            command = "SET SESSION " + ", ".join(parts).replace(", /*M! ", " /*M!, ")
+            existing = options.get("init_command")
+            options["init_command"] = f"{existing}; {command}" if existing else command
+
+
 def tune_database(db: dict) -> dict:
     """Engine-specific options every environment needs."""
     engine = db["ENGINE"]
@@ -103,6 +133,7 @@ def tune_database(db: dict) -> dict:
             {"charset": "utf8mb4", "isolation_level": "read committed"}
         )
         db.setdefault("TEST", {}).update({"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"})
+    _database_timeouts(db)
     # Persistent connections: opening one (and its SQLite PRAGMAs) per request costs more than
     # most of our requests. CONN_HEALTH_CHECKS replaces a dropped one.
     db.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
@@ -189,9 +220,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        # DRF's, refusing over-deep JSON and NUL characters (luffy/common/parsers.py).
+        "luffy.common.parsers.JSONParser",
+        "luffy.common.parsers.FormParser",
+        "luffy.common.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "luffy.common.exception_handler.api_exception_handler",
@@ -213,6 +245,10 @@ SIMPLE_JWT = {
 }
 
 SPECTACULAR_SETTINGS = {
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "luffy.common.schema.every_operation_may_refuse_input",
+    ],
     "TITLE": "Luffy course store API",
     "DESCRIPTION": "Courses, cart, checkout and payment. Errors are "
     '{"detail": str, "code": str, "errors"?: {field: [str]}}.',
@@ -222,6 +258,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {"id": int},  # luffy/common/converters.py
 }
 
 # --- Store rules --------------------------------------------------------------------------------
@@ -285,6 +322,13 @@ ALIPAY_RETURN_URL = env("ALIPAY_RETURN_URL", default="http://127.0.0.1:8000/paym
 ALIPAY_NOTIFY_URL = env(
     "ALIPAY_NOTIFY_URL", default="http://127.0.0.1:8000/api/payments/alipay/result/"
 )
+# What is kept of a gateway message (Alipay's are a few KB; larger ones are cut, and marked).
+PAYMENT_MESSAGE_FIELD_MAX = env.int("PAYMENT_MESSAGE_FIELD_MAX", default=2048)  # characters
+PAYMENT_MESSAGE_MAX_BYTES = env.int("PAYMENT_MESSAGE_MAX_BYTES", default=16 * 1024)
+# Notifies with a bad signature per client IP and window (seconds); more are answered 429 and
+# not stored. Correctly signed notifies are never limited.
+NOTIFY_BAD_SIGNATURE_LIMIT = env.int("NOTIFY_BAD_SIGNATURE_LIMIT", default=20)
+NOTIFY_BAD_SIGNATURE_WINDOW = env.int("NOTIFY_BAD_SIGNATURE_WINDOW", default=3600)
 # Seconds: a slow gateway must become a 503, not a hung worker.
 ALIPAY_HTTP_TIMEOUT = env.float("ALIPAY_HTTP_TIMEOUT", default=5.0)
 # Seconds after which a refund request that never got an answer may be asked again by another

@@ -18,7 +18,7 @@ install: $(STAMP)
 run: install
 	$(PY) -m luffy.serve
 
-# Lint, migration drift, deploy checks, the front end's unit tests, then the whole test suite
+# Lint, the apps' import contract, migration drift, deploy checks, the front end's unit tests, then the whole test suite
 # (with the browser tests in tests/e2e when chromium is installed).
 test: install check web
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -32,6 +32,7 @@ web: install
 check: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check --quiet .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=luffy.alipay_sandbox.settings $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=luffy.config.settings.production \

@@ -22,7 +22,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from luffy.common.redis import redis_client
 from luffy.orders.models import Order
-from luffy.orders.services import order_cancel
+from luffy.orders.services import order_record_cancelled
 from luffy.users.models import User
 
 
@@ -62,7 +62,7 @@ def bench_checkout(courses, repeat: int) -> dict:
         timings.append(elapsed)
         queries.append(count)
         order = Order.objects.filter(user=user, status=Order.Status.UNPAID).get()
-        order_cancel(user_id=user.id, order_number=order.order_number)
+        order_record_cancelled(user_id=user.id, order_number=order.order_number)
     return {"median_ms": statistics.median(timings[1:]), "sql_queries": max(queries[1:])}
 
 
@@ -74,7 +74,7 @@ def bench_my_orders(courses, repeat: int) -> dict:
         fill_cart(client, pairs[i % len(pairs)])
         response = client.post("/api/orders/", {"pay_type": "alipay"}, "application/json")
         assert response.status_code == 201, response.content
-        order_cancel(user_id=user.id, order_number=response.json()["order_number"])
+        order_record_cancelled(user_id=user.id, order_number=response.json()["order_number"])
     timings, queries = [], []
     for _ in range(repeat + 1):
         elapsed, count = timed(lambda: client.get("/api/orders/", {"size": 50}))

@@ -1,5 +1,5 @@
 """Timeout sweep benchmark: seconds and SQL queries to time out N expired unpaid orders that sit
-among 10 N others (paid, cancelled, unpaid and not expired yet), with orders_expire_batch in a
+among 10 N others (paid, cancelled, unpaid and not expired yet), with orders_record_timed_out in a
 loop, as the beat task runs it.
 
     .venv/bin/python bench/sweep.py [--sizes 1000,10000,100000] [--batch 500]
@@ -32,7 +32,7 @@ CHUNK = 20_000  # orders built and inserted per transaction while seeding
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,10000,100000", help="expired orders per run")
-    parser.add_argument("--batch", type=int, default=500, help="orders_expire_batch batch_size")
+    parser.add_argument("--batch", type=int, default=500, help="orders_record_timed_out batch_size")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child run of one size
     args = parser.parse_args()
     if args.one:
@@ -236,7 +236,7 @@ def sweep(batch: int) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from luffy.orders.services import orders_expire_batch
+    from luffy.orders.services import orders_record_timed_out
 
     queries = 0
 
@@ -249,7 +249,7 @@ def sweep(batch: int) -> dict:
     with connection.execute_wrapper(count):
         started = time.perf_counter()
         for _ in range(10_000):  # bounded: far more than 100,000 / 500
-            n = orders_expire_batch(now=now, batch_size=batch)
+            n = orders_record_timed_out(now=now, batch_size=batch)
             if not n:
                 break
             batches += 1

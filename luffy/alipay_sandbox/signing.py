@@ -13,7 +13,7 @@ from Cryptodome.PublicKey import RSA
 from Cryptodome.Signature import PKCS1_v1_5
 from django.conf import settings
 
-from luffy.payments import keys
+from luffy.common import keys
 
 
 @functools.cache

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from luffy.common.spa import spa_index
 from luffy.common.views import healthz
+from luffy.payments import api as payments_api
 
 api_patterns = [
     path("users/", include("luffy.users.urls")),
@@ -13,6 +14,12 @@ api_patterns = [
     path("cart/", include("luffy.cart.urls")),
     path("coupons/", include("luffy.coupons.urls")),
     path("orders/", include("luffy.orders.urls")),
+    # Cancelling asks the gateway first, so it is a payments use case under the orders path.
+    path(
+        "orders/<str:order_number>/cancel/",
+        payments_api.OrderCancelApi.as_view(),
+        name="order-cancel",
+    ),
     path("payments/", include("luffy.payments.urls")),
     path("", include("luffy.access.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

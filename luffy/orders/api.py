@@ -13,7 +13,6 @@ from luffy.orders.serializers import (
     OrderListQuerySerializer,
     OrderSerializer,
 )
-from luffy.payments.services import payment_cancel
 
 
 class OrderListApi(APIView):
@@ -64,20 +63,5 @@ class OrderDetailApi(APIView):
 
     @extend_schema(summary="One of my orders", responses={200: OrderSerializer, **errors(401, 404)})
     def get(self, request, order_number: str):
-        order = selectors.order_get(user_id=request.user.id, order_number=order_number)
-        return Response(OrderSerializer(order).data)
-
-
-class OrderCancelApi(APIView):
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(
-        summary="Cancel an unpaid order; its coupon and credit come back",
-        request=None,
-        responses={200: OrderSerializer, **errors(401, 404, 409, 503)},
-    )
-    def post(self, request, order_number: str):
-        # The gateway is asked first: the buyer may have paid at the cashier meanwhile.
-        payment_cancel(user_id=request.user.id, order_number=order_number)
         order = selectors.order_get(user_id=request.user.id, order_number=order_number)
         return Response(OrderSerializer(order).data)

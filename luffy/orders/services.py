@@ -1,4 +1,8 @@
-"""Order writes: checkout, settlement, cancellation, and the one table of status transitions.
+"""Order writes: checkout (`order_create`), the one table of status transitions, and the
+functions that record a payment, a late payment, a cancellation, a timeout or a refund
+(`order_record_*`, `orders_record_timed_out`). Those do not talk to the gateway: the use cases
+that must ask it first (settle from a gateway message, cancel, expire, refund) are in
+`payments.services` (`payment_confirm`, `order_cancel`, `orders_expire`, `order_refund`).
 
 Locks are taken in one order everywhere: the user row, then the order row, then coupons and
 purchase records. Every status change is a conditional UPDATE (WHERE status = expected) plus an
@@ -347,16 +351,18 @@ def _order_for_settlement(order_number: str) -> Order:
     return order
 
 
-def order_settle(
+def order_record_paid(
     *,
     order_number: str,
     trade_no: str | None = None,
     paid_at: datetime | None = None,
     order: Order | None = None,
 ) -> bool:
-    """Confirm the payment of an unpaid order. True if this call settled it; False if it was
-    not unpaid any more (every confirmation path calls this; a second call changes nothing).
-    A caller that already read the order passes it (its status is re-checked under lock)."""
+    """Record the payment of an unpaid order: -> paid, coupon used, access granted. True if
+    this call recorded it; False if it was not unpaid any more (a second call changes nothing).
+    A caller that already read the order passes it (its status is re-checked under lock).
+    Payments are confirmed by `payments.services.payment_confirm`, which checks the gateway's
+    message (app, seller, amount) first."""
     if order is None or order.order_number != order_number:
         order = _order_for_settlement(order_number)
     with transaction.atomic():
@@ -377,7 +383,7 @@ class LateDecision(StrEnum):
     ALREADY_REFUNDED = "already_refunded"  # a refund was decided before (late path or staff)
 
 
-def order_settle_late(
+def order_record_late_payment(
     *, order_number: str, trade_no: str | None = None, paid_at: datetime | None = None
 ) -> LateDecision:
     """Money arrived for a cancelled or timed-out order: settle it if its coupon and credit can
@@ -399,7 +405,7 @@ def order_settle_late(
         if order.status == S.REFUNDED:
             return LateDecision.ALREADY_REFUNDED
         if order.status not in (S.CANCELLED, S.TIMED_OUT):
-            raise ValueError(f"order {order_number} is unpaid: settle it with order_settle")
+            raise ValueError(f"order {order_number} is unpaid: settle it with order_record_paid")
         try:
             with transaction.atomic():  # a savepoint: undo a half re-reservation
                 _reserve_again(order, paid_at)
@@ -453,8 +459,10 @@ def _release_reservations(order: Order) -> None:
         )
 
 
-def order_cancel(*, user_id: int, order_number: str) -> Order:
-    """Cancel an unpaid order of the user; its coupon and credit come back exactly once."""
+def order_record_cancelled(*, user_id: int, order_number: str) -> Order:
+    """Record the cancellation of an unpaid order of the user; its coupon and credit come back
+    exactly once. It does not ask the gateway whether the buyer paid meanwhile: cancelling is
+    `payments.services.order_cancel`, which asks first."""
     with transaction.atomic():
         _lock_user(user_id)
         order = Order.objects.filter(user_id=user_id, order_number=order_number).first()
@@ -479,9 +487,11 @@ def _expired_unpaid(now: datetime):
     return Order.objects.filter(status=S.UNPAID, pay_deadline__lte=now)
 
 
-def orders_expire_batch(*, now: datetime, batch_size: int = 500, gateway_checked=()) -> int:
-    """Time out one batch of unpaid orders past their deadline, set-based: a fixed number of
-    queries per batch, never a per-order loop. Returns how many this call timed out.
+def orders_record_timed_out(*, now: datetime, batch_size: int = 500, gateway_checked=()) -> int:
+    """Record one batch of unpaid orders past their deadline as timed out, set-based: a fixed
+    number of queries per batch, never a per-order loop. Returns how many this call timed out.
+    The sweep is `payments.services.orders_expire`, which asks the gateway about the orders
+    that reached it first.
 
     Orders that reached the gateway are left alone unless listed in `gateway_checked` (the
     gateway was asked and the trade closed). Safe beside another sweep, a payment or a cancel:
@@ -527,9 +537,10 @@ def orders_expire_batch(*, now: datetime, batch_size: int = 500, gateway_checked
 # --- Refunds ----------------------------------------------------------------------------------
 
 
-def order_refund_full(*, order_id: int, reason: str) -> bool:
-    """The whole payment went back to the buyer: paid -> refunded, the access this order granted
-    ends (its days are taken back), and the credit it spent is returned."""
+def order_record_refunded(*, order_id: int, reason: str) -> bool:
+    """Record that the whole payment went back to the buyer: paid -> refunded, the access this
+    order granted ends (its days are taken back), and the credit it spent is returned. Refunding
+    is `payments.services.order_refund`, which asks the gateway first."""
     order = Order.objects.only("id", "user_id", "credit").get(id=order_id)
     now = timezone.now()
     with transaction.atomic():

@@ -6,5 +6,4 @@ app_name = "orders"
 urlpatterns = [
     path("", api.OrderListApi.as_view(), name="orders"),
     path("<str:order_number>/", api.OrderDetailApi.as_view(), name="order"),
-    path("<str:order_number>/cancel/", api.OrderCancelApi.as_view(), name="cancel"),
 ]

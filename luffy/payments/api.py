@@ -12,6 +12,8 @@ from rest_framework.views import APIView
 from luffy.common.errors import ServiceUnavailable
 from luffy.common.parsers import FormParser
 from luffy.common.schema import errors
+from luffy.orders.selectors import order_get
+from luffy.orders.serializers import OrderSerializer
 from luffy.payments import services
 from luffy.payments.selectors import payment_result_summary
 from luffy.payments.serializers import (
@@ -80,3 +82,18 @@ class AlipayResultApi(APIView):
             logger.warning("notify not processed, the gateway will retry: %r", exc)
             done = False
         return HttpResponse("success" if done else "failure", content_type="text/plain")
+
+
+class OrderCancelApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Cancel an unpaid order; its coupon and credit come back",
+        request=None,
+        responses={200: OrderSerializer, **errors(401, 404, 409, 503)},
+    )
+    def post(self, request, order_number: str):
+        # The gateway is asked first: the buyer may have paid at the cashier meanwhile.
+        services.order_cancel(user_id=request.user.id, order_number=order_number)
+        order = order_get(user_id=request.user.id, order_number=order_number)
+        return Response(OrderSerializer(order).data)

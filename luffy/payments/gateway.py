@@ -25,9 +25,9 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from django.conf import settings
 from django.utils import timezone
 
+from luffy.common import keys
 from luffy.common.errors import ServiceUnavailable, ValidationFailed
 from luffy.common.money import money_str
-from luffy.payments import keys
 
 logger = logging.getLogger(__name__)
 

@@ -179,7 +179,7 @@ def payment_confirm(*, message: PaymentMessage, trade: GatewayTrade) -> str:
 
     paid_at = trade.paid_at or timezone.now()
     try:
-        if order.status == S.UNPAID and orders.order_settle(
+        if order.status == S.UNPAID and orders.order_record_paid(
             order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at, order=order
         ):
             return _judge(message, Outcome.SETTLED)
@@ -210,7 +210,7 @@ def _late_payment_decide(order: Order, trade: GatewayTrade, paid_at: datetime) -
     available, otherwise decided for a refund. The decision and the refund request are
     committed together, under the order's lock, so a crash between them loses nothing."""
     with transaction.atomic():
-        decision = orders.order_settle_late(
+        decision = orders.order_record_late_payment(
             order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at
         )
         if decision is LateDecision.REFUND:
@@ -321,7 +321,7 @@ def payment_query(*, order: Order, source: str = PaymentMessage.Source.QUERY) ->
     return payment_confirm(message=message, trade=GatewayTrade.from_message(answer))
 
 
-def payment_cancel(*, user_id: int, order_number: str) -> Order:
+def order_cancel(*, user_id: int, order_number: str) -> Order:
     """Cancel an unpaid order, asking the gateway first when the buyer may have reached the
     cashier: paid there -> settled instead (409); otherwise the trade is closed there."""
     order = Order.objects.filter(user_id=user_id, order_number=order_number).first()
@@ -346,7 +346,7 @@ def payment_cancel(*, user_id: int, order_number: str) -> Order:
             raise gateway.GatewayUnavailable(
                 "The payment gateway would not close this order's trade; try again shortly."
             )
-    return orders.order_cancel(user_id=user_id, order_number=order_number)
+    return orders.order_record_cancelled(user_id=user_id, order_number=order_number)
 
 
 # --- Result page ------------------------------------------------------------------------------
@@ -413,6 +413,21 @@ def payment_check_expired(*, now: datetime, limit: int = 200) -> list[int]:
         else:  # e.g. paid between the query and the close: the next query settles it
             logger.warning("timeout sweep: could not close %s: %s", order, answer)
     return closable
+
+
+def orders_expire(*, now: datetime, batch_size: int = 500) -> int:
+    """The timeout sweep: orders past their deadline that reached the gateway are asked about
+    first (paid there -> settled instead; otherwise their trade is closed there), then every
+    expired unpaid order is recorded as timed out, batch by batch. Returns how many timed out.
+    Safe to run twice and beside another copy: every change is conditional on the order still
+    being unpaid."""
+    checked = payment_check_expired(now=now)
+    total = 0
+    while done := orders.orders_record_timed_out(
+        now=now, batch_size=batch_size, gateway_checked=checked
+    ):
+        total += done
+    return total
 
 
 def payments_reconcile(*, now: datetime, paid_since: datetime, limit: int = 1000) -> dict:
@@ -507,5 +522,5 @@ def order_refund(*, order_id: int, amount: Decimal | None = None, reason: str) -
         Decimal(0),
     )
     if total >= order.real_price:
-        orders.order_refund_full(order_id=order.id, reason=refund.reason)
+        orders.order_record_refunded(order_id=order.id, reason=refund.reason)
     return refund

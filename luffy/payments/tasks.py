@@ -3,7 +3,13 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from luffy.payments.services import payments_reconcile
+from luffy.payments.services import orders_expire, payments_reconcile
+
+
+@shared_task
+def expire_unpaid_orders(batch_size: int = 500) -> int:
+    """Beat, every minute: the timeout sweep (payments.services.orders_expire)."""
+    return orders_expire(now=timezone.now(), batch_size=batch_size)
 
 
 @shared_task

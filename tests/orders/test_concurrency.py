@@ -90,11 +90,11 @@ def create(user, courses, **kwargs):
 
 
 def cancel(user, order):
-    return lambda: services.order_cancel(user_id=user.id, order_number=order.order_number)
+    return lambda: services.order_record_cancelled(user_id=user.id, order_number=order.order_number)
 
 
 def settle(order, trade_no=""):
-    return lambda: services.order_settle(order_number=order.order_number, trade_no=trade_no)
+    return lambda: services.order_record_paid(order_number=order.order_number, trade_no=trade_no)
 
 
 def codes(outcomes) -> list[str]:

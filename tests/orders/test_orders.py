@@ -57,7 +57,7 @@ class TestCancel:
         assert CreditEntry.objects.filter(reason="order_release").count() == 1
 
     def test_paid_order_cannot_be_cancelled(self, auth_client, user, unpaid_order):
-        services.order_settle(order_number=unpaid_order.order_number, trade_no="T1")
+        services.order_record_paid(order_number=unpaid_order.order_number, trade_no="T1")
         response = auth_client.post(f"/api/orders/{unpaid_order.order_number}/cancel/")
         assert response.status_code == 409
         user.refresh_from_db()
@@ -81,8 +81,8 @@ class TestCancel:
 
 class TestSettle:
     def test_settles_once(self, user, unpaid_order):
-        assert services.order_settle(order_number=unpaid_order.order_number, trade_no="T1")
-        assert not services.order_settle(order_number=unpaid_order.order_number, trade_no="T2")
+        assert services.order_record_paid(order_number=unpaid_order.order_number, trade_no="T1")
+        assert not services.order_record_paid(order_number=unpaid_order.order_number, trade_no="T2")
         unpaid_order.refresh_from_db()
         assert (unpaid_order.status, unpaid_order.trade_no) == (Order.Status.PAID, "T1")
         line = unpaid_order.lines.get()
@@ -97,7 +97,7 @@ class TestSettle:
         from luffy.common.errors import NotFound
 
         with pytest.raises(NotFound):
-            services.order_settle(order_number="nope")
+            services.order_record_paid(order_number="nope")
 
     @pytest.mark.parametrize(
         ("existing", "days", "expected"),
@@ -120,7 +120,7 @@ class TestSettle:
             }[existing]
             CoursePurchase.objects.create(user=user, course=course, expires_at=ends)
         order = _unpaid_order_for(user, course, days)
-        services.order_settle(order_number=order.order_number, paid_at=now)
+        services.order_record_paid(order_number=order.order_number, paid_at=now)
         purchase = CoursePurchase.objects.get(user=user, course=course)
         if expected == "permanent":
             assert purchase.expires_at is None

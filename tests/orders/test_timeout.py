@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from luffy.coupons.models import UserCoupon
 from luffy.orders.models import Order, OrderStatusChange
-from luffy.orders.services import orders_expire_batch
-from luffy.orders.tasks import expire_unpaid_orders
+from luffy.orders.services import orders_record_timed_out
+from luffy.payments.tasks import expire_unpaid_orders
 from luffy.users.models import CreditEntry
 from tests.order_fixtures import checkout
 
@@ -33,10 +33,10 @@ def place_order(make_course, in_cart):
 
 def test_deadline_boundary(auth_client, user, place_order):
     order = place_order(auth_client, user)
-    assert orders_expire_batch(now=order.pay_deadline - timedelta(seconds=1)) == 0
+    assert orders_record_timed_out(now=order.pay_deadline - timedelta(seconds=1)) == 0
     order.refresh_from_db()
     assert order.status == Order.Status.UNPAID
-    assert orders_expire_batch(now=order.pay_deadline + timedelta(seconds=1)) == 1
+    assert orders_record_timed_out(now=order.pay_deadline + timedelta(seconds=1)) == 1
     order.refresh_from_db()
     assert order.status == Order.Status.TIMED_OUT
     change = OrderStatusChange.objects.get(order=order)
@@ -55,7 +55,7 @@ def test_releases_coupons_and_returns_credit_with_ledger_rows(
     other = place_order(client_for(other_user), other_user, credit=30)
     later = timezone.now() + timedelta(days=1)
 
-    assert orders_expire_batch(now=later) == 3
+    assert orders_record_timed_out(now=later) == 3
     user.refresh_from_db()
     other_user.refresh_from_db()
     assert (user.credit, other_user.credit) == (150, 30)
@@ -68,19 +68,19 @@ def test_releases_coupons_and_returns_credit_with_ledger_rows(
         (other.id, 30, 30),
     ]
     # a second sweep finds nothing and returns nothing twice
-    assert orders_expire_batch(now=later) == 0
+    assert orders_record_timed_out(now=later) == 0
     assert CreditEntry.objects.filter(reason="order_release").count() == 3
 
 
 def test_batches_and_paid_orders_are_untouched(auth_client, user, place_order):
-    from luffy.orders.services import order_settle
+    from luffy.orders.services import order_record_paid
 
     orders = [place_order(auth_client, user) for _ in range(5)]
-    order_settle(order_number=orders[0].order_number, trade_no="T")
+    order_record_paid(order_number=orders[0].order_number, trade_no="T")
     later = timezone.now() + timedelta(days=1)
-    assert orders_expire_batch(now=later, batch_size=2) == 2
-    assert orders_expire_batch(now=later, batch_size=2) == 2
-    assert orders_expire_batch(now=later, batch_size=2) == 0
+    assert orders_record_timed_out(now=later, batch_size=2) == 2
+    assert orders_record_timed_out(now=later, batch_size=2) == 2
+    assert orders_record_timed_out(now=later, batch_size=2) == 0
     statuses = [Order.objects.get(id=o.id).status for o in orders]
     assert statuses == [Order.Status.PAID] + [Order.Status.TIMED_OUT] * 4
 
@@ -89,8 +89,8 @@ def test_orders_sent_to_the_gateway_wait_for_it(auth_client, user, place_order):
     order = place_order(auth_client, user)
     Order.objects.filter(id=order.id).update(sent_to_gateway_at=timezone.now())
     later = timezone.now() + timedelta(days=1)
-    assert orders_expire_batch(now=later) == 0
-    assert orders_expire_batch(now=later, gateway_checked=[order.id]) == 1
+    assert orders_record_timed_out(now=later) == 0
+    assert orders_record_timed_out(now=later, gateway_checked=[order.id]) == 1
 
 
 def test_queries_grow_with_batches_not_orders(
@@ -100,7 +100,7 @@ def test_queries_grow_with_batches_not_orders(
         place_order(auth_client, user, credit=10)
     later = timezone.now() + timedelta(days=1)
     with django_assert_max_num_queries(12):
-        assert orders_expire_batch(now=later, batch_size=100) == 6
+        assert orders_record_timed_out(now=later, batch_size=100) == 6
 
 
 def test_task_runs_every_batch(auth_client, user, place_order, monkeypatch):
@@ -120,7 +120,7 @@ def test_oldest_deadline_first(auth_client, user, place_order):
         Order.objects.filter(id=order.id).update(pay_deadline=now - timedelta(minutes=minutes))
     timed_out = []
     for _ in range(3):
-        assert orders_expire_batch(now=now, batch_size=1) == 1
+        assert orders_record_timed_out(now=now, batch_size=1) == 1
         timed_out.append(Order.objects.get(status=Order.Status.TIMED_OUT, id__in=[
             o.id for o in orders if o.id not in timed_out
         ]).id)  # fmt: skip

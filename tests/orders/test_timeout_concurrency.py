@@ -18,7 +18,7 @@ from luffy.catalog.models import Course
 from luffy.coupons.models import UserCoupon
 from luffy.orders import services
 from luffy.orders.models import Order, OrderStatusChange
-from luffy.orders.tasks import expire_unpaid_orders
+from luffy.payments.tasks import expire_unpaid_orders
 from luffy.users.models import CreditEntry
 from tests.orders import test_concurrency
 from tests.orders.test_concurrency import (  # noqa: F401 (per_thread_cart: autouse fixture)
@@ -38,12 +38,12 @@ MAX_BATCHES = 200  # bound on any sweep loop; far more than the orders of a roun
 
 
 def sweep_batches(batch_size: int):
-    """A sweep as a loop of orders_expire_batch; returns how many it timed out."""
+    """A sweep as a loop of orders_record_timed_out; returns how many it timed out."""
 
     def call() -> int:
         now, total = timezone.now(), 0
         for _ in range(MAX_BATCHES):
-            done = services.orders_expire_batch(now=now, batch_size=batch_size)
+            done = services.orders_record_timed_out(now=now, batch_size=batch_size)
             if not done:
                 return total
             total += done
@@ -125,7 +125,9 @@ def test_sweeps_at_once_time_out_every_order_once(make_user, give_coupon, course
         paid, live = [], []
         for user in users:
             order = place(user, spare_paid, credit=5)
-            assert services.order_settle(order_number=order.order_number, trade_no=f"T{order.id}")
+            assert services.order_record_paid(
+                order_number=order.order_number, trade_no=f"T{order.id}"
+            )
             paid.append(order)
             coupon = give_coupon(user, sale="-10")
             live.append((place(user, spare_live, coupon=coupon, credit=7), coupon))
@@ -156,7 +158,7 @@ def test_sweeps_at_once_time_out_every_order_once(make_user, give_coupon, course
 
 
 def test_payment_during_the_sweep_is_paid_or_timed_out_never_both(make_user, give_coupon, courses):
-    """order_settle for 9 expired orders of 3 users while two sweeps run: each order is
+    """order_record_paid for 9 expired orders of 3 users while two sweeps run: each order is
     either paid (coupon used, credit spent, access granted, stays paid) or timed out (coupon
     and credit back, nothing granted), never both."""
     seen = set()
@@ -165,7 +167,7 @@ def test_payment_during_the_sweep_is_paid_or_timed_out_never_both(make_user, giv
         placed = make_expired_orders(make_user, give_coupon, courses, users=3, per_user=3)
         settles = [
             (
-                lambda o=order: services.order_settle(
+                lambda o=order: services.order_record_paid(
                     order_number=o.order_number, trade_no=f"T{o.id}"
                 )
             )
@@ -209,7 +211,7 @@ def test_payment_during_the_sweep_is_paid_or_timed_out_never_both(make_user, giv
         assert sweep_batches(5)() == 0
         for _, order, _ in placed:
             before = Order.objects.get(id=order.id).status
-            assert services.order_settle(order_number=order.order_number) is False
+            assert services.order_record_paid(order_number=order.order_number) is False
             assert Order.objects.get(id=order.id).status == before
             assert len(audit(order)) == 1
     for course in courses:
@@ -225,7 +227,7 @@ def test_cancel_during_the_sweep_releases_once(make_user, give_coupon, courses):
     for _ in range(ROUNDS):
         placed = make_expired_orders(make_user, give_coupon, courses, users=3, per_user=3)
         cancels = [
-            (lambda u=user, o=order: services.order_cancel(
+            (lambda u=user, o=order: services.order_record_cancelled(
                 user_id=u.id, order_number=o.order_number
             ))
             for user, order, _ in placed

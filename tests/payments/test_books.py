@@ -83,21 +83,21 @@ def books(place, refunds_succeed):
     made["free"] = place(coupon=False, credit=100, price="10.00")  # nothing to pay
     made["unpaid"] = place()
     made["cancelled"] = place()
-    orders.order_cancel(
+    orders.order_record_cancelled(
         user_id=made["cancelled"][0].id, order_number=made["cancelled"][1].order_number
     )
     made["timed_out"] = place()
     Order.objects.filter(id=made["timed_out"][1].id).update(
         pay_deadline=timezone.now() - timedelta(seconds=1), sent_to_gateway_at=None
     )
-    assert orders.orders_expire_batch(now=timezone.now()) == 1
+    assert orders.orders_record_timed_out(now=timezone.now()) == 1
     made["late_settled"] = place()
     user, order, _ = made["late_settled"]
-    orders.order_cancel(user_id=user.id, order_number=order.order_number)
+    orders.order_record_cancelled(user_id=user.id, order_number=order.order_number)
     assert notify(order) == "late_settled"
     made["late_refunded"] = place()
     user, order, _ = made["late_refunded"]
-    orders.order_cancel(user_id=user.id, order_number=order.order_number)
+    orders.order_record_cancelled(user_id=user.id, order_number=order.order_number)
     credit_change(user_id=user.id, amount=-450, reason=CreditEntry.Reason.ADJUSTMENT)
     assert notify(order) == "refunded"
     made["staff_refunded"] = place()

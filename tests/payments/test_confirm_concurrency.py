@@ -18,7 +18,7 @@ from luffy.access.models import CoursePurchase
 from luffy.catalog.models import Course
 from luffy.coupons.models import UserCoupon
 from luffy.orders.models import Order, OrderStatusChange
-from luffy.orders.services import orders_expire_batch
+from luffy.orders.services import orders_record_timed_out
 from luffy.payments import services
 from luffy.payments.models import PaymentMessage
 from luffy.users.models import CreditEntry
@@ -152,7 +152,7 @@ def test_duplicate_notifies_at_once(place, courses):
 
 
 def sweep():
-    return lambda: orders_expire_batch(now=timezone.now(), batch_size=2)
+    return lambda: orders_record_timed_out(now=timezone.now(), batch_size=2)
 
 
 def test_notify_during_the_timeout_sweep(place, courses):

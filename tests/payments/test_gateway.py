@@ -14,8 +14,9 @@ from Cryptodome.Signature import PKCS1_v1_5
 from django.conf import settings
 from django.http import QueryDict
 
+from luffy.common import keys
 from luffy.common.errors import ServiceUnavailable, ValidationFailed
-from luffy.payments import gateway, keys
+from luffy.payments import gateway
 
 
 def alipay_sign(params: dict, *, with_sign_type: bool = False) -> dict:

@@ -57,7 +57,7 @@ def cancelled_then_paid(sandbox, receiver, settings, make_user, give_coupon, cou
         coupon = give_coupon(user, sale="-10")
         order = create(user, courses, coupon_id=coupon.id, credit=200)().order
         pay_url = services.payment_url_create(user_id=user.id, order_number=order.order_number)
-        services.payment_cancel(user_id=user.id, order_number=order.order_number)
+        services.order_cancel(user_id=user.id, order_number=order.order_number)
         if coupon_gone:  # spent meanwhile (as in tests/payments/test_notify.py)
             UserCoupon.objects.filter(id=coupon.id).update(
                 status=UserCoupon.Status.USED, order=order

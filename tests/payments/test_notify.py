@@ -245,11 +245,11 @@ class TestLatePayment:
         """The money-losing bug: the first path settled the late payment; the second, which
         had read the order as cancelled, took "could not settle" for "coupon gone" and
         refunded it in full. Now it reads the first path's decision."""
-        from luffy.orders.services import LateDecision, order_settle_late
+        from luffy.orders.services import LateDecision, order_record_late_payment
 
         self.cancel(auth_client, order)
         monkeypatch.setattr(gateway, "trade_refund", lambda **kwargs: pytest.fail("refunded"))
-        decide = lambda: order_settle_late(  # noqa: E731
+        decide = lambda: order_record_late_payment(  # noqa: E731
             order_number=order.order_number, trade_no=trade_number(order)
         )
         assert decide() is LateDecision.SETTLED

@@ -33,11 +33,11 @@ from django.utils import timezone
 from luffy.alipay_sandbox.signing import signed_callback
 from luffy.common.errors import ApplicationError
 from luffy.orders.models import Order, OrderStatusChange
-from luffy.orders.tasks import expire_unpaid_orders
 from luffy.payments import gateway
 from luffy.payments import services as payments
 from luffy.payments.books import books_check
 from luffy.payments.models import PaymentMessage, Refund
+from luffy.payments.tasks import expire_unpaid_orders
 from luffy.users.credits import credit_change
 from luffy.users.models import CreditEntry, User
 from tests.orders.test_concurrency import (  # noqa: F401 (per_thread_cart: autouse fixture)
@@ -274,7 +274,7 @@ def give_up_before_the_race(rng, alipay, placed: list[Placed]) -> None:
     expire = [p for p in late if rng.random() < 0.5]
     for p in late:
         if p not in expire:
-            payments.payment_cancel(user_id=p.user_id, order_number=p.order.order_number)
+            payments.order_cancel(user_id=p.user_id, order_number=p.order.order_number)
     Order.objects.filter(id__in=[p.order.id for p in expire]).update(
         pay_deadline=timezone.now() - timedelta(seconds=1)
     )
@@ -311,7 +311,7 @@ def trial(rng, alipay, factories) -> tuple[list[Placed], list[str]]:
     def buyer_cancels(p: Placed):
         number = p.order.order_number
         return named(
-            "cancel", lambda: payments.payment_cancel(user_id=p.user_id, order_number=number)
+            "cancel", lambda: payments.order_cancel(user_id=p.user_id, order_number=number)
         )
 
     events = []

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from luffy.orders.models import Order
-from luffy.orders.tasks import expire_unpaid_orders
 from luffy.payments.models import PaymentMessage
+from luffy.payments.tasks import expire_unpaid_orders
 from tests.order_fixtures import checkout
 
 pytestmark = pytest.mark.django_db
@@ -75,9 +75,9 @@ def test_reconciliation_settles_a_lost_notify(sandbox, auth_client, order):
 def test_reconciliation_flags_a_payment_the_gateway_does_not_know(
     sandbox, auth_client, order, capsys
 ):
-    from luffy.orders.services import order_settle
+    from luffy.orders.services import order_record_paid
 
-    order_settle(order_number=order.order_number, trade_no="2026000000000000000000000000")
+    order_record_paid(order_number=order.order_number, trade_no="2026000000000000000000000000")
     call_command("reconcile_payments")
     assert "1 flagged" in capsys.readouterr().out
     flagged = PaymentMessage.objects.get(out_trade_no=order.order_number, flagged=True)

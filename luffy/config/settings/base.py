@@ -175,7 +175,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = env("TIME_ZONE", default="Asia/Shanghai")
 CELERY_BEAT_SCHEDULE = {
-    "expire-unpaid-orders": {"task": "luffy.orders.tasks.expire_unpaid_orders", "schedule": 60},
+    "expire-unpaid-orders": {"task": "luffy.payments.tasks.expire_unpaid_orders", "schedule": 60},
     "reconcile-payments": {"task": "luffy.payments.tasks.reconcile_payments", "schedule": 3600},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -8,7 +8,7 @@ import pytest
 from Cryptodome.PublicKey import RSA
 from Cryptodome.Util.asn1 import DerSequence
 
-from luffy.payments import keys
+from luffy.common import keys
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import redis
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from luffy.common.errors import NotAuthenticated, RateLimited
 from luffy.users import services
@@ -29,5 +31,10 @@ class GuardedAdminAuthenticationForm(AdminAuthenticationForm):
                 raise ValidationError(exc.message, code="login_throttled") from exc
             except NotAuthenticated as exc:
                 raise self.get_invalid_login_error() from exc
+            except redis.RedisError as exc:  # failures can't be counted: refuse, fail closed
+                raise ValidationError(
+                    gettext("The login service is temporarily unavailable; try again shortly."),
+                    code="login_unavailable",
+                ) from exc
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data

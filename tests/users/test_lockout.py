@@ -97,6 +97,26 @@ class TestAdmin:
             api_login(api_client, "dana", "wrong-pass", ip=ip)
         assert api_login(api_client, "dana").json()["code"] == "account_locked"
 
+    def test_redis_down_refuses_the_login_with_a_message_not_a_500(
+        self, client, make_user, monkeypatch
+    ):
+        """Failures can't be counted without Redis, so the login is refused (fails closed),
+        on the login page with a message instead of a server error."""
+        import redis
+
+        from luffy.users import services
+
+        make_user(username="eve", is_staff=True)
+
+        def down():
+            raise redis.ConnectionError("Redis is down")
+
+        monkeypatch.setattr(services, "redis_client", down)
+        response = admin_login(client, "eve")
+        assert response.status_code == 200
+        assert "temporarily unavailable" in response.content.decode()
+        assert "_auth_user_id" not in client.session
+
     def test_non_staff_cannot_log_in(self, client, make_user):
         make_user(username="pleb")
         response = admin_login(client, "pleb")

@@ -1,13 +1,13 @@
-"""Payment flows on top of the gateway client: pay URLs, the one confirmation path (return,
-notify, query and reconciliation all end in payment_confirm), late payments, and cancelling
-with the gateway asked first.
+"""The payment use cases, on the gateway interface (luffy.payments.gateway): pay URLs, the
+one confirmation path (return, notify, query and reconciliation all end in payment_confirm),
+late payments, cancelling and the timeout sweep with the gateway asked first, refunds and
+reconciliation. Nothing here reads a gateway's own codes or field names.
 
 Network calls to the gateway never happen inside a database transaction."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -16,20 +16,23 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from luffy.common.errors import Conflict, NotFound, ValidationFailed
 from luffy.common.money import money
 from luffy.orders import services as orders
 from luffy.orders.models import Order
 from luffy.orders.services import LateDecision
-from luffy.payments import gateway
+from luffy.payments.gateway import (
+    CloseResult,
+    GatewayUnavailable,
+    TradeReport,
+    gateway_for,
+)
 from luffy.payments.intake import capped_message, notify_junk_check
 from luffy.payments.models import PaymentMessage, Refund
 
 logger = logging.getLogger(__name__)
 
-PAID = {"TRADE_SUCCESS", "TRADE_FINISHED"}
 S = Order.Status
 
 
@@ -51,11 +54,11 @@ def payment_url_create(*, user_id: int, order_number: str) -> str:
         raise Conflict(
             "The time to pay this order is over; place a new order.", code="order_expired"
         )
-    url = gateway.page_pay_url(
+    url = gateway_for().pay_url(
         out_trade_no=order.order_number,
-        subject=order.title.replace("{", "(").replace("}", ")"),
-        total_amount=order.real_price,
-        time_expire=order.pay_deadline,  # nobody can pay an order past its own deadline
+        subject=order.title,
+        amount=order.real_price,
+        deadline=order.pay_deadline,  # nobody can pay an order past its own deadline
     )
     Order.objects.filter(id=order.id, sent_to_gateway_at__isnull=True).update(
         sent_to_gateway_at=timezone.now()
@@ -93,35 +96,6 @@ def _judge(message: PaymentMessage, outcome: str, detail: str = "", *, flagged=F
 # --- The one confirmation path ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GatewayTrade:
-    """What a verified gateway message says about a trade."""
-
-    out_trade_no: str
-    trade_no: str
-    trade_status: str
-    total_amount: str
-    app_id: str = ""  # empty: not in the message (query answers)
-    seller_id: str = ""
-    paid_at: datetime | None = None
-
-    @classmethod
-    def from_message(cls, data: dict) -> GatewayTrade:
-        paid_at = data.get("gmt_payment") or data.get("send_pay_date")
-        when = parse_datetime(paid_at) if paid_at else None
-        if when is not None and timezone.is_naive(when):
-            when = timezone.make_aware(when, gateway.ALIPAY_TZ)
-        return cls(
-            out_trade_no=str(data.get("out_trade_no", "")),
-            trade_no=str(data.get("trade_no", "")),
-            trade_status=str(data.get("trade_status", "")),
-            total_amount=str(data.get("total_amount", "")),
-            app_id=str(data.get("app_id", "")),
-            seller_id=str(data.get("seller_id", "")),
-            paid_at=when,
-        )
-
-
 class Outcome(StrEnum):
     """The verdict on a gateway message (PaymentMessage.outcome)."""
 
@@ -156,16 +130,17 @@ FLAGGED = {
 PAID_OUTCOMES = {Outcome.SETTLED, Outcome.LATE_SETTLED, Outcome.ALREADY_PAID}
 
 
-def payment_confirm(*, message: PaymentMessage, trade: GatewayTrade) -> str:
+def payment_confirm(*, message: PaymentMessage, trade: TradeReport) -> str:
     """Judge a verified message about a trade and act on it; returns the outcome.
 
     Idempotent: a second message about a settled or refunded trade changes nothing."""
     order = Order.objects.filter(order_number=trade.out_trade_no).first()
     if order is None:
         return _judge(message, Outcome.UNKNOWN_ORDER, trade.out_trade_no, flagged=True)
-    if trade.app_id and trade.app_id != settings.ALIPAY_APP_ID:
+    merchant = gateway_for()
+    if trade.app_id and trade.app_id != merchant.app_id:
         return _judge(message, Outcome.WRONG_APP, f"app_id {trade.app_id}", flagged=True)
-    if trade.seller_id and trade.seller_id != settings.ALIPAY_SELLER_ID:
+    if trade.seller_id and trade.seller_id != merchant.seller_id:
         return _judge(message, Outcome.WRONG_SELLER, f"seller_id {trade.seller_id}", flagged=True)
     try:
         amount = money(Decimal(trade.total_amount))
@@ -174,8 +149,8 @@ def payment_confirm(*, message: PaymentMessage, trade: GatewayTrade) -> str:
     if amount != order.real_price:
         detail = f"paid {trade.total_amount!r}, order is {order.real_price}"
         return _judge(message, Outcome.WRONG_AMOUNT, detail, flagged=True)
-    if trade.trade_status not in PAID:
-        return _judge(message, Outcome.NOT_PAID, trade.trade_status)
+    if not trade.paid:
+        return _judge(message, Outcome.NOT_PAID, trade.status)
 
     paid_at = trade.paid_at or timezone.now()
     try:
@@ -205,7 +180,7 @@ def late_refund_number(order: Order) -> str:
     return f"{order.order_number}LATE"
 
 
-def _late_payment_decide(order: Order, trade: GatewayTrade, paid_at: datetime) -> LateDecision:
+def _late_payment_decide(order: Order, trade: TradeReport, paid_at: datetime) -> LateDecision:
     """Money for a cancelled or timed-out order: settled if its coupon and credit are still
     available, otherwise decided for a refund. The decision and the refund request are
     committed together, under the order's lock, so a crash between them loses nothing."""
@@ -268,20 +243,19 @@ def refund_send(*, refund: Refund) -> bool:
         refund.refresh_from_db()
         return False
     try:
-        answer = gateway.trade_refund(
+        answer = gateway_for().refund(
             out_trade_no=refund.order.order_number,
-            refund_amount=refund.amount,
+            amount=refund.amount,
             out_request_no=refund.out_request_no,
-            refund_reason=refund.reason,
+            reason=refund.reason,
         )
-    except gateway.GatewayUnavailable:
+    except GatewayUnavailable:
         logger.warning("refund %s: gateway unavailable, will retry", refund.out_request_no)
         Refund.objects.filter(id=refund.id).update(attempted_at=None)  # the next path may ask
         refund.refresh_from_db()
         return False
-    succeeded = answer.get("code") == gateway.SUCCESS
-    refund.status = Refund.Status.SUCCEEDED if succeeded else Refund.Status.FAILED
-    refund.response = answer
+    refund.status = Refund.Status.SUCCEEDED if answer.succeeded else Refund.Status.FAILED
+    refund.response = answer.raw
     refund.attempted_at = None
     refund.save(update_fields=["status", "response", "attempted_at", "updated_at"])
     return True
@@ -291,7 +265,8 @@ def payment_notify(*, data: dict, client_ip: str = "") -> bool:
     """Handle an async notify. True: answer `success` (the result is recorded, or retrying can
     never help); False: answer `failure`, so the gateway sends it again. RateLimited: this
     client sent too many notifies with a bad signature (a signed one is never refused)."""
-    verified = gateway.verify_callback(data)  # pure computation: nothing is decided yet
+    gateway = gateway_for()
+    verified = gateway.verify(data)  # pure computation: nothing is decided yet
     if not verified:
         notify_junk_check(client_ip=client_ip)
     message = message_record(source=PaymentMessage.Source.NOTIFY, data=data, verified=verified)
@@ -299,7 +274,7 @@ def payment_notify(*, data: dict, client_ip: str = "") -> bool:
         # Forged, or our key configuration is wrong: once it is fixed, a retry succeeds.
         _judge(message, Outcome.BAD_SIGNATURE, flagged=True)
         return False
-    outcome = payment_confirm(message=message, trade=GatewayTrade.from_message(data))
+    outcome = payment_confirm(message=message, trade=gateway.report(data))
     return outcome not in RETRY
 
 
@@ -309,16 +284,16 @@ def payment_notify(*, data: dict, client_ip: str = "") -> bool:
 def payment_query(*, order: Order, source: str = PaymentMessage.Source.QUERY) -> str | None:
     """Ask the gateway about an order's trade and confirm what it says. The outcome, or None
     when the gateway has no trade for it (the buyer never reached the cashier)."""
-    answer = gateway.trade_query(order.order_number)
+    answer = gateway_for().query(order.order_number)
     # The client verified the answer's signature; an error answer does not name the trade, so
     # it is recorded under the order asked about.
     message = message_record(
-        source=source, data=answer, out_trade_no=order.order_number, verified=True
+        source=source, data=answer.raw, out_trade_no=order.order_number, verified=True
     )
-    if answer.get("code") != gateway.SUCCESS:
-        _judge(message, Outcome.NO_TRADE, str(answer.get("sub_code", "")))
+    if answer.trade is None:
+        _judge(message, Outcome.NO_TRADE, answer.detail)
         return None
-    return payment_confirm(message=message, trade=GatewayTrade.from_message(answer))
+    return payment_confirm(message=message, trade=answer.trade)
 
 
 def order_cancel(*, user_id: int, order_number: str) -> Order:
@@ -332,18 +307,14 @@ def order_cancel(*, user_id: int, order_number: str) -> Order:
             raise Conflict(
                 "This order has just been paid, so it cannot be cancelled.", code="order_paid"
             )
-        answer = gateway.trade_close(order.order_number)
-        if (
-            answer.get("code") != gateway.SUCCESS
-            and answer.get("sub_code") != "ACQ.TRADE_NOT_EXIST"
-        ):
-            if answer.get("sub_code") == "ACQ.TRADE_STATUS_ERROR":  # paid meanwhile
-                payment_query(order=order)
-                raise Conflict(
-                    "This order has just been paid, so it cannot be cancelled.",
-                    code="order_paid",
-                )
-            raise gateway.GatewayUnavailable(
+        closed = gateway_for().close(order.order_number)
+        if closed == CloseResult.ALREADY_PAID:
+            payment_query(order=order)
+            raise Conflict(
+                "This order has just been paid, so it cannot be cancelled.", code="order_paid"
+            )
+        if closed == CloseResult.REFUSED:
+            raise GatewayUnavailable(
                 "The payment gateway would not close this order's trade; try again shortly."
             )
     return orders.order_record_cancelled(user_id=user_id, order_number=order_number)
@@ -354,8 +325,8 @@ def order_cancel(*, user_id: int, order_number: str) -> Order:
 
 def payment_result(*, user_id: int, params: dict) -> Order:
     """Handle the buyer's return from the cashier: a verified return carries no trade status,
-    so an order not paid yet is confirmed through alipay.trade.query."""
-    verified = gateway.verify_callback(params)
+    so an order not paid yet is confirmed by asking the gateway (payment_query)."""
+    verified = gateway_for().verify(params)
     message = message_record(source=PaymentMessage.Source.RETURN, data=params, verified=verified)
     if not verified:
         _judge(message, Outcome.BAD_SIGNATURE, flagged=False)
@@ -403,15 +374,14 @@ def payment_check_expired(*, now: datetime, limit: int = 200) -> list[int]:
         try:
             if payment_query(order=order) in PAID_OUTCOMES:
                 continue
-            answer = gateway.trade_close(order.order_number)
-        except gateway.GatewayUnavailable:
+            closed = gateway_for().close(order.order_number)
+        except GatewayUnavailable:
             logger.warning("timeout sweep: gateway down; %s waits for the next sweep", order)
             break
-        closed = answer.get("code") == gateway.SUCCESS
-        if closed or answer.get("sub_code") == "ACQ.TRADE_NOT_EXIST":
+        if closed in (CloseResult.CLOSED, CloseResult.NO_TRADE):
             closable.append(order.id)
         else:  # e.g. paid between the query and the close: the next query settles it
-            logger.warning("timeout sweep: could not close %s: %s", order, answer)
+            logger.warning("timeout sweep: could not close %s: %s", order, closed)
     return closable
 
 
@@ -511,7 +481,7 @@ def order_refund(*, order_id: int, amount: Decimal | None = None, reason: str) -
             reason=reason,
         )  # fmt: skip
     if refund.status == Refund.Status.REQUESTED:
-        raise gateway.GatewayUnavailable(
+        raise GatewayUnavailable(
             "The gateway did not answer; the refund was recorded and can be retried."
         )
     if refund.status == Refund.Status.FAILED:

@@ -3,13 +3,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from luffy.payments import gateway
+from luffy.payments import alipay
 
 
 def pay_url(out_trade_no: str, amount: str = "1.00", **kwargs) -> str:
     kwargs.setdefault("subject", "Python 入门 course")
     kwargs.setdefault("time_expire", timezone.now() + timedelta(minutes=30))
-    return gateway.page_pay_url(out_trade_no=out_trade_no, total_amount=Decimal(amount), **kwargs)
+    return alipay.page_pay_url(out_trade_no=out_trade_no, total_amount=Decimal(amount), **kwargs)
 
 
 def pay(sandbox, out_trade_no: str, amount: str = "1.00", **kwargs) -> str:

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.utils import timezone
 
-from luffy.payments import gateway
+from luffy.payments import alipay
 
 from .helpers import pay, pay_url
 
@@ -74,7 +74,7 @@ def test_expired_trade_cannot_be_paid(sandbox, out_trade_no):
     time.sleep(max((deadline - timezone.now()).total_seconds(), 0) + 0.1)
     status, _, html = sandbox.press(cashier_url)
     assert status == 200 and sub_code(html) == "ACQ.TRADE_HAS_CLOSE"
-    assert gateway.trade_query(out_trade_no)["trade_status"] == "TRADE_CLOSED"
+    assert alipay.trade_query(out_trade_no)["trade_status"] == "TRADE_CLOSED"
 
 
 def test_pay_redirects_back_with_signed_return_params(sandbox, out_trade_no):
@@ -93,9 +93,9 @@ def test_pay_redirects_back_with_signed_return_params(sandbox, out_trade_no):
     assert params["seller_id"] == "2088000000000000"
     today = timezone.localdate().strftime("%Y%m%d")  # TIME_ZONE is Asia/Shanghai
     assert re.fullmatch(r"\d{28}", params["trade_no"]) and params["trade_no"].startswith(today)
-    assert gateway.verify_callback(params)
+    assert alipay.verify_callback(params)
     for field, value in [("total_amount", "0.31"), ("out_trade_no", "other"), ("sign", "AAAA")]:
-        assert not gateway.verify_callback({**params, field: value})
+        assert not alipay.verify_callback({**params, field: value})
 
     # Paid: the same order can neither be paid again nor reopened.
     _, html = sandbox.open_cashier(pay_url(out_trade_no, "0.30"))

@@ -4,7 +4,7 @@
 import re
 from decimal import Decimal
 
-from luffy.payments import gateway
+from luffy.payments import alipay
 from tests.sandbox_fixtures import wait_for
 
 from .helpers import pay
@@ -41,7 +41,7 @@ def test_notify_is_signed_complete_and_retried_until_success(sandbox, receiver, 
     assert first["app_id"] == first["auth_app_id"] == "2021000000000000"
     assert re.fullmatch(r"2088\d{12}", first["buyer_id"])
     assert re.fullmatch(r"\d{28}", first["trade_no"])
-    assert all(gateway.verify_callback(r) for r in received)
+    assert all(alipay.verify_callback(r) for r in received)
     assert {r["notify_id"] for r in received} == {first["notify_id"]}  # stable across retries
 
     [notify] = settled(sandbox, out_trade_no)
@@ -74,14 +74,14 @@ def test_duplicate_notify(sandbox, receiver, out_trade_no):
     pay(sandbox, out_trade_no, notify_url=receiver.url)
     first, second = receiver.wait_for(2)
     assert first["notify_id"] == second["notify_id"]
-    assert gateway.verify_callback(first) and gateway.verify_callback(second)
+    assert alipay.verify_callback(first) and alipay.verify_callback(second)
 
 
 def test_dropped_notify_comes_on_the_retry(sandbox, receiver, out_trade_no):
     sandbox.faults(drop_notify=1)
     pay(sandbox, out_trade_no, notify_url=receiver.url)
     [received] = receiver.wait_for(1)
-    assert gateway.verify_callback(received)
+    assert alipay.verify_callback(received)
     [notify] = settled(sandbox, out_trade_no)
     assert [a["error"] for a in notify["attempts"]] == ["fault: dropped", ""]
 
@@ -91,8 +91,8 @@ def test_wrong_amount_notify_is_validly_signed(sandbox, receiver, out_trade_no):
     receiver.answers = ["fail"]  # a careful merchant refuses it
     pay(sandbox, out_trade_no, "5.00", notify_url=receiver.url)
     wrong, right = receiver.wait_for(2)
-    assert gateway.verify_callback(wrong) and wrong["total_amount"] == "6.00"
-    assert gateway.verify_callback(right) and right["total_amount"] == "5.00"
+    assert alipay.verify_callback(wrong) and wrong["total_amount"] == "6.00"
+    assert alipay.verify_callback(right) and right["total_amount"] == "5.00"
 
 
 def test_bad_signature_notify(sandbox, receiver, out_trade_no):
@@ -100,8 +100,8 @@ def test_bad_signature_notify(sandbox, receiver, out_trade_no):
     receiver.answers = ["fail"]
     pay(sandbox, out_trade_no, notify_url=receiver.url)
     bad, good = receiver.wait_for(2)
-    assert not gateway.verify_callback(bad)
-    assert gateway.verify_callback(good)
+    assert not alipay.verify_callback(bad)
+    assert alipay.verify_callback(good)
     assert bad["notify_id"] == good["notify_id"]
 
 
@@ -109,7 +109,7 @@ def test_refund_notifies_and_reordering(sandbox, receiver, out_trade_no):
     sandbox.faults(reorder_notify=1)  # the payment notify is held back
     pay(sandbox, out_trade_no, "1.00", notify_url=receiver.url)
     assert wait_for(lambda: receiver.received, timeout=0.3) == []
-    answer = gateway.trade_refund(
+    answer = alipay.trade_refund(
         out_trade_no=out_trade_no, refund_amount=Decimal("1.00"), out_request_no="full"
     )
     assert answer["code"] == "10000"
@@ -117,13 +117,13 @@ def test_refund_notifies_and_reordering(sandbox, receiver, out_trade_no):
     assert (closed["trade_status"], paid["trade_status"]) == ("TRADE_CLOSED", "TRADE_SUCCESS")
     assert (closed["out_biz_no"], closed["refund_fee"]) == ("full", "1.00")
     assert closed["gmt_refund"] and closed["gmt_close"]
-    assert gateway.verify_callback(closed) and gateway.verify_callback(paid)
+    assert alipay.verify_callback(closed) and alipay.verify_callback(paid)
 
 
 def test_partial_refund_notifies_with_refund_fields(sandbox, receiver, out_trade_no):
     pay(sandbox, out_trade_no, "1.00", notify_url=receiver.url)
     receiver.wait_for(1)
-    gateway.trade_refund(
+    alipay.trade_refund(
         out_trade_no=out_trade_no, refund_amount=Decimal("0.25"), out_request_no="part"
     )
     _, refunded = receiver.wait_for(2)

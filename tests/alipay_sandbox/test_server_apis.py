@@ -6,20 +6,20 @@ from decimal import Decimal
 
 import pytest
 
-from luffy.payments import gateway
+from luffy.payments import alipay
 
 from .helpers import pay, pay_url
 
 
 def test_query_follows_the_trade(sandbox, out_trade_no):
-    answer = gateway.trade_query(out_trade_no)
+    answer = alipay.trade_query(out_trade_no)
     assert (answer["code"], answer["sub_code"]) == ("40004", "ACQ.TRADE_NOT_EXIST")
     sandbox.open_cashier(pay_url(out_trade_no, "8.80"))
-    answer = gateway.trade_query(out_trade_no)
+    answer = alipay.trade_query(out_trade_no)
     assert answer["code"] == "10000" and answer["trade_status"] == "WAIT_BUYER_PAY"
     assert answer["total_amount"] == "8.80"
     pay(sandbox, out_trade_no, "8.80")
-    answer = gateway.trade_query(out_trade_no)
+    answer = alipay.trade_query(out_trade_no)
     assert answer["trade_status"] == "TRADE_SUCCESS"
     assert answer["buyer_pay_amount"] == "8.80"
     assert answer["buyer_user_id"].startswith("2088") and len(answer["buyer_user_id"]) == 16
@@ -27,22 +27,22 @@ def test_query_follows_the_trade(sandbox, out_trade_no):
 
 
 def test_close(sandbox, out_trade_no):
-    assert gateway.trade_close(out_trade_no)["sub_code"] == "ACQ.TRADE_NOT_EXIST"
+    assert alipay.trade_close(out_trade_no)["sub_code"] == "ACQ.TRADE_NOT_EXIST"
     cashier_url, _ = sandbox.open_cashier(pay_url(out_trade_no))
-    answer = gateway.trade_close(out_trade_no)
+    answer = alipay.trade_close(out_trade_no)
     assert answer["code"] == "10000" and answer["out_trade_no"] == out_trade_no
-    assert gateway.trade_close(out_trade_no)["code"] == "10000"  # closing again is harmless
-    assert gateway.trade_query(out_trade_no)["trade_status"] == "TRADE_CLOSED"
+    assert alipay.trade_close(out_trade_no)["code"] == "10000"  # closing again is harmless
+    assert alipay.trade_query(out_trade_no)["trade_status"] == "TRADE_CLOSED"
     status, _, html = sandbox.press(cashier_url)
     assert status == 200 and "ACQ.TRADE_HAS_CLOSE" in html
 
     paid = out_trade_no + "p"
     pay(sandbox, paid)
-    assert gateway.trade_close(paid)["sub_code"] == "ACQ.TRADE_STATUS_ERROR"
+    assert alipay.trade_close(paid)["sub_code"] == "ACQ.TRADE_STATUS_ERROR"
 
 
 def refund(out_trade_no, amount, request_no):
-    return gateway.trade_refund(
+    return alipay.trade_refund(
         out_trade_no=out_trade_no, refund_amount=Decimal(amount), out_request_no=request_no
     )
 
@@ -59,18 +59,18 @@ def test_refunds_partial_cumulative_idempotent_and_full(sandbox, out_trade_no):
     assert refund(out_trade_no, "0.20", "r1")["sub_code"] == "ACQ.DISCORDANT_REPEAT_REQUEST"
     assert refund(out_trade_no, "0.50", "r2")["refund_fee"] == "0.60"  # cumulative
     assert refund(out_trade_no, "0.41", "r3")["sub_code"] == "ACQ.REASON_TRADE_REFUND_FEE_ERR"
-    assert gateway.trade_query(out_trade_no)["trade_status"] == "TRADE_SUCCESS"
+    assert alipay.trade_query(out_trade_no)["trade_status"] == "TRADE_SUCCESS"
 
     last = refund(out_trade_no, "0.40", "r3")
     assert (last["code"], last["refund_fee"]) == ("10000", "1.00")
-    assert gateway.trade_query(out_trade_no)["trade_status"] == "TRADE_CLOSED"
+    assert alipay.trade_query(out_trade_no)["trade_status"] == "TRADE_CLOSED"
     assert refund(out_trade_no, "0.40", "r3")["fund_change"] == "N"  # still idempotent
     assert refund(out_trade_no, "0.01", "r4")["code"] == "40004"
 
-    found = gateway.refund_query(out_trade_no=out_trade_no, out_request_no="r2")
+    found = alipay.refund_query(out_trade_no=out_trade_no, out_request_no="r2")
     assert found["code"] == "10000"
     assert (found["refund_amount"], found["refund_status"]) == ("0.50", "REFUND_SUCCESS")
-    missing = gateway.refund_query(out_trade_no=out_trade_no, out_request_no="nope")
+    missing = alipay.refund_query(out_trade_no=out_trade_no, out_request_no="nope")
     assert missing["code"] == "10000" and "refund_amount" not in missing
     assert sandbox.trade(out_trade_no)["refund_fee"] == "1.00"
 
@@ -78,20 +78,20 @@ def test_refunds_partial_cumulative_idempotent_and_full(sandbox, out_trade_no):
 @pytest.mark.parametrize("fault", [{"api_unavailable": 1}, {"http_503": 1}])
 def test_unavailable_gateway_is_gateway_unavailable_once(sandbox, out_trade_no, fault):
     sandbox.faults(**fault)
-    with pytest.raises(gateway.GatewayUnavailable):
-        gateway.trade_query(out_trade_no)
-    assert gateway.trade_query(out_trade_no)["code"] == "40004"  # the next call is answered
+    with pytest.raises(alipay.GatewayUnavailable):
+        alipay.trade_query(out_trade_no)
+    assert alipay.trade_query(out_trade_no)["code"] == "40004"  # the next call is answered
 
 
 def test_slow_gateway_times_out(sandbox, settings, out_trade_no):
     settings.ALIPAY_HTTP_TIMEOUT = 0.3
     sandbox.faults(delay_ms=1000)
-    with pytest.raises(gateway.GatewayUnavailable):
-        gateway.trade_query(out_trade_no)
+    with pytest.raises(alipay.GatewayUnavailable):
+        alipay.trade_query(out_trade_no)
 
 
 def test_wrong_app_id_and_bad_signature_are_refused_unsigned(sandbox, settings, out_trade_no):
-    client = gateway.client()
+    client = alipay.client()
     data = client.build_body("alipay.trade.query", {"out_trade_no": out_trade_no})
     query = client.sign_data(data).replace("out_trade_no", "out_trade_nO")  # breaks the sign
     with urllib.request.urlopen(f"{settings.ALIPAY_GATEWAY}?{query}", timeout=10) as r:
@@ -101,5 +101,5 @@ def test_wrong_app_id_and_bad_signature_are_refused_unsigned(sandbox, settings, 
     assert (answer["code"], answer["sub_code"]) == ("40002", "isv.invalid-signature")
 
     settings.ALIPAY_APP_ID = "2021000000000999"
-    with pytest.raises(gateway.GatewayUnavailable):
-        gateway.trade_query(out_trade_no)
+    with pytest.raises(alipay.GatewayUnavailable):
+        alipay.trade_query(out_trade_no)

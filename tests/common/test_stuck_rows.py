@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from luffy.common.middleware import ApiErrorMiddleware
 from luffy.orders.models import Order
-from luffy.payments import gateway
+from luffy.payments import alipay
 from tests.order_fixtures import checkout
 from tests.payments.test_notify import notify_params, post_notify
 
@@ -97,11 +97,11 @@ def test_notify_for_a_held_order_gives_up_with_failure(client, order, hold_row):
 def test_return_for_a_held_order_is_a_json_503(auth_client, client, order, hold_row, monkeypatch):
     paid = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
     answer = {
-        "code": gateway.SUCCESS, "msg": "Success", "out_trade_no": order.order_number,
+        "code": alipay.SUCCESS, "msg": "Success", "out_trade_no": order.order_number,
         "trade_no": "2026112522001400000000000009", "trade_status": "TRADE_SUCCESS",
         "total_amount": f"{order.real_price:.2f}", "send_pay_date": paid,
     }  # fmt: skip
-    monkeypatch.setattr(gateway, "trade_query", lambda out_trade_no: answer)
+    monkeypatch.setattr(alipay, "trade_query", lambda out_trade_no: answer)
     params = notify_params(order)  # signed: the return carries a subset, signed the same way
     hold_row(order)
     thread, result = in_thread(lambda: auth_client.get("/api/payments/alipay/result/", params))

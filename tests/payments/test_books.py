@@ -15,7 +15,7 @@ from luffy.access.models import CoursePurchase
 from luffy.coupons.models import UserCoupon
 from luffy.orders import services as orders
 from luffy.orders.models import Order, OrderStatusChange
-from luffy.payments import gateway
+from luffy.payments import alipay
 from luffy.payments import services as payments
 from luffy.payments.books import CHECKS, AnomalyKind, books_check
 from luffy.payments.models import PaymentMessage, Refund
@@ -67,9 +67,9 @@ def notify(order) -> str:
 @pytest.fixture
 def refunds_succeed(monkeypatch):
     def refund(**kwargs):
-        return {"code": gateway.SUCCESS, "msg": "Success", "fund_change": "Y"}
+        return {"code": alipay.SUCCESS, "msg": "Success", "fund_change": "Y"}
 
-    monkeypatch.setattr(gateway, "trade_refund", refund)
+    monkeypatch.setattr(alipay, "trade_refund", refund)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from django.http import QueryDict
 
 from luffy.common import keys
 from luffy.common.errors import ServiceUnavailable, ValidationFailed
-from luffy.payments import gateway
+from luffy.payments import alipay
 
 
 def alipay_sign(params: dict, *, with_sign_type: bool = False) -> dict:
@@ -45,7 +45,7 @@ RETURN = {
 
 
 def test_page_pay_url_is_signed_and_carries_exact_strings():
-    url = gateway.page_pay_url(
+    url = alipay.page_pay_url(
         out_trade_no="202601010001",
         subject="Python 入门",
         total_amount=Decimal("0.3"),
@@ -74,7 +74,7 @@ def test_page_pay_url_is_signed_and_carries_exact_strings():
 @pytest.mark.parametrize("subject", ["Course {1}", "a}b"])
 def test_braces_in_subject_are_refused(subject):
     with pytest.raises(ValidationFailed):
-        gateway.page_pay_url(
+        alipay.page_pay_url(
             out_trade_no="x1",
             subject=subject,
             total_amount=Decimal("1.00"),
@@ -84,16 +84,16 @@ def test_braces_in_subject_are_refused(subject):
 
 def test_naive_deadline_is_refused():
     with pytest.raises(ValueError):
-        gateway.alipay_time(datetime(2026, 1, 1))
+        alipay.alipay_time(datetime(2026, 1, 1))
 
 
 @pytest.mark.parametrize("with_sign_type", [False, True])
 def test_verify_callback_accepts_either_reading_of_sign_type(with_sign_type):
     signed = alipay_sign(RETURN, with_sign_type=with_sign_type)
-    assert gateway.verify_callback(signed)
+    assert alipay.verify_callback(signed)
     query = QueryDict(mutable=True)
     query.update(signed)
-    assert gateway.verify_callback(query)  # a QueryDict, as request.GET / request.POST
+    assert alipay.verify_callback(query)  # a QueryDict, as request.GET / request.POST
     assert signed["sign"]  # the caller's data is not consumed
 
 
@@ -110,7 +110,7 @@ def test_verify_callback_accepts_either_reading_of_sign_type(with_sign_type):
 def test_verify_callback_refuses_tampered(tamper):
     params = alipay_sign(RETURN)
     tamper(params)
-    assert not gateway.verify_callback(params)
+    assert not alipay.verify_callback(params)
 
 
 def test_refused_connection_is_gateway_unavailable(settings):
@@ -118,8 +118,8 @@ def test_refused_connection_is_gateway_unavailable(settings):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     settings.ALIPAY_GATEWAY = f"http://127.0.0.1:{port}/gateway.do"
-    with pytest.raises(gateway.GatewayUnavailable) as caught:
-        gateway.trade_query("202601010001")
+    with pytest.raises(alipay.GatewayUnavailable) as caught:
+        alipay.trade_query("202601010001")
     assert isinstance(caught.value, ServiceUnavailable)
     assert caught.value.status_code == 503
 
@@ -128,8 +128,8 @@ def test_openssl_signatures_are_the_sdks_signatures():
     """The faster signer must produce exactly the bytes python-alipay-sdk's own one does."""
     from alipay import AliPay
 
-    from luffy.payments import gateway
+    from luffy.payments import alipay
 
-    client = gateway.client()
+    client = alipay.client()
     for text in ["a=1&b=2", 'biz_content={"subject":"数据结构"}&method=x', ""]:
         assert client._sign(text) == AliPay._sign(client, text)

@@ -12,7 +12,7 @@ from luffy.access.models import CoursePurchase
 from luffy.alipay_sandbox.signing import signed_callback
 from luffy.coupons.models import UserCoupon
 from luffy.orders.models import Order
-from luffy.payments import gateway
+from luffy.payments import alipay
 from luffy.payments.models import PaymentMessage, Refund
 from luffy.users.models import CreditEntry
 from tests.order_fixtures import checkout
@@ -192,7 +192,7 @@ class TestLatePayment:
             calls.append(kwargs)
             return {"code": "10000", "msg": "Success", "fund_change": "Y", "refund_fee": "80.00"}
 
-        monkeypatch.setattr(gateway, "trade_refund", refund)
+        monkeypatch.setattr(alipay, "trade_refund", refund)
         assert post_notify(api_client, notify_params(order)).content == b"success"
         order.refresh_from_db()
         assert order.status == Order.Status.REFUNDED
@@ -222,9 +222,9 @@ class TestLatePayment:
         )  # the coupon is gone
 
         def down(**kwargs):
-            raise gateway.GatewayUnavailable()
+            raise alipay.GatewayUnavailable()
 
-        monkeypatch.setattr(gateway, "trade_refund", down)
+        monkeypatch.setattr(alipay, "trade_refund", down)
         assert post_notify(api_client, notify_params(order)).content == b"failure"
         order.refresh_from_db()
         # The refund is decided (for ever: it can't be settled any more) and recorded; the
@@ -233,7 +233,7 @@ class TestLatePayment:
         assert Refund.objects.get().status == Refund.Status.REQUESTED
         assert messages(order).get().outcome == "refund_pending"
 
-        monkeypatch.setattr(gateway, "trade_refund", lambda **kwargs: {"code": "10000"})
+        monkeypatch.setattr(alipay, "trade_refund", lambda **kwargs: {"code": "10000"})
         assert post_notify(api_client, notify_params(order)).content == b"success"
         assert Refund.objects.get().status == Refund.Status.SUCCEEDED
         assert messages(order).latest("id").outcome == "refunded"
@@ -248,7 +248,7 @@ class TestLatePayment:
         from luffy.orders.services import LateDecision, order_record_late_payment
 
         self.cancel(auth_client, order)
-        monkeypatch.setattr(gateway, "trade_refund", lambda **kwargs: pytest.fail("refunded"))
+        monkeypatch.setattr(alipay, "trade_refund", lambda **kwargs: pytest.fail("refunded"))
         decide = lambda: order_record_late_payment(  # noqa: E731
             order_number=order.order_number, trade_no=trade_number(order)
         )
@@ -268,7 +268,7 @@ class TestLatePayment:
         UserCoupon.objects.filter(id=order.user_coupon_id).update(
             status=UserCoupon.Status.USED, order=order
         )
-        monkeypatch.setattr(gateway, "trade_refund", lambda **kwargs: {"code": "10000"})
+        monkeypatch.setattr(alipay, "trade_refund", lambda **kwargs: {"code": "10000"})
         assert post_notify(api_client, notify_params(order)).content == b"success"
         UserCoupon.objects.filter(id=order.user_coupon_id).update(
             status=UserCoupon.Status.UNUSED, order=None

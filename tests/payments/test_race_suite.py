@@ -33,7 +33,7 @@ from django.utils import timezone
 from luffy.alipay_sandbox.signing import signed_callback
 from luffy.common.errors import ApplicationError
 from luffy.orders.models import Order, OrderStatusChange
-from luffy.payments import gateway
+from luffy.payments import alipay as alipay_client
 from luffy.payments import services as payments
 from luffy.payments.books import books_check
 from luffy.payments.models import PaymentMessage, Refund
@@ -101,7 +101,7 @@ class FakeAlipay:
                     "sub_code": "ACQ.TRADE_NOT_EXIST",
                 }
             answer = {
-                "code": gateway.SUCCESS, "msg": "Success", "out_trade_no": out_trade_no,
+                "code": alipay_client.SUCCESS, "msg": "Success", "out_trade_no": out_trade_no,
                 "trade_no": trade.trade_no, "trade_status": trade.status,
                 "total_amount": f"{trade.total:.2f}",
             }  # fmt: skip
@@ -125,13 +125,13 @@ class FakeAlipay:
                     "sub_code": "ACQ.TRADE_STATUS_ERROR",
                 }
             trade.status = "TRADE_CLOSED"
-            return {"code": gateway.SUCCESS, "msg": "Success", "out_trade_no": out_trade_no}
+            return {"code": alipay_client.SUCCESS, "msg": "Success", "out_trade_no": out_trade_no}
 
     def trade_refund(self, *, out_trade_no, refund_amount, out_request_no, refund_reason=""):
         with self.lock:
             trade = self.trades[out_trade_no]
             if out_request_no in trade.refund_requests:
-                return {"code": gateway.SUCCESS, "msg": "Success", "fund_change": "N"}
+                return {"code": alipay_client.SUCCESS, "msg": "Success", "fund_change": "N"}
             if trade.status != "TRADE_SUCCESS" or trade.refunded + refund_amount > trade.total:
                 return {
                     "code": "40004",
@@ -142,15 +142,15 @@ class FakeAlipay:
             trade.refunded += refund_amount
             if trade.refunded == trade.total:
                 trade.status = "TRADE_CLOSED"
-            return {"code": gateway.SUCCESS, "msg": "Success", "fund_change": "Y"}
+            return {"code": alipay_client.SUCCESS, "msg": "Success", "fund_change": "Y"}
 
 
 @pytest.fixture
 def alipay(monkeypatch) -> FakeAlipay:
     fake = FakeAlipay()
-    monkeypatch.setattr(gateway, "trade_query", fake.trade_query)
-    monkeypatch.setattr(gateway, "trade_close", fake.trade_close)
-    monkeypatch.setattr(gateway, "trade_refund", fake.trade_refund)
+    monkeypatch.setattr(alipay_client, "trade_query", fake.trade_query)
+    monkeypatch.setattr(alipay_client, "trade_close", fake.trade_close)
+    monkeypatch.setattr(alipay_client, "trade_refund", fake.trade_refund)
     return fake
 
 

@@ -109,7 +109,7 @@ def test_reconciliation_finishes_a_late_refund_the_gateway_did_not_take(
 ):
     from luffy.access.models import CoursePurchase
     from luffy.orders import services as orders
-    from luffy.payments import gateway
+    from luffy.payments import alipay
     from luffy.payments.models import Refund
 
     pay_after_cancel(sandbox, auth_client, order)
@@ -118,11 +118,11 @@ def test_reconciliation_finishes_a_late_refund_the_gateway_did_not_take(
         raise orders._CannotReserve
 
     def down(**kwargs):
-        raise gateway.GatewayUnavailable()
+        raise alipay.GatewayUnavailable()
 
     monkeypatch.setattr(orders, "_reserve_again", gone)
     with monkeypatch.context() as patch:
-        patch.setattr(gateway, "trade_refund", down)
+        patch.setattr(alipay, "trade_refund", down)
         call_command("reconcile_payments")
     assert status(order) == Order.Status.REFUNDED  # decided: never to be settled
     assert Refund.objects.get(order=order).status == Refund.Status.REQUESTED

@@ -3,33 +3,29 @@ sends with its own "Alipay" private key."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import json
 
-from Cryptodome.Hash import SHA256
-from Cryptodome.PublicKey import RSA
-from Cryptodome.Signature import PKCS1_v1_5
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 
 from luffy.common import keys
 
 
 @functools.cache
-def _keys(key_dir: str) -> tuple[RSA.RsaKey, RSA.RsaKey]:
+def _keys(key_dir: str) -> tuple[rsa.RSAPublicKey, rsa.RSAPrivateKey]:
     directory = keys.ensure_local_keys(key_dir)
     return (
-        RSA.import_key((directory / keys.APP_PUBLIC).read_text()),
-        RSA.import_key((directory / keys.ALIPAY_PRIVATE).read_text()),
+        keys.load_public_key((directory / keys.APP_PUBLIC).read_text()),
+        keys.load_private_key((directory / keys.ALIPAY_PRIVATE).read_text()),
     )
 
 
-def app_public_key() -> RSA.RsaKey:
+def app_public_key() -> rsa.RSAPublicKey:
     return _keys(str(settings.ALIPAY_KEY_DIR))[0]
 
 
-def alipay_private_key() -> RSA.RsaKey:
+def alipay_private_key() -> rsa.RSAPrivateKey:
     return _keys(str(settings.ALIPAY_KEY_DIR))[1]
 
 
@@ -44,17 +40,11 @@ def request_content(params: dict) -> str:
 
 
 def verify_request(params: dict) -> bool:
-    try:
-        signature = base64.b64decode(params.get("sign", ""), validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    digest = SHA256.new(request_content(params).encode())
-    return bool(signature) and PKCS1_v1_5.new(app_public_key()).verify(digest, signature)
+    return keys.rsa2_verify(app_public_key(), request_content(params), params.get("sign", ""))
 
 
 def sign(text: str) -> str:
-    digest = SHA256.new(text.encode())
-    return base64.b64encode(PKCS1_v1_5.new(alipay_private_key()).sign(digest)).decode()
+    return keys.rsa2_sign(alipay_private_key(), text)
 
 
 def signed_callback(params: dict) -> dict:

@@ -1,4 +1,6 @@
-"""RSA keys for Alipay: accept them in any form people paste, and generate local ones.
+"""RSA keys for Alipay: accept them in any form people paste, generate local ones, and sign or
+verify RSA2 (SHA256withRSA, PKCS#1 v1.5). The one crypto library is `cryptography` (OpenSSL);
+the SDK keeps its own pycryptodome internally.
 
 The Alipay console shows keys as bare base64; the SDK needs PEM with header lines. No key ever
 lives in the repository: without configured keys, a local pair for the merchant app and one for
@@ -15,8 +17,9 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from Cryptodome.PublicKey import RSA
-from Cryptodome.Util.asn1 import DerSequence
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 APP_PRIVATE = "app_private.pem"
 APP_PUBLIC = "app_public.pem"
@@ -30,13 +33,38 @@ def _pem(der: bytes, label: str) -> str:
     return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----\n"
 
 
+def _der_items(der: bytes) -> list[int]:
+    """The tags of the items of a DER SEQUENCE (enough to tell the RSA key formats apart)."""
+
+    def length(at: int) -> tuple[int, int]:  # (length, offset of the content)
+        first = der[at]
+        if first < 0x80:
+            return first, at + 1
+        size = first & 0x7F
+        return int.from_bytes(der[at + 1 : at + 1 + size], "big"), at + 1 + size
+
+    if not der or der[0] != 0x30:
+        raise ValueError("not a DER sequence")
+    end_length, at = length(1)
+    end = at + end_length
+    tags = []
+    while at < end:
+        tags.append(der[at])
+        item_length, content = length(at + 1)
+        at = content + item_length
+    return tags
+
+
+INTEGER = 0x02
+
+
 def _label_for(der: bytes) -> str:
     """Which PEM label a bare DER RSA key needs (PKCS#1 and PKCS#8/SPKI differ)."""
-    seq = DerSequence().decode(der)
-    if len(seq) == 2:  # public: SPKI is (algorithm, bitstring), PKCS#1 is (n, e)
-        return "RSA PUBLIC KEY" if isinstance(seq[0], int) else "PUBLIC KEY"
+    tags = _der_items(der)
+    if len(tags) == 2:  # public: SPKI is (algorithm, bitstring), PKCS#1 is (n, e)
+        return "RSA PUBLIC KEY" if tags[0] == INTEGER else "PUBLIC KEY"
     # private: PKCS#1 is (version, n, e, d, ...), PKCS#8 is (version, algorithm, octets)
-    return "RSA PRIVATE KEY" if isinstance(seq[1], int) else "PRIVATE KEY"
+    return "RSA PRIVATE KEY" if tags[1] == INTEGER else "PRIVATE KEY"
 
 
 def normalize_key(value: str) -> str:
@@ -81,8 +109,47 @@ def ensure_local_keys(directory: Path) -> Path:
         for private_name, public_name in PAIRS:
             if (directory / private_name).exists() and (directory / public_name).exists():
                 continue
-            key = RSA.generate(2048)
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            public = key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            private = key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.TraditionalOpenSSL,
+                serialization.NoEncryption(),
+            )
             # Public first: a reader that sees the private file also finds its public half.
-            _write_atomic(directory / public_name, key.public_key().export_key().decode() + "\n")
-            _write_atomic(directory / private_name, key.export_key().decode() + "\n")
+            _write_atomic(directory / public_name, public.decode())
+            _write_atomic(directory / private_name, private.decode())
     return directory
+
+
+# --- RSA2: SHA256withRSA, PKCS#1 v1.5 ------------------------------------------------------------
+
+
+def load_private_key(pem: str) -> rsa.RSAPrivateKey:
+    return serialization.load_pem_private_key(normalize_key(pem).encode(), password=None)
+
+
+def load_public_key(pem: str) -> rsa.RSAPublicKey:
+    return serialization.load_pem_public_key(normalize_key(pem).encode())
+
+
+def rsa2_sign(private_key: rsa.RSAPrivateKey, text: str) -> str:
+    """Base64 signature (no line breaks) of the UTF-8 text; deterministic."""
+    signature = private_key.sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return base64.b64encode(signature).decode()
+
+
+def rsa2_verify(public_key: rsa.RSAPublicKey, text: str, signature_b64: str) -> bool:
+    try:
+        signature = base64.b64decode(signature_b64, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    if not signature:
+        return False
+    try:
+        public_key.verify(signature, text.encode(), padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        return False
+    return True

@@ -1,6 +1,6 @@
 """Front-end weight and speed in a real browser, on a throttled phone profile.
 
-    .venv/bin/python bench/web.py [--runs 3] [--cpu 4] [--dist DIR]
+    .venv/bin/python bench/web.py [--runs 3] [--cpu 4] [--dist DIR] [--accept-encoding gzip]
 
 Starts the store as the browser tests do (`python -m luffy.serve`, tests/e2e/conftest.py) and
 drives Debian's headless chromium (`/usr/bin/chromium`, or CHROMIUM=) through Playwright at
@@ -42,13 +42,15 @@ NETWORK = {  # DevTools wants bytes per second
 PAGES = [("home", "/"), ("courses", "/courses")]
 
 
-def measure(browser, base_url: str, path: str, cpu: float) -> dict:
+def measure(browser, base_url: str, path: str, cpu: float, encoding: str | None = None) -> dict:
     context = browser.new_context(viewport=PHONE, base_url=base_url, locale="zh-CN")
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
     cdp.send("Network.emulateNetworkConditions", NETWORK)
+    if encoding:  # e.g. "gzip": what a browser without brotli gets
+        cdp.send("Network.setExtraHTTPHeaders", {"headers": {"Accept-Encoding": encoding}})
     if cpu > 1:
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu})
     scripts: dict[str, str] = {}  # request id -> Content-Encoding
@@ -86,6 +88,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cpu", type=float, default=1, help="CPU slow-down factor, e.g. 4")
+    parser.add_argument("--accept-encoding", help='send this Accept-Encoding, e.g. "gzip"')
     parser.add_argument("--dist", help="serve this build instead of web/dist (WEB_DIST_DIR)")
     args = parser.parse_args()
     extra = {}
@@ -103,7 +106,10 @@ def main() -> None:
         )
         measure(browser, store.url, "/", 1)  # warm the server (first queries, caches)
         for name, path in PAGES:
-            runs = [measure(browser, store.url, path, args.cpu) for _ in range(args.runs)]
+            runs = [
+                measure(browser, store.url, path, args.cpu, args.accept_encoding)
+                for _ in range(args.runs)
+            ]
             print(
                 json.dumps(
                     {

@@ -3,11 +3,7 @@
 `make run` (luffy.serve) and `make test` call this, so the README's two commands stay the only
 set-up. Stale means: a file under web/src or web/public, index.html, package.json,
 package-lock.json or the Vite config is newer than the stamp written after the last build.
-`python -m luffy.webbuild` runs it from a shell.
-
-After `vite build` every compressible file gets a `.br` and a `.gz` sibling (WhiteNoise's own
-compressor, kept only when it saves enough): WhiteNoise serves those to browsers that accept
-them, but only compresses STATIC_ROOT at collectstatic, never WHITENOISE_ROOT (web/dist)."""
+`python -m luffy.webbuild` runs it from a shell."""
 
 from __future__ import annotations
 
@@ -47,20 +43,6 @@ def _dependencies_stale() -> bool:
     return not installed.exists() or lock.stat().st_mtime > installed.stat().st_mtime
 
 
-def compress(folder: Path = DIST) -> int:
-    """Write .br and .gz next to each text file under `folder` (brotli needs the Brotli
-    package, a dependency of the store); returns how many files were compressed."""
-    from whitenoise.compress import Compressor
-
-    compressor = Compressor(quiet=True)
-    count = 0
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and compressor.should_compress(path.name):
-            list(compressor.compress(str(path)))
-            count += 1
-    return count
-
-
 def build(*, force: bool = False) -> bool:
     """True when an up-to-date build exists afterwards. Never raises for a missing Node.js:
     the API works without the front end, so callers go on and say so."""
@@ -82,7 +64,6 @@ def build(*, force: bool = False) -> bool:
             subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=WEB, check=True)
         log("building the web front end (vite build)")
         subprocess.run([npm, "run", "build", "--silent"], cwd=WEB, check=True)
-        log(f"compressed {compress()} front-end files (.br and .gz)")
     except subprocess.CalledProcessError as exc:
         log(f"web front-end build failed ({exc}); the API still runs under /api/")
         return False

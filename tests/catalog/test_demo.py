@@ -59,12 +59,12 @@ def test_demo_covers_and_syllabus_look_like_a_store():
     call_command("load_demo_catalog")
     for course in models.Course.objects.all():
         assert course.cover.name.endswith(".svg")
-        svg = ElementTree.fromstring(course.cover.read())  # well-formed SVG
+        svg = ElementTree.fromstring(course.cover.read())  # noqa: S314 (our own file)
         words = "".join(svg.itertext())
         assert all(part in words for part in course.name.split(" "))
     for banner in models.Banner.objects.all():
         assert banner.image.name.endswith(".svg")
-        ElementTree.fromstring(banner.image.read())
+        ElementTree.fromstring(banner.image.read())  # noqa: S314
     lessons = list(models.CourseLesson.objects.values_list("name", flat=True))
     assert len(lessons) == len(COURSES) * 6
     assert len(set(lessons)) == len(lessons), "every lesson has its own name"

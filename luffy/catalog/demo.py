@@ -3,14 +3,13 @@ created when missing, so a second run changes nothing."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image, ImageDraw
+from django.utils.html import escape
 
 from luffy.catalog.models import (
     Activity,
@@ -49,6 +48,11 @@ COURSES = [
     ("Go 语言基础", 3, 0, "189.00", Course.Level.BEGINNER),
     ("Go 微服务实战", 3, 1, "599.00", Course.Level.ADVANCED),
 ]
+LEVEL_NAMES = {
+    Course.Level.BEGINNER: "入门",
+    Course.Level.INTERMEDIATE: "进阶",
+    Course.Level.ADVANCED: "高级",
+}
 EXPIRES = [(30, "1个月有效", Decimal("0.25")), (90, "3个月有效", Decimal("0.6"))]
 DISCOUNTS = [  # type, condition, rule, course indexes
     ("限时免费", "0", "0", [0]),
@@ -56,17 +60,90 @@ DISCOUNTS = [  # type, condition, rule, course indexes
     ("限时减免", "100", "-50", [6, 7]),
     ("满减", "0", "满100-10\n满200-25\n满500-80", [8, 11]),
 ]
-COLORS = ["#2d8cf0", "#19be6b", "#ff9900", "#ed4014", "#9b59b6", "#1abc9c"]
 
 
-def cover_image(text: str, color: str) -> ContentFile:
-    image = Image.new("RGB", (640, 360), color)
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((24, 24, 616, 336), outline="white", width=4)
-    draw.text((48, 160), text.encode("ascii", "ignore").decode() or "Luffy", fill="white")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return ContentFile(buffer.getvalue())
+# Two chapters of three lessons for each course in COURSES, in the same order.
+SYLLABUS = [
+    [("环境搭建与基础语法", ["安装 Python 与编辑器", "变量、数据类型与运算符", "条件判断与循环"]),
+     ("函数与模块", ["函数的定义与参数", "模块、包与 pip", "异常处理与调试技巧"])],
+    [("项目搭建与模型设计", ["创建项目与应用", "课程、订单与用户模型", "Django Admin 后台定制"]),
+     ("购物车与支付", ["用 Redis 实现购物车", "订单结算与优惠券", "对接支付宝沙箱"])],
+    [("网络请求基础", ["HTTP 协议与 requests 库", "用 XPath 解析网页", "处理 Cookie 与登录"]),
+     ("Scrapy 框架实战", ["Scrapy 项目结构", "数据管道与存储", "反爬策略与代理池"])],
+    [("数据处理", ["NumPy 数组运算", "pandas 数据清洗", "分组聚合与透视表"]),
+     ("可视化", ["Matplotlib 基础图表", "Seaborn 统计图", "制作销售数据看板"])],
+    [("初识 Linux", ["安装 CentOS 与 Ubuntu", "文件与目录操作", "用户与权限管理"]),
+     ("系统管理", ["软件包管理", "进程与服务管理", "磁盘与网络配置"])],
+    [("Shell 基础", ["第一个 Shell 脚本", "变量与参数传递", "条件测试与流程控制"]),
+     ("实用脚本", ["文本处理三剑客 grep、sed、awk", "函数与数组", "编写自动化运维脚本"])],
+    [("Docker 容器", ["镜像与容器", "编写 Dockerfile", "Docker Compose 编排"]),
+     ("Kubernetes 集群", ["Pod 与 Deployment", "Service 与 Ingress", "滚动发布与自动扩缩容"])],
+    [("Vue 3 基础", ["创建第一个 Vue 应用", "模板语法与响应式", "组件与 Props"]),
+     ("项目实战", ["Vue Router 路由", "Pinia 状态管理", "用 Vite 打包上线"])],
+    [("类型系统", ["基础类型与类型推断", "接口与类型别名", "联合类型与类型守卫"]),
+     ("进阶", ["泛型", "类与装饰器", "在 Vue 项目中使用 TypeScript"])],
+    [("构建工具", ["npm 与包管理", "Vite 与 Webpack 对比", "代码分割与按需加载"]),
+     ("质量与发布", ["ESLint 与 Prettier", "单元测试与端到端测试", "持续集成与自动部署"])],
+    [("语言基础", ["安装 Go 与第一个程序", "变量、常量与基本类型", "流程控制与函数"]),
+     ("并发编程", ["切片与映射", "Goroutine 与 Channel", "sync 包与并发安全"])],
+    [("微服务架构", ["单体到微服务的拆分", "gRPC 与 Protobuf", "服务注册与发现"]),
+     ("治理与部署", ["限流、熔断与重试", "链路追踪与日志", "容器化部署到 Kubernetes"])],
+]  # fmt: skip
+CHAPTER_SUMMARIES = ["打好基础，边学边练", "动手实战，学以致用"]  # noqa: RUF001
+# Dark enough for white text (WCAG AA): the covers carry the course name.
+COLORS = ["#1765c1", "#1f7a4d", "#b4530f", "#b3261e", "#6a3fb0", "#0f766e"]
+FONTS = (
+    "'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans CJK SC', "
+    "'WenQuanYi Micro Hei', sans-serif"
+)
+
+
+def _lines(text: str, width: int) -> list[str]:
+    """Split a title at the space nearest its middle when longer than `width` characters."""
+    if len(text) <= width or " " not in text:
+        return [text]
+    middle = len(text) / 2
+    cut = min((i for i, c in enumerate(text) if c == " "), key=lambda i: abs(i - middle))
+    return [text[:cut], text[cut + 1 :]]
+
+
+def cover_svg(title: str, tag: str, color: str, *, banner: bool = False) -> bytes:
+    """A demo cover (640 x 360) or banner (1200 x 340) drawn by the project: a gradient in
+    `color`, two circles and the title in the browser's Chinese font (no font file needed). A
+    cover also shows `tag` (category and level); a banner leaves its lower part to the title
+    the home page lays over it."""
+    width, height = (1200, 340) if banner else (640, 360)
+    size = 60 if banner else 44
+    lines = _lines(title, 16 if banner else 10)
+    top = (height * 0.42 if banner else height / 2 + size * 0.35) - (len(lines) - 1) * size * 0.6
+    left = round(width * 0.08)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="{escape(FONTS)}">',
+        '<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">'
+        f'<stop offset="0" stop-color="{color}"/>'
+        f'<stop offset="1" stop-color="{color}" stop-opacity="0.78"/></linearGradient></defs>',
+        f'<rect width="{width}" height="{height}" fill="#10151f"/>',
+        f'<rect width="{width}" height="{height}" fill="url(#g)"/>',
+        f'<circle cx="{width * 0.86:.0f}" cy="{height * 0.18:.0f}" r="{height * 0.42:.0f}" '
+        'fill="#fff" fill-opacity="0.08"/>',
+        f'<circle cx="{width * 0.95:.0f}" cy="{height * 0.92:.0f}" r="{height * 0.3:.0f}" '
+        'fill="#fff" fill-opacity="0.06"/>',
+    ]
+    parts += [
+        f'<text x="{left}" y="{top + i * size * 1.2:.0f}" font-size="{size}" font-weight="700" '
+        f'fill="#fff">{escape(line)}</text>'
+        for i, line in enumerate(lines)
+    ]
+    if not banner:
+        parts += [
+            f'<rect x="{left}" y="50" width="{len(tag) * 15 + 28}" height="34" rx="17" '
+            'fill="#fff" fill-opacity="0.18"/>',
+            f'<text x="{left + 14}" y="73" font-size="18" fill="#fff">{escape(tag)}</text>',
+            f'<text x="{left}" y="{height - 40}" font-size="18" fill="#fff" fill-opacity="0.85">'
+            "路飞学城 · 在线课程</text>",
+        ]
+    return ("\n".join([*parts, "</svg>"]) + "\n").encode()
 
 
 @transaction.atomic
@@ -114,7 +191,10 @@ def demo_catalog_load() -> dict[str, int]:
             },
         )
         if not course.cover:
-            course.cover.save(f"course-{i + 1}.png", cover_image(f"Course {i + 1}", COLORS[i % 6]))
+            tag = f"{CATEGORIES[cat]} · {LEVEL_NAMES[level]}"
+            course.cover.save(
+                f"course-{i + 1}.svg", ContentFile(cover_svg(name, tag, COLORS[i % len(COLORS)]))
+            )
         reference = course.price or Decimal(100 + 20 * i)
         for days, text, share in EXPIRES:
             get(
@@ -123,21 +203,21 @@ def demo_catalog_load() -> dict[str, int]:
                 days=days,
                 defaults={"text": text, "price": (reference * share).quantize(Decimal("0.01"))},
             )
-        for number in (1, 2):
+        for number, (chapter_name, lessons) in enumerate(SYLLABUS[i], start=1):
             chapter = get(
                 CourseChapter,
                 course=course,
                 number=number,
-                defaults={"name": f"第{number}章", "summary": "本章要点"},
+                defaults={"name": chapter_name, "summary": CHAPTER_SUMMARIES[number - 1]},
             )
-            for order in (1, 2, 3):
+            for order, lesson_name in enumerate(lessons, start=1):
                 get(
                     CourseLesson,
                     chapter=chapter,
                     course=course,
                     order=order,
                     defaults={
-                        "name": f"{number}.{order} 课时",
+                        "name": f"{number}.{order} {lesson_name}",
                         "section_type": CourseLesson.Section.VIDEO,
                         "link": f"video-{course.id}-{number}-{order}",
                         "duration": 300 * order,
@@ -164,12 +244,19 @@ def demo_catalog_load() -> dict[str, int]:
                 defaults={"discount": discount},
             )
 
-    for i, title in enumerate(["新课上线", "限时折扣", "就业班招生"]):
+    for i, (title, tag) in enumerate(
+        [
+            ("新课上线", "Python 开发 21 天入门"),
+            ("限时折扣", "全场好课 8 折起"),
+            ("就业班招生", "名师带队 项目实战"),
+        ]
+    ):
         banner = get(
             Banner, title=title, defaults={"link": f"/courses/{courses[i].id}", "sort_order": i}
         )
         if not banner.image:
-            banner.image.save(f"banner-{i + 1}.png", cover_image(f"Banner {i + 1}", COLORS[i]))
+            svg = cover_svg(tag, title, COLORS[i], banner=True)
+            banner.image.save(f"banner-{i + 1}.svg", ContentFile(svg))
     for position, links in (
         (
             "header",

@@ -49,3 +49,26 @@ def test_if_empty_leaves_an_existing_catalog_alone(capsys):
     call_command("load_demo_catalog", "--if-empty")
     assert models.Course.objects.count() == 1
     assert "not loaded" in capsys.readouterr().out
+
+
+def test_demo_covers_and_syllabus_look_like_a_store():
+    from xml.etree import ElementTree
+
+    from luffy.catalog.demo import COURSES
+
+    call_command("load_demo_catalog")
+    for course in models.Course.objects.all():
+        assert course.cover.name.endswith(".svg")
+        svg = ElementTree.fromstring(course.cover.read())  # noqa: S314 (our own file)
+        words = "".join(svg.itertext())
+        assert all(part in words for part in course.name.split(" "))
+    for banner in models.Banner.objects.all():
+        assert banner.image.name.endswith(".svg")
+        ElementTree.fromstring(banner.image.read())  # noqa: S314
+    lessons = list(models.CourseLesson.objects.values_list("name", flat=True))
+    assert len(lessons) == len(COURSES) * 6
+    assert len(set(lessons)) == len(lessons), "every lesson has its own name"
+    assert not any(name.endswith("课时") for name in lessons)
+    chapters = set(models.CourseChapter.objects.values_list("name", flat=True))
+    assert len(chapters) == len(COURSES) * 2
+    assert not any(name.startswith("第") for name in chapters)

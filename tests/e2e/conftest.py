@@ -3,6 +3,7 @@ Debian's headless chromium through Playwright for Python. Screenshots: var/e2e-a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -113,13 +114,10 @@ class Store:
         return mobile
 
 
-@pytest.fixture(scope="session")
-def store(tmp_path_factory):
-    if not webbuild.build():
-        if shutil.which("npm") is None:
-            pytest.skip("npm not found: the front end cannot be built (install Node.js 20+)")
-        pytest.fail("the front end did not build (see the output above)")
-    var_dir = tmp_path_factory.mktemp("e2e-var")
+@contextlib.contextmanager
+def running_store(var_dir: Path, **extra_env: str):
+    """The store started as the README starts it (`python -m luffy.serve`) on a free port with
+    its own LUFFY_VAR_DIR, stopped with SIGINT on exit. Also used by bench/web.py."""
     port = free_port()
     env = {
         key: value
@@ -136,6 +134,7 @@ def store(tmp_path_factory):
         CELERY_CONCURRENCY="1",
         LOG_LEVEL="WARNING",
     )
+    env.update(extra_env)
     log = (var_dir / "serve.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "luffy.serve"], cwd=ROOT, env=env, stdout=log, stderr=log
@@ -152,7 +151,7 @@ def store(tmp_path_factory):
             except OSError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("store did not start:\n" + (var_dir / "serve.log").read_text())
+                raise RuntimeError("store did not start:\n" + (var_dir / "serve.log").read_text())
             time.sleep(0.5)
         yield Store(port, var_dir, env)
     finally:
@@ -162,6 +161,21 @@ def store(tmp_path_factory):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def store(tmp_path_factory):
+    if not webbuild.build():
+        if shutil.which("npm") is None:
+            pytest.skip("npm not found: the front end cannot be built (install Node.js 20+)")
+        pytest.fail("the front end did not build (see the output above)")
+    try:
+        with running_store(tmp_path_factory.mktemp("e2e-var")) as live:
+            yield live
+    except RuntimeError as exc:
+        if "store did not start" not in str(exc):
+            raise
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from luffy.common import embedded_redis
 from luffy.common.redis import celery_broker_url
+from luffy.common.webcache import web_cache_headers
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 env = environ.Env()
@@ -204,8 +205,9 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 # The built Vue app (make run builds it): files at the site root, index.html for page paths.
 WEB_DIST_DIR = Path(env("WEB_DIST_DIR", default=str(BASE_DIR / "web" / "dist")))
 WHITENOISE_ROOT = WEB_DIST_DIR if WEB_DIST_DIR.is_dir() else None
-# Vite puts a content hash in every file name under assets/: cache those for a year.
+# Vite puts a content hash in every file name under assets/: cache those for a year, HTML never.
 WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/.+-[0-9A-Za-z_-]{8,}\.\w+$"
+WHITENOISE_ADD_HEADERS_FUNCTION = web_cache_headers
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

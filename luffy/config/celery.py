@@ -9,6 +9,7 @@ in the worker)."""
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luffy.config.settings.local")
 
@@ -25,3 +26,22 @@ def _setup_django(sender, **kwargs) -> None:
         import django
 
         django.setup()
+
+
+# The worker's heartbeat for /healthz: when it started and when it last finished a task (beat
+# sends the sweep every minute, so a live worker is never more than a minute or two behind).
+# Only this app's worker: the sandbox's worker loads this module too.
+@worker_ready.connect
+def _worker_heartbeat_on_start(sender=None, **kwargs) -> None:
+    if getattr(sender, "app", None) is app:
+        from luffy.common.health import heartbeat_record
+
+        heartbeat_record("worker")
+
+
+@task_postrun.connect
+def _worker_heartbeat_after_task(sender=None, task=None, **kwargs) -> None:
+    if task is not None and task.app is app and not task.request.is_eager:
+        from luffy.common.health import heartbeat_record
+
+        heartbeat_record("worker")

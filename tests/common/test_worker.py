@@ -59,3 +59,17 @@ def test_failed_send_is_retried_by_the_worker(monkeypatch, real_worker):
     tasks.send_sms_task.delay("13912340001", "hello", "retry-1")
     assert wait_until(lambda: sent == ["13912340001"], seconds=30)
     assert failures == [0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_writes_its_heartbeat(client, real_worker):
+    """/healthz reports when a worker last finished a task (issue 14)."""
+    from luffy.payments.tasks import expire_unpaid_orders
+
+    def worker_beat():
+        return client.get("/healthz").json()["heartbeats"]["worker"]
+
+    expire_unpaid_orders.delay()
+    assert wait_until(lambda: client.get("/healthz").json()["heartbeats"]["sweep"] is not None)
+    assert wait_until(lambda: worker_beat() is not None)
+    assert worker_beat()["seconds_ago"] < 60

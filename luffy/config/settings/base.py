@@ -160,6 +160,9 @@ CACHES = {
     }
 }
 
+# Seconds each /healthz check (database, Redis, broker) may take before it counts as down.
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
+
 # --- Background jobs (Celery) --------------------------------------------------------------------
 # Redis (the store's own by default) or RabbitMQ: amqp://guest:guest@127.0.0.1:5672//
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=celery_broker_url(REDIS_URL))

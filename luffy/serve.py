@@ -42,6 +42,7 @@ def run_step(*args: str, env: dict | None = None) -> None:
 
 
 PARTS = ("all", "web", "worker", "beat", "sandbox")
+GUNICORN_CONFIG = "python:luffy.config.gunicorn"
 
 
 def spawn(command: list[str], env: dict | None = None) -> subprocess.Popen:
@@ -74,7 +75,8 @@ def sandbox_commands(*, port: str, var_dir: Path, environ) -> list[list[str]]:
     ]  # fmt: skip
     web = [
         sys.executable, "-m", "gunicorn", "luffy.alipay_sandbox.wsgi:application",
-        "--bind", f"{host}:{port}", "--workers", "1", "--threads", "4", "--graceful-timeout", "5",
+        "--config", GUNICORN_CONFIG, "--bind", f"{host}:{port}",
+        "--workers", "1", "--threads", "4", "--graceful-timeout", "5",
         *_control_socket(environ, f"sandbox-{port}"),
     ]  # fmt: skip
     return [worker, web]
@@ -102,6 +104,7 @@ def gunicorn_command(*, host: str, port: str, environ) -> list[str]:
     whole site; GUNICORN_TIMEOUT stays above the database's statement timeout."""
     return [
         sys.executable, "-m", "gunicorn", "luffy.config.wsgi:application",
+        "--config", GUNICORN_CONFIG,  # access log on; the store's log format (time zone, JSON)
         "--bind", f"{host}:{port}",
         "--worker-class", "gthread",
         "--workers", environ.get("WEB_CONCURRENCY", "2"),

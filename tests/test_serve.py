@@ -354,6 +354,12 @@ class TestParts:
                 parts[part].send_signal(signal.SIGINT)
                 assert parts[part].wait(timeout=30) == 0, (tmp_path / f"{part}.log").read_text()
             time.sleep(0.5)
+            # Access log on; every line in the store's time zone with its offset (issue 14).
+            stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+0800 INFO"
+            web_log = (tmp_path / "web.log").read_text()
+            assert re.search(stamp + r' gunicorn.access \[-\] 127.0.0.1 "GET /healthz', web_log)
+            assert re.search(r"request_id=[0-9a-f]{32}", web_log)
+            assert re.search(stamp + r" celery.apps.worker ", (tmp_path / "worker.log").read_text())
             assert processes_mentioning(beat_schedule) == []
             assert processes_mentioning(f"127.0.0.1:{port}") == []
             assert processes_mentioning(f"127.0.0.1:{sandbox_port}") == []

@@ -9,7 +9,9 @@ in the worker)."""
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, worker_ready
+from celery.signals import before_task_publish, task_postrun, task_prerun, worker_ready
+
+from luffy.common.logs import request_id_var
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luffy.config.settings.local")
 
@@ -45,3 +47,24 @@ def _worker_heartbeat_after_task(sender=None, task=None, **kwargs) -> None:
         from luffy.common.health import heartbeat_record
 
         heartbeat_record("worker")
+
+
+# The request id follows the work: a task queued while handling a request carries the request's
+# id in a message header, and the worker logs under it (a task from beat: under its task id).
+@before_task_publish.connect
+def _pass_request_id(headers=None, **kwargs) -> None:
+    request_id = request_id_var.get()
+    if headers is not None and request_id != "-":
+        headers.setdefault("request_id", request_id)
+
+
+@task_prerun.connect
+def _take_request_id(sender=None, task_id=None, task=None, **kwargs) -> None:
+    if task is not None and not task.request.is_eager:  # eager: the caller's id stays
+        request_id_var.set(getattr(task.request, "request_id", None) or task_id or "-")
+
+
+@task_postrun.connect
+def _drop_request_id(sender=None, task=None, **kwargs) -> None:
+    if task is not None and not task.request.is_eager:
+        request_id_var.set("-")

@@ -321,7 +321,11 @@ def _settle_locked(
     reason: str = "",
 ) -> bool:
     """-> paid, coupon used, access granted. Caller holds the user lock. `trade_no` is unique
-    among orders (one gateway trade settles at most one order): None when there is none."""
+    among orders (one gateway trade settles at most one order): None when there is none.
+    `paid_at` never precedes the order's creation: the gateway's time has whole seconds, so a
+    payment within the second the order was made would otherwise read as before it (the
+    gateway's own time stays in the stored message, PaymentMessage.raw)."""
+    paid_at = max(paid_at, order.created_at)
     if not order_transition(
         order_id=order.id,
         from_status=from_status,
@@ -355,7 +359,7 @@ def _grant_access(order: Order, now: datetime) -> None:
 def _order_for_settlement(order_number: str) -> Order:
     order = (
         Order.objects.filter(order_number=order_number)
-        .only("id", "user_id", "order_number")
+        .only("id", "user_id", "order_number", "created_at")
         .first()
     )
     if order is None:

@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
             if embedded_redis.is_running(var_dir):
                 log(f"embedded Redis already answers on {var_dir / embedded_redis.SOCKET_NAME}")
             else:
-                children.append(embedded_redis.start(var_dir))
+                children.append(embedded_redis.start(var_dir, persist=True))
                 log(f"embedded Redis started on {var_dir / embedded_redis.SOCKET_NAME}")
         # The gateway sends the buyer and its notifies back to this server, wherever it listens.
         public = _public_url(host, port)

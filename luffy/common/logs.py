@@ -104,18 +104,25 @@ class JsonFormatter(StoreFormatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+def _text(value) -> str:
+    """A value as one token of a log line: quoted when it has spaces or control characters
+    (a gateway message's fields come from outside: no forged lines)."""
+    text = str(value)
+    return text if text and text.isprintable() and " " not in text else repr(text)
+
+
 def event(
     name: str, *, order_number, user_id, level: int = logging.INFO, request_id=None, **fields
 ) -> None:
     """One business event: `<name> order=<number> user=<id> key=value ...`."""
     if isinstance(user_id, str) and user_id.isdigit():  # token-only requests carry it as text
         user_id = int(user_id)
-    details = "".join(f" {key}={value}" for key, value in fields.items())
+    details = "".join(f" {key}={_text(value)}" for key, value in fields.items())
     events.log(
         level,
         "%s order=%s user=%s%s",
         name,
-        order_number or "-",
+        _text(order_number or "-"),
         user_id if user_id is not None else "-",
         details,
         extra={

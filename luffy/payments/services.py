@@ -94,7 +94,7 @@ def _judge(message: PaymentMessage, outcome: str, detail: str = "", *, flagged=F
     event(
         "payment.flagged" if flagged else "payment.verdict",
         order_number=message.out_trade_no, user_id=None, source=message.source,
-        message=message.id, outcome=outcome, detail=repr(detail[:255]) if detail else "-",
+        message=message.id, outcome=outcome, detail=detail[:255] or "-",
         level=logging.WARNING if flagged else logging.INFO,
     )  # fmt: skip
     return outcome

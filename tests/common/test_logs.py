@@ -133,3 +133,15 @@ def test_cancelled_timed_out_and_flagged_are_in_the_log(
                          total_amount="1.00")  # fmt: skip
     payment_confirm(message=message, trade=trade)
     assert ("payment.flagged", "-", None, "WARNING") in events(late)
+
+
+def test_outside_values_cannot_forge_a_line(caplog):
+    from luffy.common.logs import event
+
+    caplog.set_level(logging.INFO, logger="luffy.events")
+    event("payment.message_received", order_number="N1\nINFO forged", user_id=None,
+          detail="paid '1.00', order is 2.00")  # fmt: skip
+    message = caplog.records[-1].getMessage()
+    assert "\n" not in message
+    assert "order='N1\\nINFO forged'" in message
+    assert "detail=\"paid '1.00', order is 2.00\"" in message

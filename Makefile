@@ -36,6 +36,7 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=luffy.alipay_sandbox.settings $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=luffy.config.settings.production \
+	  ALIPAY_NOTIFY_URL=https://shop.example.com/api/payments/alipay/result/ \
 	  SECRET_KEY=check-deploy-only-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 

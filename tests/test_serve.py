@@ -77,7 +77,8 @@ def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
             except OSError:
                 assert server.poll() is None, log_path.read_text()
                 time.sleep(0.5)
-        assert health == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+        assert health["status"] == "ok"
+        assert health["checks"] == {"database": "ok", "redis": "ok", "broker": "ok"}
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/courses/", timeout=5) as r:
             assert json.load(r)["count"] >= 12  # the demo catalog, loaded on first start
         assert (tmp_path / "db.sqlite3").exists()
@@ -221,3 +222,151 @@ class TestGunicornCommand:
         )
         assert printed["worker_class"] == "gthread"
         assert printed["threads"] == "4"
+
+
+class TestParts:
+    """`python -m luffy.serve web|worker|beat|sandbox|all`: each part startable alone (issue 14)."""
+
+    def test_worker_runs_no_beat_and_beat_runs_alone(self, tmp_path):
+        from luffy.serve import beat_command, worker_command
+
+        worker = worker_command(environ={"CELERY_CONCURRENCY": "3"})
+        assert worker[1:6] == ["-m", "celery", "-A", "luffy", "worker"]
+        assert "--beat" not in worker
+        assert TestGunicornCommand.option(worker, "--concurrency") == "3"
+        with_beat = worker_command(environ={}, beat_schedule=tmp_path / "s")
+        assert TestGunicornCommand.option(with_beat, "--schedule") == str(tmp_path / "s")
+        beat = beat_command(var_dir=tmp_path)
+        assert beat[1:6] == ["-m", "celery", "-A", "luffy", "beat"]
+
+    def test_every_gunicorn_has_its_own_control_socket_or_none(self, tmp_path):
+        from luffy.serve import gunicorn_command, sandbox_commands
+
+        web = gunicorn_command(host="127.0.0.1", port="8123", environ={})
+        sandbox_web = sandbox_commands(port="8124", var_dir=tmp_path, environ={})[1]
+        assert "--no-control-socket" in web and "--no-control-socket" in sandbox_web
+        environ = {"GUNICORN_CONTROL_SOCKET": str(tmp_path)}
+        sockets = {
+            TestGunicornCommand.option(command, "--control-socket")
+            for command in (
+                gunicorn_command(host="127.0.0.1", port="8123", environ=environ),
+                gunicorn_command(host="127.0.0.1", port="8125", environ=environ),
+                sandbox_commands(port="8124", var_dir=tmp_path, environ=environ)[1],
+            )
+        }
+        assert len(sockets) == 3
+        assert all(socket.startswith(str(tmp_path)) for socket in sockets)
+
+    def test_gunicorn_takes_the_control_socket_options(self, tmp_path):
+        from luffy.serve import gunicorn_command
+
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "luffy.config.settings.test"}
+        for environ, key, expected in (
+            ({}, "control_socket_disable", "True"),
+            ({"GUNICORN_CONTROL_SOCKET": str(tmp_path)}, "control_socket", "gunicorn-8123.ctl"),
+        ):
+            command = gunicorn_command(host="127.0.0.1", port="8123", environ=environ)
+            result = subprocess.run(
+                [*command, "--check-config", "--print-config"],
+                cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            assert result.returncode == 0, result.stderr[-2000:]
+            printed = dict(
+                (part.strip() for part in line.split("=", 1))
+                for line in result.stdout.splitlines()
+                if "=" in line
+            )
+            assert printed[key].endswith(expected)
+
+    def test_unknown_part_is_refused(self):
+        result = subprocess.run(
+            [sys.executable, "-m", "luffy.serve", "everything"],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 2
+        assert "invalid choice" in result.stderr
+
+    def test_each_part_starts_alone_and_stops_alone(self, tmp_path):
+        port, sandbox_port = free_port(), free_port()
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key
+            not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "CACHE_KEY_PREFIX"}
+            and not key.startswith(("ALIPAY_", "CELERY_"))
+        }
+        env.update(
+            LUFFY_VAR_DIR=str(tmp_path),
+            PORT=str(port),
+            WEB_CONCURRENCY="1",
+            CELERY_CONCURRENCY="1",
+            ALIPAY_SANDBOX_PORT=str(sandbox_port),
+            WEB_BUILD="false",
+        )
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "luffy.config.settings.local"},
+            check=True, timeout=120,
+        )  # fmt: skip
+        parts, logs = {}, {}
+
+        def start(part):
+            logs[part] = (tmp_path / f"{part}.log").open("w")
+            parts[part] = subprocess.Popen(
+                [sys.executable, "-m", "luffy.serve", part],
+                cwd=ROOT, env=env, stdout=logs[part], stderr=subprocess.STDOUT,
+            )  # fmt: skip
+
+        def health(url):
+            try:
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    return json.load(r)
+            except OSError:
+                return None
+
+        store, sandbox = f"http://127.0.0.1:{port}/healthz", f"http://127.0.0.1:{sandbox_port}"
+        try:
+            start("web")  # starts the embedded Redis the other parts then use
+            assert wait_for(lambda: health(store), seconds=60), (tmp_path / "web.log").read_text()
+            assert health(store)["status"] == "ok"
+            assert health(store)["heartbeats"]["worker"] is None
+            for part in ("worker", "beat", "sandbox"):
+                start(part)
+            assert wait_for(lambda: health(store)["heartbeats"]["worker"], seconds=60), (
+                tmp_path / "worker.log"
+            ).read_text()
+            assert wait_for(lambda: health(f"{sandbox}/healthz"), seconds=60)
+            assert health(f"{sandbox}/healthz") == {
+                "status": "ok",
+                "checks": {"database": "ok", "broker": "ok"},
+            }
+            beat_schedule = str(tmp_path / "celerybeat-schedule")
+            assert wait_for(lambda: processes_mentioning(beat_schedule))
+            # Only one Redis, started by the first part; the beat runs alone (no worker --beat).
+            assert len(processes_mentioning(str(tmp_path / "redis.sock"))) == 1
+            assert not [
+                pid
+                for pid in processes_mentioning("worker")
+                if "--beat" in Path(f"/proc/{pid}/cmdline").read_text()
+                and beat_schedule in Path(f"/proc/{pid}/cmdline").read_text()
+            ]
+            for part in ("sandbox", "beat", "worker", "web"):
+                parts[part].send_signal(signal.SIGINT)
+                assert parts[part].wait(timeout=30) == 0, (tmp_path / f"{part}.log").read_text()
+            time.sleep(0.5)
+            # Access log on; every line in the store's time zone with its offset (issue 14).
+            stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+0800 INFO"
+            web_log = (tmp_path / "web.log").read_text()
+            assert re.search(stamp + r' gunicorn.access \[-\] 127.0.0.1 "GET /healthz', web_log)
+            assert re.search(r"request_id=[0-9a-f]{32}", web_log)
+            assert re.search(stamp + r" celery.apps.worker ", (tmp_path / "worker.log").read_text())
+            assert processes_mentioning(beat_schedule) == []
+            assert processes_mentioning(f"127.0.0.1:{port}") == []
+            assert processes_mentioning(f"127.0.0.1:{sandbox_port}") == []
+            assert processes_mentioning(str(tmp_path / "redis.sock")) == []
+        finally:
+            for process in parts.values():
+                if process.poll() is None:
+                    process.kill()
+            for log in logs.values():
+                log.close()

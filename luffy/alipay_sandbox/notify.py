@@ -165,6 +165,11 @@ def _send(notify: Notify, number: int) -> bool:
             error=error or note or ("fault: duplicate" if copy else ""),
         )
         delivered = delivered or (status == 200 and body == "success")
+        logger.info(
+            "sandbox.notify_sent order=%s trade_no=%s attempt=%s status=%s answer=%r%s",
+            params.get("out_trade_no"), params.get("trade_no"), number, status, body[:40],
+            f" error={error}" if error else "",
+        )  # fmt: skip
     return delivered
 
 

@@ -7,6 +7,7 @@ transaction, and every notify is queued in the same transaction as the change it
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -28,6 +29,8 @@ AMOUNT = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
 MIN_AMOUNT, MAX_AMOUNT = Decimal("0.01"), Decimal("100000000.00")
 DEFAULT_TIMEOUT = timedelta(days=15)
 Status = Trade.Status
+
+logger = logging.getLogger(__name__)
 
 
 class SandboxError(Exception):
@@ -154,6 +157,8 @@ def pay(*, cashier_token: str) -> Trade:
             raise SandboxError("ACQ.TRADE_HAS_SUCCESS", "this trade is already paid")
         trade.refresh_from_db()
         notify.enqueue(trade)
+    logger.info("sandbox.paid order=%s trade_no=%s amount=%s", trade.out_trade_no,
+                trade.trade_no, trade.total_amount)  # fmt: skip
     return trade
 
 

@@ -22,6 +22,7 @@ ALIPAY_SANDBOX_CONTROL_TOKEN_FILE = VAR_DIR / "alipay_sandbox_control_token"
 ALIPAY_SANDBOX_CONTROL_TOKEN = local_secret.load_or_create(ALIPAY_SANDBOX_CONTROL_TOKEN_FILE)
 INSTALLED_APPS = ["luffy.alipay_sandbox"]
 MIDDLEWARE = [
+    "luffy.common.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import health, views
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     path("gateway.do", views.gateway, name="gateway"),
     path("sandbox/", views.console, name="console"),
     path("sandbox/cashier/<str:token>/", views.cashier, name="cashier"),

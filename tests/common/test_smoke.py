@@ -17,7 +17,9 @@ class TestHealth:
     def test_ok(self, client):
         response = client.get("/healthz")
         assert response.status_code == 200
-        assert response.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+        body = response.json()
+        assert body["status"] == "ok"
+        assert body["checks"] == {"database": "ok", "redis": "ok", "broker": "ok"}
 
     def test_redis_down_is_503_naming_redis(self, client):
         with override_settings(CACHES={"default": DEAD_REDIS}):
@@ -37,7 +39,11 @@ class TestHealth:
         monkeypatch.setitem(views.HEALTH_CHECKS, "database", broken)
         response = client.get("/healthz")
         assert response.status_code == 503
-        assert response.json()["checks"] == {"database": "down: ConnectionError", "redis": "ok"}
+        assert response.json()["checks"] == {
+            "database": "down: ConnectionError",
+            "redis": "ok",
+            "broker": "ok",
+        }
 
 
 @pytest.mark.django_db

@@ -59,3 +59,38 @@ def test_failed_send_is_retried_by_the_worker(monkeypatch, real_worker):
     tasks.send_sms_task.delay("13912340001", "hello", "retry-1")
     assert wait_until(lambda: sent == ["13912340001"], seconds=30)
     assert failures == [0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_writes_its_heartbeat(client, real_worker):
+    """/healthz reports when a worker last finished a task (issue 14)."""
+    from luffy.payments.tasks import expire_unpaid_orders
+
+    def worker_beat():
+        return client.get("/healthz").json()["heartbeats"]["worker"]
+
+    expire_unpaid_orders.delay()
+    assert wait_until(lambda: client.get("/healthz").json()["heartbeats"]["sweep"] is not None)
+    assert wait_until(lambda: worker_beat() is not None)
+    assert worker_beat()["seconds_ago"] < 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_request_id_follows_the_task_to_the_worker(api_client, monkeypatch, real_worker):
+    """A task queued by a request logs under the request's id in the worker (issue 14)."""
+    from luffy.common.logs import request_id_var
+
+    seen = []
+
+    def send(mobile, message):
+        seen.append(request_id_var.get())
+
+    monkeypatch.setattr(tasks, "send_sms", send)
+    response = api_client.get("/api/users/sms/13912340002/", HTTP_X_REQUEST_ID="req-sms-1")
+    assert response.status_code == 200
+    assert wait_until(lambda: seen)
+    assert seen == ["req-sms-1"]
+    # A task nobody's request queued (beat's) logs under its own task id.
+    result = tasks.send_sms_task.delay("13912340003", "hello", "no-request")
+    assert wait_until(lambda: len(seen) == 2)
+    assert seen[1] == result.id

@@ -120,6 +120,8 @@ class TestSettle:
             }[existing]
             CoursePurchase.objects.create(user=user, course=course, expires_at=ends)
         order = _unpaid_order_for(user, course, days)
+        # Made before `now` (a payment never precedes its order: paid_at is clamped to it).
+        Order.objects.filter(id=order.id).update(created_at=now - timedelta(minutes=1))
         services.order_record_paid(order_number=order.order_number, paid_at=now)
         purchase = CoursePurchase.objects.get(user=user, course=course)
         if expected == "permanent":

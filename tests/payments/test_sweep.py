@@ -133,3 +133,14 @@ def test_reconciliation_finishes_a_late_refund_the_gateway_did_not_take(
     assert Refund.objects.get(order=order).status == Refund.Status.SUCCEEDED
     assert sandbox.trade(order.order_number)["status"] == "TRADE_CLOSED"
     assert not CoursePurchase.objects.exists()
+
+
+def test_the_sweep_has_a_command(sandbox, auth_client, order):
+    from io import StringIO
+
+    reach_cashier(sandbox, auth_client, order)
+    past_deadline(order)
+    out = StringIO()
+    call_command("expire_unpaid_orders", stdout=out)
+    assert status(order) == Order.Status.TIMED_OUT
+    assert "1 unpaid orders timed out." in out.getvalue()

@@ -9,6 +9,7 @@ import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from luffy.common import embedded_redis
+from luffy.common.logs import logging_config
 from luffy.common.redis import celery_broker_url
 from luffy.common.webcache import web_cache_headers
 
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "luffy.common.logs.RequestIdMiddleware",  # first: every line of the request carries its id
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # before WhiteNoise: the files it serves get the header too
     "luffy.common.middleware.ApiErrorMiddleware",  # every /api/ answer is JSON
@@ -161,6 +163,9 @@ CACHES = {
     }
 }
 
+# Seconds each /healthz check (database, Redis, broker) may take before it counts as down.
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
+
 # --- Background jobs (Celery) --------------------------------------------------------------------
 # Redis (the store's own by default) or RabbitMQ: amqp://guest:guest@127.0.0.1:5672//
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=celery_broker_url(REDIS_URL))
@@ -174,6 +179,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # LOGGING (below) applies: one time format, request ids
 CELERY_TIMEZONE = env("TIME_ZONE", default="Asia/Shanghai")
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-orders": {"task": "luffy.payments.tasks.expire_unpaid_orders", "schedule": 60},
@@ -291,14 +297,12 @@ CATALOG_MAX_PAGE_SIZE = env.int("CATALOG_MAX_PAGE_SIZE", default=50)
 HOME_BANNER_LIMIT = env.int("HOME_BANNER_LIMIT", default=5)
 HOME_NAV_LIMIT = env.int("HOME_NAV_LIMIT", default=8)  # per position
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# One time zone with its offset on every line, a request id on every line (luffy/common/logs.py),
+# LOG_FORMAT=json for log shippers. Celery's worker keeps this set-up (no root-logger hijack).
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+LOGGING = logging_config(
+    time_zone=TIME_ZONE, log_format=LOG_FORMAT, level=env("LOG_LEVEL", default="INFO")
+)
 
 # --- Orders -------------------------------------------------------------------------------------
 # How long an unpaid order waits for payment before it times out.

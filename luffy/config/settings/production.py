@@ -17,7 +17,10 @@ if len(SECRET_KEY) < 50:
 # TLS is terminated by the proxy in front; it must set X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Paths (regexes, no leading slash) answered on plain http too: the health check, and e.g. the
+# gateway's notify path when ALIPAY_NOTIFY_URL is http (check luffy.E001 refuses to start if a
+# plain-http notify would be redirected).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", *env.list("SECURE_REDIRECT_EXEMPT", default=[])]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)

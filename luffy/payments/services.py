@@ -268,9 +268,10 @@ def refund_send(*, refund: Refund) -> bool:
     refund.response = answer.raw
     refund.attempted_at = None
     refund.save(update_fields=["status", "response", "attempted_at", "updated_at"])
+    level = logging.INFO if answer.succeeded else logging.WARNING
     event("payment.refund", order_number=refund.order.order_number,
           user_id=refund.order.user_id, refund=refund.out_request_no, amount=refund.amount,
-          status=refund.status, level=logging.INFO if answer.succeeded else logging.WARNING)  # fmt: skip
+          status=refund.status, level=level)  # fmt: skip
     return True
 
 

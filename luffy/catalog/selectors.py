@@ -20,6 +20,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, F, Min, OuterRef, Prefetch, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from luffy.catalog import cache
 from luffy.catalog.models import (
@@ -241,7 +242,7 @@ def course_list(
         courses = Course.objects.filter(status=Course.Status.ONLINE)
         if category_id is not None:
             if not CourseCategory.objects.filter(id=category_id).exists():
-                raise NotFound("No such course category.", code="category_not_found")
+                raise NotFound(_("No such course category."), code="category_not_found")
             courses = courses.filter(category_id=category_id)
         cheapest = CourseExpire.objects.filter(course=OuterRef("pk")).order_by("price")
         courses = (
@@ -268,7 +269,8 @@ def course_list(
         paginator = Paginator(courses, size)
         if page > max(paginator.num_pages, 1):
             raise NotFound(
-                f"Page {page} does not exist; there are {paginator.num_pages} pages.",
+                _("Page %(page)d does not exist; there are %(pages)d pages.")
+                % {"page": page, "pages": paginator.num_pages},
                 code="page_not_found",
             )
         results = [_course_summary(c, _quotes(c, at), c.list_lessons) for c in paginator.page(page)]
@@ -300,7 +302,7 @@ def course_detail(*, course_id: int) -> dict:
             .first()
         )
         if course is None:
-            raise NotFound("No such course, or it is not on sale.", code="course_not_found")
+            raise NotFound(_("No such course, or it is not on sale."), code="course_not_found")
         quotes = _quotes(course, at)
         chapters = course.chapters.all()
         lessons = [lesson for ch in chapters for lesson in ch.lessons.all() if lesson.show_on_list]

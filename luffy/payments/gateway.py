@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from luffy.common import keys
 from luffy.common.errors import ServiceUnavailable, ValidationFailed
@@ -39,7 +41,9 @@ UNAVAILABLE = "20000"
 
 class GatewayUnavailable(ServiceUnavailable):
     default_code = "payment_gateway_unavailable"
-    default_message = "The payment gateway is not answering; please try again shortly."
+    default_message = gettext_lazy(
+        "The payment gateway is not answering; please try again shortly."
+    )
 
 
 def alipay_time(value: datetime) -> str:
@@ -121,7 +125,7 @@ def page_pay_url(
     """The cashier URL to send the buyer to (alipay.trade.page.pay, signed, no network call)."""
     if "{" in subject or "}" in subject:
         # The SDK's response check counts braces naively; a brace in a subject breaks it.
-        raise ValidationFailed("The payment subject must not contain { or }.", field="subject")
+        raise ValidationFailed(_("The payment subject must not contain { or }."), field="subject")
     gateway = client()
     query = gateway.api_alipay_trade_page_pay(
         subject=subject,

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
@@ -63,7 +64,8 @@ class MeUpdateInputSerializer(serializers.Serializer):
     def validate_avatar(self, value):
         if value.size > settings.AVATAR_MAX_BYTES:
             raise serializers.ValidationError(
-                f"The image is too large; the limit is {settings.AVATAR_MAX_BYTES // 1024} KB."
+                _("The image is too large; the limit is %(kb)d KB.")
+                % {"kb": settings.AVATAR_MAX_BYTES // 1024}
             )
         return value
 

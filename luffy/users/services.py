@@ -16,6 +16,7 @@ from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from luffy.common.errors import (
     NotAuthenticated,
@@ -23,6 +24,7 @@ from luffy.common.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
+from luffy.common.i18n import duration_words
 from luffy.common.redis import redis_client, redis_key
 from luffy.users.models import User
 from luffy.users.selectors import login_account_id
@@ -68,7 +70,8 @@ def sms_code_send(*, mobile: str) -> None:
         wait = client.ttl(lock_key)
         wait = wait if wait and wait > 0 else interval
         raise RateLimited(
-            f"A code was sent to this number recently; try again in {wait} seconds.",
+            _("A code was sent to this number recently; try again in %(wait)s.")
+            % {"wait": duration_words(wait)},
             code="sms_too_soon",
             retry_after=wait,
         )
@@ -100,7 +103,7 @@ def sms_code_check(*, mobile: str, code: str, field: str = "sms_code") -> None:
     stored = client.get(_code_key(mobile))
     if stored is None:
         raise ValidationFailed(
-            "The verification code has expired or was never sent; request a new one.",
+            _("The verification code has expired or was never sent; request a new one."),
             code="sms_code_expired",
             field=field,
         )
@@ -111,9 +114,9 @@ def sms_code_check(*, mobile: str, code: str, field: str = "sms_code") -> None:
     if attempts >= settings.SMS_CODE_MAX_ATTEMPTS:
         client.delete(_code_key(mobile), _attempts_key(mobile))
         raise ValidationFailed(
-            "Too many wrong codes; request a new one.", code="sms_code_exhausted", field=field
+            _("Too many wrong codes; request a new one."), code="sms_code_exhausted", field=field
         )
-    raise ValidationFailed("The verification code is wrong.", code="sms_code_wrong", field=field)
+    raise ValidationFailed(_("The verification code is wrong."), code="sms_code_wrong", field=field)
 
 
 def sms_code_consume(*, mobile: str) -> None:
@@ -127,7 +130,7 @@ def user_register(*, mobile: str, password: str, sms_code: str) -> User:
     mobile = clean_mobile(mobile)
     if _mobile_taken(mobile):
         raise ValidationFailed(
-            "This mobile number is already registered; log in instead.",
+            _("This mobile number is already registered; log in instead."),
             code="mobile_taken",
             field="mobile",
         )
@@ -144,7 +147,7 @@ def user_register(*, mobile: str, password: str, sms_code: str) -> User:
             user = User.objects.create_user(username=mobile, mobile=mobile, password=password)
     except IntegrityError as exc:  # a concurrent registration of the same number won
         raise ValidationFailed(
-            "This mobile number is already registered; log in instead.",
+            _("This mobile number is already registered; log in instead."),
             code="mobile_taken",
             field="mobile",
         ) from exc
@@ -180,10 +183,9 @@ class LoginGuard:
             wait = self._wait(self.account_key)
             raise RateLimited(
                 gettext(
-                    "This account is locked after too many failed logins; "
-                    "try again in %(seconds)d seconds."
+                    "This account is locked after too many failed logins; try again in %(wait)s."
                 )
-                % {"seconds": wait},
+                % {"wait": duration_words(wait)},
                 code="account_locked",
                 retry_after=wait,
             )
@@ -199,7 +201,7 @@ class LoginGuard:
     def _refuse(self, key: str) -> None:
         wait = self._wait(key)
         raise RateLimited(
-            f"Too many failed logins; try again in {wait} seconds.",
+            _("Too many failed logins; try again in %(wait)s.") % {"wait": duration_words(wait)},
             code="login_throttled",
             retry_after=wait,
         )
@@ -228,7 +230,7 @@ def user_login(*, username: str, password: str, client_ip: str, request=None) ->
     if user is None:
         guard.record_failure()
         raise NotAuthenticated(
-            "Wrong username, mobile number or password.", code="invalid_credentials"
+            _("Wrong username, mobile number or password."), code="invalid_credentials"
         )
     guard.reset()
     return user
@@ -252,7 +254,7 @@ def user_update(
         new_mobile = clean_mobile(mobile)
         if _mobile_taken(new_mobile, exclude_user_id=user.id):
             raise ValidationFailed(
-                "This mobile number belongs to another account.",
+                _("This mobile number belongs to another account."),
                 code="mobile_taken",
                 field="mobile",
             )
@@ -264,13 +266,13 @@ def user_update(
         # A number-like username could let someone log in "as" another person's mobile.
         if re.match(MOBILE_PATTERN, username) and username != new_mobile:
             raise ValidationFailed(
-                "A username that looks like a mobile number must be your own number.",
+                _("A username that looks like a mobile number must be your own number."),
                 code="username_is_mobile",
                 field="username",
             )
         if User.objects.filter(username__iexact=username).exclude(id=user.id).exists():
             raise ValidationFailed(
-                "This username is taken.", code="username_taken", field="username"
+                _("This username is taken."), code="username_taken", field="username"
             )
         user.username = username
         changed.append("username")
@@ -288,7 +290,7 @@ def user_update(
             user.save(update_fields=changed)
     except IntegrityError as exc:
         raise ValidationFailed(
-            "That username or mobile number was just taken by another account.", code="taken"
+            _("That username or mobile number was just taken by another account."), code="taken"
         ) from exc
     if "mobile" in changed:
         sms_code_consume(mobile=new_mobile)

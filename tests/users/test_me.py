@@ -105,7 +105,7 @@ class TestMe:
         assert big.size > 100
         response = auth_client.patch("/api/users/me/", {"avatar": big}, format="multipart")
         assert response.status_code == 400
-        assert "too large" in response.json()["errors"]["avatar"][0]
+        assert "图片过大" in response.json()["errors"]["avatar"][0]
 
     def test_users_only_see_themselves(self, make_user):
         alice, bob = make_user(username="alice"), make_user(username="bob")

@@ -3,6 +3,7 @@ import re
 import pytest
 from django.test import override_settings
 
+from luffy.common.i18n import duration_words
 from luffy.common.redis import redis_client, redis_key
 from luffy.users.models import User
 
@@ -41,7 +42,7 @@ class TestSmsCode:
         body = response.json()
         assert body["code"] == "sms_too_soon"
         assert 55 <= body["retry_after"] <= 60
-        assert str(body["retry_after"]) in body["detail"]
+        assert duration_words(body["retry_after"]) in body["detail"]
         assert response["Retry-After"] == str(body["retry_after"])
         assert len(sms_outbox) == 1
 
@@ -199,7 +200,7 @@ class TestRegister:
         response = register(api_client, wrong)
         assert response.status_code == 400
         assert response.json()["code"] == "sms_code_wrong"
-        assert response.json()["errors"] == {"sms_code": ["The verification code is wrong."]}
+        assert response.json()["errors"] == {"sms_code": ["验证码错误。"]}
         assert not User.objects.exists()
         assert register(api_client, code).status_code == 201  # one slip is not fatal
 

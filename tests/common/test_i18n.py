@@ -19,7 +19,9 @@ SANDBOXES = ("alipay_sandbox", "wechat_sandbox")
 CODE_PATTERNS = [
     re.compile(r"""\bcode\s*=\s*["']([a-z_]+)["']"""),  # raise X(..., code="...")
     re.compile(r"""\bdefault_code\s*=\s*["']([a-z_]+)["']"""),  # error classes
-    re.compile(r"""_\("[^"]*"\)(?:\s*%\s*\{[^}]*\})?,\s*"([a-z_]+)\""""),  # error_body / json_error
+    re.compile(
+        r"""_\("[^"]*"\)(?:\s*%\s*\{[^}]*\})?,\s*"([a-z_]+)"(?!\s*:)"""
+    ),  # error_body / json_error
     re.compile(r"""return \(?\s*"([a-z_]+)",""", re.S),  # (code, message) reasons, e.g. coupons
 ]
 

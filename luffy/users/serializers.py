@@ -51,7 +51,7 @@ class UserOutputSerializer(serializers.ModelSerializer):
     credit_to_money = serializers.SerializerMethodField(help_text="credit points per yuan")
     credit_money = serializers.SerializerMethodField(help_text="money value of the credit, yuan")
     display_name = serializers.SerializerMethodField(
-        help_text="the nickname, else the mobile masked as 138****1234"
+        help_text="the nickname, else a chosen username, else the mobile masked as 138****1234"
     )
 
     class Meta:
@@ -70,7 +70,12 @@ class UserOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_display_name(self, obj) -> str:
-        return obj.nickname or masked_mobile(obj.mobile)
+        if obj.nickname:
+            return obj.nickname
+        # Registration makes the username the mobile: never show the whole number.
+        if obj.username and obj.mobile not in obj.username and not obj.username.isdigit():
+            return obj.username
+        return masked_mobile(obj.mobile)
 
     def get_credit_to_money(self, obj) -> int:
         return settings.CREDIT_PER_YUAN

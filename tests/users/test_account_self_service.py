@@ -216,14 +216,22 @@ class TestChangePassword:
 @pytest.mark.django_db
 class TestNickname:
     def test_display_name_is_the_nickname_or_a_masked_mobile(self, auth_client, user):
-        user.mobile = "13812341234"
-        user.save(update_fields=["mobile"])
+        user.mobile = user.username = "13812341234"  # as registration makes them
+        user.save(update_fields=["mobile", "username"])
         assert auth_client.get("/api/users/me/").json()["display_name"] == "138****1234"
         response = auth_client.patch("/api/users/me/", {"nickname": " 小明 "}, format="json")
         assert response.status_code == 200, response.json()
         assert response.json()["nickname"] == "小明"
         assert response.json()["display_name"] == "小明"
         assert User.objects.get(id=user.id).nickname == "小明"
+
+    def test_a_chosen_username_is_shown_but_never_one_holding_the_number(self, auth_client, user):
+        user.username = f"user{user.mobile}"
+        user.save(update_fields=["username"])
+        assert "****" in auth_client.get("/api/users/me/").json()["display_name"]
+        user.username = "luffy"
+        user.save(update_fields=["username"])
+        assert auth_client.get("/api/users/me/").json()["display_name"] == "luffy"
 
     def test_too_long(self, auth_client):
         response = auth_client.patch("/api/users/me/", {"nickname": "x" * 31}, format="json")

@@ -289,6 +289,7 @@ AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 # --- Catalog ------------------------------------------------------------------------------------
 CATALOG_CACHE_TTL = env.int("CATALOG_CACHE_TTL", default=600)  # seconds; changes invalidate
 CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=12)
+CATALOG_SEARCH_MAX_LENGTH = env.int("CATALOG_SEARCH_MAX_LENGTH", default=50)
 CATALOG_MAX_PAGE_SIZE = env.int("CATALOG_MAX_PAGE_SIZE", default=50)
 HOME_BANNER_LIMIT = env.int("HOME_BANNER_LIMIT", default=5)
 HOME_NAV_LIMIT = env.int("HOME_NAV_LIMIT", default=8)  # per position

@@ -4,6 +4,9 @@ import { useUserStore } from '../stores/user'
 const routes = [
   { path: '/', name: 'home', component: () => import('../pages/HomePage.vue') },
   { path: '/courses', name: 'courses', component: () => import('../pages/CourseListPage.vue'), meta: { title: '实战课程' } },
+  { path: '/free', redirect: { name: 'courses', query: { free: '1' } } },
+  { path: '/about', name: 'about', component: () => import('../pages/AboutPage.vue'), meta: { title: '关于我们' } },
+  { path: '/contact', name: 'contact', component: () => import('../pages/ContactPage.vue'), meta: { title: '联系我们' } },
   { path: '/courses/:id(\\d+)', name: 'course', component: () => import('../pages/CourseDetailPage.vue'), meta: { title: '课程详情' } },
   { path: '/player/:id(\\d+)', name: 'player', component: () => import('../pages/StudyPage.vue'), meta: { title: '学习中心' } },
   { path: '/cart', name: 'cart', component: () => import('../pages/CartPage.vue'), meta: { title: '购物车', requiresAuth: true } },

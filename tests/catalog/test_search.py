@@ -20,7 +20,8 @@ def shelf(make_course):
     make_course(name="Python 入门", category=web)
     make_course(name="Django 实战", teacher=wang, category=web)
     make_course(name="并发编程", category=go, price="0", options=[(30, "0.00"), (90, "9.90")])
-    make_course(name="没有价格", price="0", category=web)  # no option at all: "no price yet", not free
+    # no option at all: "no price yet", not free
+    make_course(name="没有价格", price="0", category=web)
 
 
 def test_search_by_title_teacher_and_category(api_client, shelf):

@@ -27,3 +27,14 @@ describe('account error codes read in Chinese', () => {
     expect(errorText({ code: 'sms_too_soon', detail: 'A code was sent recently' })).toMatch(/稍后/)
   })
 })
+
+describe('an order amount says 实付 only when money was paid', () => {
+  it('labels by status', async () => {
+    const { amountLabel } = await import('../src/utils/messages')
+    expect(amountLabel(0)).toBe('应付')
+    expect(amountLabel(1)).toBe('实付')
+    expect(amountLabel(2)).toBe('订单金额')
+    expect(amountLabel(3)).toBe('订单金额')
+    expect(amountLabel(4)).toBe('实付')
+  })
+})

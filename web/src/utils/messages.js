@@ -13,6 +13,10 @@ export const ORDER_STATUS = {
 
 export const orderStatus = (status) => ORDER_STATUS[status] || { text: '未知状态', type: 'info' }
 
+// The amount's label: only money that was paid is 实付; an unpaid order's is 应付, a cancelled or
+// timed-out one's just the order amount.
+export const amountLabel = (status) => ({ 0: '应付', 1: '实付', 4: '实付' })[status] || '订单金额'
+
 const ERRORS = {
   already_purchased: '所选课程中有您已购买且仍在有效期内的课程，请先从购物车中移除。',
   pending_order: '所选课程已在一笔未支付订单中，请先到「我的订单」支付或取消该订单。',

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from luffy.access.models import CoursePurchase
 from luffy.catalog.models import Course, CourseLesson
@@ -50,7 +51,7 @@ def course_access(*, user_id: int, course_id: int, at: datetime | None = None) -
     page can offer a renewal instead of a first purchase."""
     at = at or timezone.now()
     if not Course.objects.filter(id=course_id).exists():
-        raise NotFound("No such course.", code="course_not_found")
+        raise NotFound(_("No such course."), code="course_not_found")
     purchase = (
         CoursePurchase.objects.filter(user_id=user_id, course_id=course_id)
         .values("expires_at")
@@ -68,19 +69,20 @@ def lesson_for_study(*, user_id: int | None, course_id: int, lesson_id: int) -> 
     otherwise a user whose access to the course is active now."""
     lesson = CourseLesson.objects.filter(id=lesson_id, course_id=course_id).first()
     if lesson is None:
-        raise NotFound("No such lesson in this course.", code="lesson_not_found")
+        raise NotFound(_("No such lesson in this course."), code="lesson_not_found")
     if not lesson.free_trial:
         if user_id is None:
-            raise NotAuthenticated("Log in to watch this lesson.", code="not_authenticated")
+            raise NotAuthenticated(_("Log in to watch this lesson."), code="not_authenticated")
         access = course_access(user_id=user_id, course_id=course_id)
         if access["expired"]:
             until = timezone.localtime(access["expires_at"]).strftime("%Y-%m-%d %H:%M")
             raise Forbidden(
-                f"Your access to this course ended on {until}; renew it to continue.",
+                _("Your access to this course ended on %(until)s; renew it to continue.")
+                % {"until": until},
                 code="access_expired",
             )
         if not access["active"]:
-            raise Forbidden("Buy this course to watch this lesson.", code="no_access")
+            raise Forbidden(_("Buy this course to watch this lesson."), code="no_access")
     return {
         "id": lesson.id,
         "course_id": lesson.course_id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 import json
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
@@ -111,7 +111,8 @@ def cashier_pay(request, token: str):
     except SandboxError as exc:
         return _error_page(request, exc.sub_code, exc.sub_msg)
     if not trade.return_url:
-        return render(request, "alipay_sandbox/done.html", {"trade": trade, "paid": True})
+        context = {"trade": trade, "paid": True, "store_url": _store_url(trade)}
+        return render(request, "alipay_sandbox/done.html", context)
     glue = "&" if "?" in trade.return_url else "?"
     return HttpResponseRedirect(trade.return_url + glue + urlencode(services.return_params(trade)))
 
@@ -120,7 +121,18 @@ def cashier_pay(request, token: str):
 @require_POST
 def cashier_cancel(request, token: str):
     trade = get_object_or_404(Trade, cashier_token=token)
-    return render(request, "alipay_sandbox/done.html", {"trade": trade, "paid": False})
+    context = {"trade": trade, "paid": False, "store_url": _store_url(trade)}
+    return render(request, "alipay_sandbox/done.html", context)
+
+
+def _store_url(trade: Trade) -> str:
+    """The merchant's home page (the origin of its return or notify URL), so a buyer who
+    leaves the cashier gets back to the store instead of a dead end."""
+    for url in (trade.return_url, trade.notify_url):
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}/"
+    return ""
 
 
 @require_GET

@@ -9,6 +9,7 @@ import time
 from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from luffy.access.selectors import active_access
 from luffy.cart.selectors import cart_line
@@ -22,7 +23,7 @@ logger = logging.getLogger(__name__)
 def _offer_on_sale(course_id: int) -> CourseOffer:
     offer = course_offers(course_ids=[course_id]).get(course_id)
     if offer is None or not offer.on_sale:
-        raise NotFound("This course does not exist or is not on sale.", code="course_not_found")
+        raise NotFound(_("This course does not exist or is not on sale."), code="course_not_found")
     return offer
 
 
@@ -30,7 +31,8 @@ def _check_option(offer: CourseOffer, expire_id: int) -> None:
     if offer.quote(expire_id) is None:
         choices = ", ".join(f"{q.expire_id} ({q.text})" for q in offer.quotes)
         raise ValidationFailed(
-            f"This validity option does not belong to the course; choose one of: {choices}.",
+            _("This validity option does not belong to the course; choose one of: %(choices)s.")
+            % {"choices": choices},
             code="invalid_expire",
             field="expire_id",
         )
@@ -41,11 +43,13 @@ def _refuse_if_owned(user_id: int, course_id: int) -> None:
     if access is None:
         return
     if access.expires_at is None:
-        message = "You already have permanent access to this course."
+        message = _("You already have permanent access to this course.")
         until = None
     else:
         local = timezone.localtime(access.expires_at)
-        message = f"You already have access to this course until {date_format(local, 'Y-m-d H:i')}."
+        message = _("You already have access to this course until %(until)s.") % {
+            "until": date_format(local, "Y-m-d H:i")
+        }
         until = access.expires_at.isoformat()
     raise Conflict(message, code="already_purchased", extra={"access_until": until})
 
@@ -56,7 +60,7 @@ def cart_add(*, user_id: int, course_id: int, expire_id: int | None = None) -> i
     if expire_id is None:
         expire_id = offer.default_expire_id
         if expire_id is None:
-            raise Conflict("This course has no price yet.", code="no_price")
+            raise Conflict(_("This course has no price yet."), code="no_price")
     else:
         _check_option(offer, expire_id)
     _refuse_if_owned(user_id, course_id)
@@ -65,7 +69,8 @@ def cart_add(*, user_id: int, course_id: int, expire_id: int | None = None) -> i
     )
     if count is None:
         raise Conflict(
-            f"Your cart is full ({settings.CART_MAX_LINES} courses); remove some first.",
+            _("Your cart is full (%(count)d courses); remove some first.")
+            % {"count": settings.CART_MAX_LINES},
             code="cart_full",
         )
     return count
@@ -76,23 +81,25 @@ def cart_update_line(
 ) -> dict:
     """Change a line's validity option and/or selection; returns the line re-priced."""
     if expire_id is None and selected is None:
-        raise ValidationFailed("Send `selected` and/or `expire_id`.", code="nothing_to_change")
+        raise ValidationFailed(_("Send `selected` and/or `expire_id`."), code="nothing_to_change")
     store = CartStore(user_id)
     stored = next((line for line in store.lines() if line.course_id == course_id), None)
     if stored is None:
-        raise NotFound("This course is not in your cart.", code="not_in_cart")
+        raise NotFound(_("This course is not in your cart."), code="not_in_cart")
     offer = course_offers(course_ids=[course_id]).get(course_id)
     if offer is None or (not offer.on_sale and (selected or expire_id is not None)):
-        raise Conflict("This course is no longer on sale.", code="course_unavailable")
+        raise Conflict(_("This course is no longer on sale."), code="course_unavailable")
     if expire_id is not None:
         _check_option(offer, expire_id)
     elif selected and offer.quote(stored.expire_id) is None:
         raise Conflict(
-            "The chosen validity option is no longer offered; pick another first.",
+            _("The chosen validity option is no longer offered; pick another first."),
             code="option_unavailable",
         )
     if not store.update(course_id=course_id, expire_id=expire_id, selected=selected):
-        raise NotFound("This course is not in your cart.", code="not_in_cart")  # removed meanwhile
+        raise NotFound(
+            _("This course is not in your cart."), code="not_in_cart"
+        )  # removed meanwhile
     updated = StoredLine(
         course_id,
         stored.expire_id if expire_id is None else expire_id,
@@ -123,7 +130,7 @@ def cart_select_all(*, user_id: int, selected: bool) -> None:
 
 def cart_remove(*, user_id: int, course_id: int) -> None:
     if not CartStore(user_id).remove(course_id):
-        raise NotFound("This course is not in your cart.", code="not_in_cart")
+        raise NotFound(_("This course is not in your cart."), code="not_in_cart")
 
 
 def cart_remove_lines(*, user_id: int, course_ids: list[int], order_number: str = "") -> None:

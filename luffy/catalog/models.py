@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from luffy.catalog.pricing import RuleError, parse_rule
 from luffy.common.money import MAX_MONEY
@@ -133,7 +134,7 @@ class CourseLesson(models.Model):
 
     def clean(self) -> None:
         if self.chapter_id and self.course_id and self.chapter.course_id != self.course_id:
-            raise ValidationError({"chapter": "The chapter belongs to another course."})
+            raise ValidationError({"chapter": _("The chapter belongs to another course.")})
 
 
 class CourseExpire(models.Model):
@@ -205,7 +206,7 @@ class Activity(models.Model):
 
     def clean(self) -> None:
         if self.start and self.end and self.end <= self.start:
-            raise ValidationError({"end": "The activity must end after it starts."})
+            raise ValidationError({"end": _("The activity must end after it starts.")})
 
 
 class CoursePriceDiscount(models.Model):

@@ -6,6 +6,7 @@ starts or ends, whichever comes first; the countdown is computed per request fro
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from collections.abc import Iterable
@@ -17,9 +18,10 @@ import nh3
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Case, F, Min, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models import Case, Exists, F, Min, OuterRef, Prefetch, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from luffy.catalog import cache
 from luffy.catalog.models import (
@@ -231,27 +233,52 @@ def category_list() -> list[dict]:
     )
 
 
+def normalized_search(q: str | None) -> str:
+    """The search words as the cache and the query use them: trimmed, spaces collapsed,
+    lower-cased, at most CATALOG_SEARCH_MAX_LENGTH characters."""
+    return " ".join((q or "").split()).lower()[: settings.CATALOG_SEARCH_MAX_LENGTH]
+
+
 def course_list(
-    *, category_id: int | None = None, ordering: str = "id", page: int = 1, size: int = 12
+    *,
+    category_id: int | None = None,
+    ordering: str = "id",
+    page: int = 1,
+    size: int = 12,
+    free: bool = False,
+    q: str | None = None,
 ) -> dict:
-    """One page of online courses: {"count", "num_pages", "results"}. 7 queries on a miss."""
+    """One page of online courses: {"count", "num_pages", "results"}. 7 queries on a miss.
+    `free`: only courses with a validity option priced 0. `q`: every word must appear in the
+    course name, the teacher's name or the category's name."""
+    q = normalized_search(q)
 
     def build():
         at = timezone.now()
         courses = Course.objects.filter(status=Course.Status.ONLINE)
         if category_id is not None:
             if not CourseCategory.objects.filter(id=category_id).exists():
-                raise NotFound("No such course category.", code="category_not_found")
+                raise NotFound(_("No such course category."), code="category_not_found")
             courses = courses.filter(category_id=category_id)
-        cheapest = CourseExpire.objects.filter(course=OuterRef("pk")).order_by("price")
-        courses = (
-            courses.annotate(
-                list_price=Case(
-                    When(price__gt=0, then=F("price")),
-                    default=Coalesce(Subquery(cheapest.values("price")[:1]), ZERO),
-                )
+        for word in q.split():
+            courses = courses.filter(
+                Q(name__icontains=word)
+                | Q(teacher__name__icontains=word)
+                | Q(category__name__icontains=word)
             )
-            .order_by(ORDERINGS[ordering], "id")
+        cheapest = CourseExpire.objects.filter(course=OuterRef("pk")).order_by("price")
+        courses = courses.annotate(
+            list_price=Case(
+                When(price__gt=0, then=F("price")),
+                default=Coalesce(Subquery(cheapest.values("price")[:1]), ZERO),
+            )
+        )
+        if free:  # a price of 0 for one option (no option at all is "no price yet", not free)
+            courses = courses.filter(
+                Exists(CourseExpire.objects.filter(course=OuterRef("pk"), price=0))
+            )
+        courses = (
+            courses.order_by(ORDERINGS[ordering], "id")
             .select_related("teacher")
             .prefetch_related(
                 Prefetch(
@@ -268,14 +295,16 @@ def course_list(
         paginator = Paginator(courses, size)
         if page > max(paginator.num_pages, 1):
             raise NotFound(
-                f"Page {page} does not exist; there are {paginator.num_pages} pages.",
+                _("Page %(page)d does not exist; there are %(pages)d pages.")
+                % {"page": page, "pages": paginator.num_pages},
                 code="page_not_found",
             )
         results = [_course_summary(c, _quotes(c, at), c.list_lessons) for c in paginator.page(page)]
         page_data = {"count": paginator.count, "num_pages": paginator.num_pages}
         return {**page_data, "results": results}, _next_price_change(at)
 
-    data = cache.cached(f"list:{category_id}:{ordering}:{page}:{size}", build)
+    search = hashlib.sha256(q.encode()).hexdigest()[:16] if q else ""  # any text, a safe key
+    data = cache.cached(f"list:{category_id}:{ordering}:{page}:{size}:{int(free)}:{search}", build)
     return {**data, "results": [_with_countdown(dict(item)) for item in data["results"]]}
 
 
@@ -300,7 +329,7 @@ def course_detail(*, course_id: int) -> dict:
             .first()
         )
         if course is None:
-            raise NotFound("No such course, or it is not on sale.", code="course_not_found")
+            raise NotFound(_("No such course, or it is not on sale."), code="course_not_found")
         quotes = _quotes(course, at)
         chapters = course.chapters.all()
         lessons = [lesson for ch in chapters for lesson in ch.lessons.all() if lesson.show_on_list]

@@ -29,6 +29,13 @@ class CourseListQuerySerializer(serializers.Serializer):
         max_value=settings.CATALOG_MAX_PAGE_SIZE,
         default=settings.CATALOG_PAGE_SIZE,
     )
+    free = serializers.BooleanField(default=False, help_text="only free courses")
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="search words: each must appear in the course, teacher or category name",
+    )
 
 
 class BannerSerializer(serializers.Serializer):

@@ -3,11 +3,13 @@ domain never imports the API layer."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 
 class ApplicationError(Exception):
     status_code = 400
     default_code = "invalid"
-    default_message = "The request could not be processed."
+    default_message = _("The request could not be processed.")
 
     def __init__(
         self,
@@ -32,19 +34,19 @@ class ValidationFailed(ApplicationError):
 class NotAuthenticated(ApplicationError):
     status_code = 401
     default_code = "not_authenticated"
-    default_message = "Log in to continue."
+    default_message = _("Log in to continue.")
 
 
 class Forbidden(ApplicationError):
     status_code = 403
     default_code = "forbidden"
-    default_message = "You are not allowed to do this."
+    default_message = _("You are not allowed to do this.")
 
 
 class NotFound(ApplicationError):
     status_code = 404
     default_code = "not_found"
-    default_message = "Not found."
+    default_message = _("Not found.")
 
 
 class Conflict(ApplicationError):
@@ -65,4 +67,4 @@ class RateLimited(ApplicationError):
 class ServiceUnavailable(ApplicationError):
     status_code = 503
     default_code = "service_unavailable"
-    default_message = "Service temporarily unavailable, please try again shortly."
+    default_message = _("Service temporarily unavailable, please try again shortly.")

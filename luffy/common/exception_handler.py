@@ -20,6 +20,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from luffy.common.errors import ApplicationError
+from luffy.common.i18n import duration_words
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def api_exception_handler(exc, context):
         logger.warning("Redis unavailable during %s: %s", context.get("view"), exc)
         return Response(
             error_body(
-                "Service temporarily unavailable, please try again shortly.", "redis_unavailable"
+                _("Service temporarily unavailable, please try again shortly."), "redis_unavailable"
             ),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
@@ -102,5 +103,8 @@ def api_exception_handler(exc, context):
             body = error_body(str(detail), codes if isinstance(codes, str) else "error")
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             body["retry_after"] = int(exc.wait) + 1
+            body["detail"] = _("Too many requests; try again in %(wait)s.") % {
+                "wait": duration_words(body["retry_after"])
+            }
         response.data = body
     return response

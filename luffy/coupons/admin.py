@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from luffy.coupons.models import Coupon, UserCoupon
 from luffy.coupons.services import coupon_grant
@@ -22,7 +23,9 @@ class GrantForm(forms.Form):
         found = {value for user in users for value in (user.username, user.mobile)}
         unknown = sorted(names - found)
         if unknown:
-            raise forms.ValidationError(f"No such users: {', '.join(unknown)}")
+            raise forms.ValidationError(
+                _("No such users: %(names)s") % {"names": ", ".join(unknown)}
+            )
         return list(users.values_list("id", flat=True))
 
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from luffy.catalog.pricing import RuleError, parse_rule
 
@@ -44,7 +45,10 @@ class Coupon(models.Model):
         if rule.kind != expected:
             example = '"*0.85"' if expected == "multiply" else '"-20"'
             raise ValidationError(
-                {"sale": f"A {self.get_type_display()} coupon needs a rule like {example}."}
+                {
+                    "sale": _("A %(type)s coupon needs a rule like %(example)s.")
+                    % {"type": self.get_type_display(), "example": example}
+                }
             )
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from luffy.catalog.pricing import Rule, parse_rule
 from luffy.coupons.models import Coupon, UserCoupon
@@ -23,22 +24,28 @@ def coupon_problem(user_coupon: UserCoupon, *, total: Decimal | None, at: dateti
     (code, message), or None when it can."""
     status = UserCoupon.Status
     if user_coupon.status == status.USED:
-        return "coupon_used", "This coupon has already been used."
+        return "coupon_used", _("This coupon has already been used.")
     if user_coupon.status == status.RESERVED:
         number = user_coupon.order.order_number if user_coupon.order else "?"
         return (
             "coupon_reserved",
-            f"This coupon is held by unpaid order {number}; cancel that order to use it here.",
+            _("This coupon is held by unpaid order %(number)s; cancel that order to use it here.")
+            % {"number": number},
         )
     if at < user_coupon.start:
-        return "coupon_not_started", f"This coupon can be used from {_day(user_coupon.start)}."
+        return "coupon_not_started", _("This coupon can be used from %(day)s.") % {
+            "day": _day(user_coupon.start)
+        }
     if user_coupon.end is not None and at >= user_coupon.end:
-        return "coupon_expired", f"This coupon expired at {_day(user_coupon.end)}."
+        return "coupon_expired", _("This coupon expired at %(day)s.") % {
+            "day": _day(user_coupon.end)
+        }
     minimum = user_coupon.coupon.min_amount
     if total is not None and total < minimum:
         return (
             "coupon_below_minimum",
-            f"This coupon needs an order of at least {minimum:.2f} (this one is {total:.2f}).",
+            _("This coupon needs an order of at least %(minimum)s (this one is %(total)s).")
+            % {"minimum": f"{minimum:.2f}", "total": f"{total:.2f}"},
         )
     return None
 

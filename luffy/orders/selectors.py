@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from luffy.common.errors import NotFound
 from luffy.orders.models import Order, OrderLine
@@ -41,5 +42,5 @@ def order_list(*, user_id: int, status: int | None = None):
 def order_get(*, user_id: int, order_number: str) -> Order:
     order = _with_lines(Order.objects.filter(user_id=user_id, order_number=order_number)).first()
     if order is None:
-        raise NotFound("No such order.", code="order_not_found")
+        raise NotFound(_("No such order."), code="order_not_found")
     return order

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -15,7 +16,7 @@ class PayTypeField(serializers.Field):
     def to_internal_value(self, data):
         if data in ("alipay", 1, "1"):
             return Order.PayType.ALIPAY
-        raise serializers.ValidationError("payment method not supported")
+        raise serializers.ValidationError(_("payment method not supported"))
 
     def to_representation(self, value):
         return "alipay"

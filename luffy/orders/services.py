@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from luffy.access.selectors import active_access
 from luffy.access.services import access_grant, access_revoke
@@ -28,6 +29,7 @@ from luffy.cart.services import cart_remove_lines
 from luffy.catalog.models import Course
 from luffy.catalog.selectors import course_offers
 from luffy.common.errors import Conflict, NotFound, ValidationFailed
+from luffy.common.i18n import list_words
 from luffy.common.logs import event, event_on_commit
 from luffy.common.money import MAX_MONEY, ZERO, credit_to_money, money
 from luffy.coupons.models import UserCoupon
@@ -125,10 +127,12 @@ def order_create(
     """Turn the selected cart lines into an unpaid order, re-reading every price, coupon and
     credit balance in one transaction. Coupon and credit are reserved for the order."""
     if pay_type != Order.PayType.ALIPAY:
-        raise ValidationFailed("payment method not supported", code="pay_type", field="pay_type")
+        raise ValidationFailed(_("payment method not supported"), code="pay_type", field="pay_type")
     items = cart_selected_items(user_id=user_id)
     if not items:
-        raise ValidationFailed("Select at least one course in your cart first.", code="cart_empty")
+        raise ValidationFailed(
+            _("Select at least one course in your cart first."), code="cart_empty"
+        )
     now = timezone.now()
     with transaction.atomic():
         user = _lock_user(user_id)
@@ -185,7 +189,7 @@ def order_create(
         if user_coupon is not None and not user_coupon_reserve(
             user_coupon_id=user_coupon.id, order_id=order.id, at=now
         ):
-            raise Conflict("This coupon was just used by another order.", code="coupon_used")
+            raise Conflict(_("This coupon was just used by another order."), code="coupon_used")
         if credit:
             credit_change(
                 user_id=user_id,
@@ -244,13 +248,14 @@ def _current_quotes(user_id: int, items: list[tuple[int, int]], now: datetime) -
         )
     if gone:
         raise Conflict(
-            f"No longer for sale with the chosen validity: {', '.join(gone)}. Update your cart.",
+            _("No longer for sale with the chosen validity: %(courses)s. Update your cart.")
+            % {"courses": list_words(gone)},
             code="course_unavailable",
         )
     owned = active_access(user_id=user_id, course_ids=course_ids, at=now)
     if owned:
         raise Conflict(
-            "You already have access to some of these courses; remove them from your cart.",
+            _("You already have access to some of these courses; remove them from your cart."),
             code="already_purchased",
             extra={"course_ids": sorted(owned)},
         )
@@ -258,8 +263,11 @@ def _current_quotes(user_id: int, items: list[tuple[int, int]], now: datetime) -
     if pending:
         numbers = ", ".join(sorted(set(pending.values())))
         raise Conflict(
-            f"You have an unpaid order with some of these courses ({numbers}): "
-            "pay or cancel it first.",
+            _(
+                "You have an unpaid order with some of these courses (%(numbers)s): "
+                "pay or cancel it first."
+            )
+            % {"numbers": numbers},
             code="pending_order",
             extra={"course_ids": sorted(pending)},
         )
@@ -280,7 +288,7 @@ def _usable_coupon(user_id: int, coupon_id: int, total: Decimal, now: datetime) 
     )
     if user_coupon is None:
         raise ValidationFailed(
-            "You have no such coupon.", code="coupon_not_found", field="coupon_id"
+            _("You have no such coupon."), code="coupon_not_found", field="coupon_id"
         )
     problem = coupon_problem(user_coupon, total=total, at=now)
     if problem is not None:
@@ -292,16 +300,21 @@ def _usable_coupon(user_id: int, coupon_id: int, total: Decimal, now: datetime) 
 
 def _credit_amount(user: User, credit: int, left: Decimal) -> Decimal:
     if credit < 0:
-        raise ValidationFailed("Credit cannot be negative.", code="invalid_credit", field="credit")
+        raise ValidationFailed(
+            _("Credit cannot be negative."), code="invalid_credit", field="credit"
+        )
     if credit > user.credit:
         raise ValidationFailed(
-            f"You have {user.credit} credit points.", code="credit_exceeds_balance", field="credit"
+            _("You have %(credit)d credit points.") % {"credit": user.credit},
+            code="credit_exceeds_balance",
+            field="credit",
         )
     amount = credit_to_money(credit)
     if amount > left:
         most = min(int(left * settings.CREDIT_PER_YUAN), user.credit)
         raise ValidationFailed(
-            f"At most {most} points can be used on this order (worth {left:.2f}).",
+            _("At most %(most)d points can be used on this order (worth %(worth)s).")
+            % {"most": most, "worth": f"{left:.2f}"},
             code="credit_exceeds_total",
             field="credit",
             extra={"max_credit": most},
@@ -363,7 +376,7 @@ def _order_for_settlement(order_number: str) -> Order:
         .first()
     )
     if order is None:
-        raise NotFound("No such order.", code="order_not_found")
+        raise NotFound(_("No such order."), code="order_not_found")
     return order
 
 
@@ -438,7 +451,7 @@ def order_record_late_payment(
             to_status=S.REFUNDED,
             reason=TRANSITIONS[(order.status, S.REFUNDED)],
         ):  # unreachable under the locks; never guess
-            raise Conflict("The order changed while its late payment was decided.")
+            raise Conflict(_("The order changed while its late payment was decided."))
         event_on_commit(
             "order.late_payment_to_refund", order_number=order_number, user_id=order.user_id,
             trade_no=trade_no or "-",
@@ -487,11 +500,12 @@ def order_record_cancelled(*, user_id: int, order_number: str) -> Order:
         _lock_user(user_id)
         order = Order.objects.filter(user_id=user_id, order_number=order_number).first()
         if order is None:
-            raise NotFound("No such order.", code="order_not_found")
+            raise NotFound(_("No such order."), code="order_not_found")
         if not order_transition(order_id=order.id, from_status=S.UNPAID, to_status=S.CANCELLED):
             order.refresh_from_db(fields=["status"])
             raise Conflict(
-                f"Only unpaid orders can be cancelled; this one is {order.get_status_display()}.",
+                _("Only unpaid orders can be cancelled; this one is %(status)s.")
+                % {"status": order.get_status_display()},
                 code="order_not_unpaid",
                 extra={"status": order.status},
             )
@@ -551,8 +565,10 @@ def orders_record_timed_out(*, now: datetime, batch_size: int = 500, gateway_che
             for order_id in ids
         )
         user_coupons_release(order_ids=ids, at=now)
-        credits_release(orders=[(o, u, c) for o, u, c, _ in mine if c], note="order timed out")
-    for _, user_id, _, number in mine:
+        credits_release(
+            orders=[(o, u, c) for o, u, c, _number in mine if c], note="order timed out"
+        )
+    for _order_id, user_id, _credit, number in mine:
         event("order.timed_out", order_number=number, user_id=user_id)
     return len(ids)
 

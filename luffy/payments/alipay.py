@@ -21,6 +21,7 @@ from alipay.utils import AliPayConfig
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from luffy.common import keys
 from luffy.common.errors import ValidationFailed
@@ -119,7 +120,7 @@ def page_pay_url(
     """The cashier URL to send the buyer to (alipay.trade.page.pay, signed, no network call)."""
     if "{" in subject or "}" in subject:
         # The SDK's response check counts braces naively; a brace in a subject breaks it.
-        raise ValidationFailed("The payment subject must not contain { or }.", field="subject")
+        raise ValidationFailed(_("The payment subject must not contain { or }."), field="subject")
     gateway = client()
     query = gateway.api_alipay_trade_page_pay(
         subject=subject,

@@ -13,12 +13,16 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
+from django.utils.translation import gettext_lazy
+
 from luffy.common.errors import ServiceUnavailable
 
 
 class GatewayUnavailable(ServiceUnavailable):
     default_code = "payment_gateway_unavailable"
-    default_message = "The payment gateway is not answering; please try again shortly."
+    default_message = gettext_lazy(
+        "The payment gateway is not answering; please try again shortly."
+    )
 
 
 class GatewayKind(StrEnum):

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from luffy.common.errors import Conflict, NotFound, ValidationFailed
 from luffy.common.logs import event
@@ -44,16 +45,17 @@ def payment_url_create(*, user_id: int, order_number: str) -> str:
     """The cashier URL for an unpaid order of the user, still within its deadline."""
     order = Order.objects.filter(user_id=user_id, order_number=order_number).first()
     if order is None:
-        raise NotFound("No such order.", code="order_not_found")
+        raise NotFound(_("No such order."), code="order_not_found")
     if order.status != S.UNPAID:
         raise Conflict(
-            f"This order is {order.get_status_display()}; there is nothing to pay.",
+            _("This order is %(status)s; there is nothing to pay.")
+            % {"status": order.get_status_display()},
             code="order_not_unpaid",
             extra={"status": order.status},
         )
     if order.pay_deadline <= timezone.now():
         raise Conflict(
-            "The time to pay this order is over; place a new order.", code="order_expired"
+            _("The time to pay this order is over; place a new order."), code="order_expired"
         )
     url = gateway_for().pay_url(
         out_trade_no=order.order_number,
@@ -315,21 +317,21 @@ def order_cancel(*, user_id: int, order_number: str) -> Order:
     cashier: paid there -> settled instead (409); otherwise the trade is closed there."""
     order = Order.objects.filter(user_id=user_id, order_number=order_number).first()
     if order is None:
-        raise NotFound("No such order.", code="order_not_found")
+        raise NotFound(_("No such order."), code="order_not_found")
     if order.status == S.UNPAID and order.sent_to_gateway_at is not None:
         if payment_query(order=order) in PAID_OUTCOMES:
             raise Conflict(
-                "This order has just been paid, so it cannot be cancelled.", code="order_paid"
+                _("This order has just been paid, so it cannot be cancelled."), code="order_paid"
             )
         closed = gateway_for().close(order.order_number)
         if closed == CloseResult.ALREADY_PAID:
             payment_query(order=order)
             raise Conflict(
-                "This order has just been paid, so it cannot be cancelled.", code="order_paid"
+                _("This order has just been paid, so it cannot be cancelled."), code="order_paid"
             )
         if closed == CloseResult.REFUSED:
             raise GatewayUnavailable(
-                "The payment gateway would not close this order's trade; try again shortly."
+                _("The payment gateway would not close this order's trade; try again shortly.")
             )
     return orders.order_record_cancelled(user_id=user_id, order_number=order_number)
 
@@ -344,13 +346,15 @@ def payment_result(*, user_id: int, params: dict) -> Order:
     message = message_record(source=PaymentMessage.Source.RETURN, data=params, verified=verified)
     if not verified:
         _judge(message, Outcome.BAD_SIGNATURE, flagged=False)
-        raise ValidationFailed("This payment result could not be verified.", code="bad_signature")
+        raise ValidationFailed(
+            _("This payment result could not be verified."), code="bad_signature"
+        )
     order = Order.objects.filter(
         user_id=user_id, order_number=params.get("out_trade_no", "")
     ).first()
     if order is None:
         _judge(message, Outcome.UNKNOWN_ORDER, "not this user's order")
-        raise NotFound("No such order.", code="order_not_found")
+        raise NotFound(_("No such order."), code="order_not_found")
     if order.status == S.PAID:
         _judge(message, Outcome.ALREADY_PAID)
         return order
@@ -359,14 +363,16 @@ def payment_result(*, user_id: int, params: dict) -> Order:
     order.refresh_from_db()
     if order.status == S.REFUNDED:
         raise Conflict(
-            "This order was cancelled or timed out before the payment arrived, so the payment "
-            "goes back to your account.",
+            _(
+                "This order was cancelled or timed out before the payment arrived, so the payment "
+                "goes back to your account."
+            ),
             code="payment_refunded",
             extra={"outcome": outcome},
         )
     if order.status != S.PAID:
         raise Conflict(
-            "The payment is not confirmed yet; refresh in a moment.",
+            _("The payment is not confirmed yet; refresh in a moment."),
             code="payment_pending",
             extra={"outcome": outcome},
         )
@@ -464,10 +470,11 @@ def order_refund(*, order_id: int, amount: Decimal | None = None, reason: str) -
     An earlier request whose answer never came (gateway down) is retried as the same refund."""
     order = Order.objects.filter(id=order_id).first()
     if order is None:
-        raise NotFound("No such order.", code="order_not_found")
+        raise NotFound(_("No such order."), code="order_not_found")
     if order.status != S.PAID:
         raise Conflict(
-            f"Only paid orders can be refunded; this one is {order.get_status_display()}.",
+            _("Only paid orders can be refunded; this one is %(status)s.")
+            % {"status": order.get_status_display()},
             code="order_not_paid",
         )
     pending = order.refunds.filter(status=Refund.Status.REQUESTED).first()
@@ -485,7 +492,7 @@ def order_refund(*, order_id: int, amount: Decimal | None = None, reason: str) -
         amount = left if amount is None else money(amount)
         if amount <= 0 or amount > left:
             raise ValidationFailed(
-                f"The refund must be more than 0 and at most {left:.2f}.",
+                _("The refund must be more than 0 and at most %(most)s.") % {"most": f"{left:.2f}"},
                 code="refund_amount",
                 field="amount",
             )
@@ -496,11 +503,14 @@ def order_refund(*, order_id: int, amount: Decimal | None = None, reason: str) -
         )  # fmt: skip
     if refund.status == Refund.Status.REQUESTED:
         raise GatewayUnavailable(
-            "The gateway did not answer; the refund was recorded and can be retried."
+            _("The gateway did not answer; the refund was recorded and can be retried.")
         )
     if refund.status == Refund.Status.FAILED:
         detail = (refund.response or {}).get("sub_msg") or (refund.response or {}).get("msg", "")
-        raise Conflict(f"The gateway refused the refund: {detail}", code="refund_refused")
+        raise Conflict(
+            _("The gateway refused the refund: %(detail)s") % {"detail": detail},
+            code="refund_refused",
+        )
     total = sum(
         order.refunds.filter(status=Refund.Status.SUCCEEDED).values_list("amount", flat=True),
         Decimal(0),

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
@@ -15,10 +16,15 @@ from luffy.users.serializers import (
     ActiveAccountTokenRefreshSerializer,
     AuthOutputSerializer,
     CreditEntrySerializer,
+    DetailSerializer,
     LoginInputSerializer,
     MeUpdateInputSerializer,
     MobileStatusSerializer,
+    PasswordChangeInputSerializer,
+    PasswordResetInputSerializer,
     RegisterInputSerializer,
+    SmsCodeQuerySerializer,
+    SmsLoginInputSerializer,
     SmsSentSerializer,
     UserOutputSerializer,
 )
@@ -41,14 +47,19 @@ class SmsCodeApi(APIView):
     throttle_scope = "sms_ip"
 
     @extend_schema(
-        summary="Send a registration code by SMS",
-        responses={200: SmsSentSerializer, **errors(400, 429, 503)},
+        summary="Send a code by SMS: to register (default), log in, reset the password or "
+        "change the mobile number (logged in); nothing is sent when the code could not be used",
+        parameters=[SmsCodeQuerySerializer],
+        responses={200: SmsSentSerializer, **errors(400, 401, 409, 429, 503)},
     )
     def get(self, request, mobile: str):
-        services.sms_code_send(mobile=mobile)
+        query = SmsCodeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        user = request.user if request.user.is_authenticated else None
+        services.sms_code_send(mobile=mobile, purpose=query.validated_data["purpose"], user=user)
         return Response(
             {
-                "detail": "Code sent.",
+                "detail": _("Code sent."),
                 "resend_after": settings.SMS_RESEND_INTERVAL,
                 "expires_in": settings.SMS_CODE_TTL,
             }
@@ -98,6 +109,55 @@ class LoginApi(APIView):
         return auth_response(user)
 
 
+class SmsLoginApi(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login_ip"
+
+    @extend_schema(
+        summary="Log in with a code sent to the account's mobile (purpose=login)",
+        request=SmsLoginInputSerializer,
+        responses={200: AuthOutputSerializer, **errors(400, 401, 429, 503)},
+    )
+    def post(self, request):
+        data = SmsLoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return auth_response(services.user_login_by_sms(**data.validated_data))
+
+
+class PasswordResetApi(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login_ip"
+
+    @extend_schema(
+        summary="Forgot password: a new one, with a code sent to the registered mobile "
+        "(purpose=reset_password)",
+        request=PasswordResetInputSerializer,
+        responses={200: DetailSerializer, **errors(400, 401, 429, 503)},
+    )
+    def post(self, request):
+        data = PasswordResetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_password_reset(**data.validated_data)
+        return Response({"detail": _("Your password has been reset; log in with it.")})
+
+
+class PasswordChangeApi(APIView):
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login_ip"
+
+    @extend_schema(
+        summary="Change my password (the current one is required)",
+        request=PasswordChangeInputSerializer,
+        responses={200: DetailSerializer, **errors(400, 401, 429)},
+    )
+    def post(self, request):
+        data = PasswordChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_password_change(user=request.user, **data.validated_data)
+        return Response({"detail": _("Your password has been changed.")})
+
+
 class TokenRefreshApi(SimpleJWTTokenRefreshView):
     serializer_class = ActiveAccountTokenRefreshSerializer
 
@@ -119,7 +179,7 @@ class MeApi(APIView):
         return Response(UserOutputSerializer(request.user, context={"request": request}).data)
 
     @extend_schema(
-        summary="Change username, mobile (with a code sent to it) or avatar",
+        summary="Change username, nickname, mobile (with a code sent to it) or avatar",
         request=MeUpdateInputSerializer,
         responses={200: UserOutputSerializer, **errors(400, 401)},
     )

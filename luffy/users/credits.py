@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Case, F, Value, When
+from django.utils.translation import gettext as _
 
 from luffy.common.errors import Conflict
 from luffy.users.models import CreditEntry, User
@@ -23,7 +24,9 @@ def credit_change(*, user_id: int, amount: int, reason: str, order=None, note: s
         if amount < 0:
             users = users.filter(credit__gte=-amount)
         if not users.update(credit=F("credit") + amount):
-            raise Conflict("You do not have that many credit points.", code="insufficient_credit")
+            raise Conflict(
+                _("You do not have that many credit points."), code="insufficient_credit"
+            )
         balance = User.objects.filter(id=user_id).values_list("credit", flat=True).get()
         CreditEntry.objects.create(
             user_id=user_id,
@@ -43,7 +46,7 @@ def credits_release(*, orders: list[tuple[int, int, int]], note: str) -> None:
     if not orders:
         return
     per_user: dict[int, int] = {}
-    for _, user_id, points in orders:
+    for _number, user_id, points in orders:
         per_user[user_id] = per_user.get(user_id, 0) + points
     User.objects.filter(id__in=per_user).update(
         credit=F("credit")

@@ -7,6 +7,7 @@ from luffy.users.validators import validate_mobile
 class User(AbstractUser):
     mobile = models.CharField(max_length=11, unique=True, validators=[validate_mobile])
     avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
+    nickname = models.CharField(max_length=30, blank=True, help_text="shown instead of the mobile")
     # Changed only by services (checkout, settlement, refunds), each with a ledger row.
     credit = models.PositiveIntegerField(default=0, help_text="Credit points")
 

@@ -20,3 +20,10 @@ def login_account_id(*, username: str) -> int | None:
         .values_list("id", flat=True)
         .first()
     )
+
+
+def masked_mobile(mobile: str) -> str:
+    """138****1234: enough for its owner to recognise, not the whole number."""
+    if len(mobile) != 11:
+        return mobile
+    return f"{mobile[:3]}****{mobile[-4:]}"

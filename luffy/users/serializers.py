@@ -1,10 +1,13 @@
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from luffy.common.money import credit_to_money
 from luffy.users.models import User
+from luffy.users.selectors import masked_mobile
+from luffy.users.services import SmsPurpose
 
 
 class MobileField(serializers.CharField):
@@ -19,6 +22,26 @@ class RegisterInputSerializer(serializers.Serializer):
     sms_code = serializers.CharField(max_length=6)
 
 
+class SmsCodeQuerySerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices=SmsPurpose.choices, default=SmsPurpose.REGISTER)
+
+
+class SmsLoginInputSerializer(serializers.Serializer):
+    mobile = MobileField()
+    sms_code = serializers.CharField(max_length=6)
+
+
+class PasswordResetInputSerializer(serializers.Serializer):
+    mobile = MobileField()
+    sms_code = serializers.CharField(max_length=6)
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+
+
 class LoginInputSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, help_text="username or mobile number")
     password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
@@ -27,11 +50,32 @@ class LoginInputSerializer(serializers.Serializer):
 class UserOutputSerializer(serializers.ModelSerializer):
     credit_to_money = serializers.SerializerMethodField(help_text="credit points per yuan")
     credit_money = serializers.SerializerMethodField(help_text="money value of the credit, yuan")
+    display_name = serializers.SerializerMethodField(
+        help_text="the nickname, else a chosen username, else the mobile masked as 138****1234"
+    )
 
     class Meta:
         model = User
-        fields = ["id", "username", "mobile", "avatar", "credit", "credit_to_money", "credit_money"]
+        fields = [
+            "id",
+            "username",
+            "nickname",
+            "display_name",
+            "mobile",
+            "avatar",
+            "credit",
+            "credit_to_money",
+            "credit_money",
+        ]
         read_only_fields = fields
+
+    def get_display_name(self, obj) -> str:
+        if obj.nickname:
+            return obj.nickname
+        # Registration makes the username the mobile: never show the whole number.
+        if obj.username and obj.mobile not in obj.username and not obj.username.isdigit():
+            return obj.username
+        return masked_mobile(obj.mobile)
 
     def get_credit_to_money(self, obj) -> int:
         return settings.CREDIT_PER_YUAN
@@ -56,6 +100,7 @@ class MeUpdateInputSerializer(serializers.Serializer):
         required=False,
         error_messages={"invalid": "Use letters, digits and @/./+/-/_ only."},
     )
+    nickname = serializers.CharField(max_length=30, required=False, allow_blank=True)
     mobile = MobileField(required=False)
     sms_code = serializers.CharField(max_length=6, required=False)
     avatar = serializers.ImageField(required=False)
@@ -63,9 +108,14 @@ class MeUpdateInputSerializer(serializers.Serializer):
     def validate_avatar(self, value):
         if value.size > settings.AVATAR_MAX_BYTES:
             raise serializers.ValidationError(
-                f"The image is too large; the limit is {settings.AVATAR_MAX_BYTES // 1024} KB."
+                _("The image is too large; the limit is %(kb)d KB.")
+                % {"kb": settings.AVATAR_MAX_BYTES // 1024}
             )
         return value
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
 class SmsSentSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 import re
 import secrets
 import uuid
@@ -14,15 +15,19 @@ import redis
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils import translation
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from luffy.common.errors import (
+    Conflict,
     NotAuthenticated,
     RateLimited,
     ServiceUnavailable,
     ValidationFailed,
 )
+from luffy.common.i18n import duration_words
 from luffy.common.redis import redis_client, redis_key
 from luffy.users.models import User
 from luffy.users.selectors import login_account_id
@@ -39,12 +44,61 @@ def _mobile_taken(mobile: str, *, exclude_user_id: int | None = None) -> bool:
 # --- SMS codes ------------------------------------------------------------------------------------
 
 
-def _code_key(mobile: str) -> str:
-    return redis_key("sms", "code", mobile)
+class SmsPurpose(models.TextChoices):
+    """What a code is for: a code sent to register cannot reset a password, and so on."""
+
+    REGISTER = "register", "register"
+    LOGIN = "login", "log in"
+    RESET_PASSWORD = "reset_password", "reset the password"
+    CHANGE_MOBILE = "change_mobile", "change the mobile number"
 
 
-def _attempts_key(mobile: str) -> str:
-    return redis_key("sms", "attempts", mobile)
+def _code_key(mobile: str, purpose: str = SmsPurpose.REGISTER) -> str:
+    return redis_key("sms", "code", str(purpose), mobile)
+
+
+def _attempts_key(mobile: str, purpose: str = SmsPurpose.REGISTER) -> str:
+    return redis_key("sms", "attempts", str(purpose), mobile)
+
+
+def _check_sms_purpose(*, mobile: str, purpose: str, user: User | None) -> None:
+    """Refuse before anything is sent: a code that cannot be used is never sent."""
+    registered = _mobile_taken(mobile)
+    if purpose == SmsPurpose.REGISTER and registered:
+        raise Conflict(
+            _("This mobile number is already registered; log in instead."),
+            code="mobile_registered",
+            field="mobile",
+        )
+    if purpose in (SmsPurpose.LOGIN, SmsPurpose.RESET_PASSWORD) and not registered:
+        raise ValidationFailed(
+            _("This mobile number is not registered; register first."),
+            code="mobile_not_registered",
+            field="mobile",
+        )
+    if purpose == SmsPurpose.CHANGE_MOBILE:
+        if user is None:
+            raise NotAuthenticated()
+        if mobile == user.mobile:
+            raise ValidationFailed(
+                _("This is already your mobile number."), code="same_mobile", field="mobile"
+            )
+        if registered:
+            raise ValidationFailed(
+                _("This mobile number belongs to another account."),
+                code="mobile_taken",
+                field="mobile",
+            )
+
+
+def sms_message(*, code: str) -> str:
+    """The SMS text, always in the store's language (SMS templates are registered in Chinese
+    with the provider), whatever language the requesting browser prefers."""
+    minutes = max(math.ceil(settings.SMS_CODE_TTL / 60), 1)
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(
+            "[Luffy] Your verification code is %(code)s; it is valid for %(minutes)d minutes."
+        ) % {"code": code, "minutes": minutes}
 
 
 # Whatever the broker raises when it is down, refuses our credentials or is misconfigured:
@@ -58,9 +112,14 @@ BROKER_ERRORS = (
 )
 
 
-def sms_code_send(*, mobile: str) -> None:
-    """Store a fresh 6-digit code for 5 minutes and send it; one per mobile per minute."""
+def sms_code_send(
+    *, mobile: str, purpose: str = SmsPurpose.REGISTER, user: User | None = None
+) -> None:
+    """Store a fresh 6-digit code for SMS_CODE_TTL and send it; one per mobile per minute
+    (whatever the purpose). Refused, sending nothing, when the code could not be used: a
+    registered number asking to register, an unknown one asking to log in or reset."""
     mobile = clean_mobile(mobile)
+    _check_sms_purpose(mobile=mobile, purpose=purpose, user=user)
     client = redis_client()
     lock_key = redis_key("sms", "lock", mobile)
     interval = settings.SMS_RESEND_INTERVAL
@@ -68,56 +127,60 @@ def sms_code_send(*, mobile: str) -> None:
         wait = client.ttl(lock_key)
         wait = wait if wait and wait > 0 else interval
         raise RateLimited(
-            f"A code was sent to this number recently; try again in {wait} seconds.",
+            _("A code was sent to this number recently; try again in %(wait)s.")
+            % {"wait": duration_words(wait)},
             code="sms_too_soon",
             retry_after=wait,
         )
     code = f"{secrets.randbelow(10**6):06d}"
     with client.pipeline(transaction=True) as pipe:
-        pipe.set(_code_key(mobile), code, ex=settings.SMS_CODE_TTL)
-        pipe.delete(_attempts_key(mobile))
+        pipe.set(_code_key(mobile, purpose), code, ex=settings.SMS_CODE_TTL)
+        pipe.delete(_attempts_key(mobile, purpose))
         pipe.execute()
-    minutes = max(settings.SMS_CODE_TTL // 60, 1)
-    message = f"Your Luffy verification code is {code}. It expires in {minutes} minutes."
+    message = sms_message(code=code)
     try:
         # Sent by a worker, retried there if the SMS provider fails. No DB transaction is open
         # here, so there is nothing to wait for with on_commit.
         send_sms_task.delay(mobile, message, uuid.uuid4().hex)
     except BROKER_ERRORS as exc:  # broker down or refusing us: let the user retry at once
         logger.warning("SMS to %s not queued, broker error: %r", mobile[-4:], exc)
-        client.delete(lock_key, _code_key(mobile))
+        client.delete(lock_key, _code_key(mobile, purpose))
         raise ServiceUnavailable(
             gettext("The SMS could not be sent; please try again."), code="sms_failed"
         ) from exc
     except BaseException:  # anything else: still no lock left behind for a code never sent
-        client.delete(lock_key, _code_key(mobile))
+        client.delete(lock_key, _code_key(mobile, purpose))
         raise
 
 
-def sms_code_check(*, mobile: str, code: str, field: str = "sms_code") -> None:
-    """Raise unless `code` is the live code for `mobile`. Wrong guesses are limited."""
+def sms_code_check(
+    *, mobile: str, code: str, field: str = "sms_code", purpose: str = SmsPurpose.REGISTER
+) -> None:
+    """Raise unless `code` is the live code for `mobile` and `purpose`. Wrong guesses are
+    limited."""
     client = redis_client()
-    stored = client.get(_code_key(mobile))
+    code_key, attempts_key = _code_key(mobile, purpose), _attempts_key(mobile, purpose)
+    stored = client.get(code_key)
     if stored is None:
         raise ValidationFailed(
-            "The verification code has expired or was never sent; request a new one.",
+            _("The verification code has expired or was never sent; request a new one."),
             code="sms_code_expired",
             field=field,
         )
     if hmac.compare_digest(stored.decode(), str(code or "").strip()):
         return
-    attempts = client.incr(_attempts_key(mobile))
-    client.expire(_attempts_key(mobile), settings.SMS_CODE_TTL)
+    attempts = client.incr(attempts_key)
+    client.expire(attempts_key, settings.SMS_CODE_TTL)
     if attempts >= settings.SMS_CODE_MAX_ATTEMPTS:
-        client.delete(_code_key(mobile), _attempts_key(mobile))
+        client.delete(code_key, attempts_key)
         raise ValidationFailed(
-            "Too many wrong codes; request a new one.", code="sms_code_exhausted", field=field
+            _("Too many wrong codes; request a new one."), code="sms_code_exhausted", field=field
         )
-    raise ValidationFailed("The verification code is wrong.", code="sms_code_wrong", field=field)
+    raise ValidationFailed(_("The verification code is wrong."), code="sms_code_wrong", field=field)
 
 
-def sms_code_consume(*, mobile: str) -> None:
-    redis_client().delete(_code_key(mobile), _attempts_key(mobile))
+def sms_code_consume(*, mobile: str, purpose: str = SmsPurpose.REGISTER) -> None:
+    redis_client().delete(_code_key(mobile, purpose), _attempts_key(mobile, purpose))
 
 
 # --- Registration -----------------------------------------------------------------------------
@@ -127,7 +190,7 @@ def user_register(*, mobile: str, password: str, sms_code: str) -> User:
     mobile = clean_mobile(mobile)
     if _mobile_taken(mobile):
         raise ValidationFailed(
-            "This mobile number is already registered; log in instead.",
+            _("This mobile number is already registered; log in instead."),
             code="mobile_taken",
             field="mobile",
         )
@@ -144,7 +207,7 @@ def user_register(*, mobile: str, password: str, sms_code: str) -> User:
             user = User.objects.create_user(username=mobile, mobile=mobile, password=password)
     except IntegrityError as exc:  # a concurrent registration of the same number won
         raise ValidationFailed(
-            "This mobile number is already registered; log in instead.",
+            _("This mobile number is already registered; log in instead."),
             code="mobile_taken",
             field="mobile",
         ) from exc
@@ -180,10 +243,9 @@ class LoginGuard:
             wait = self._wait(self.account_key)
             raise RateLimited(
                 gettext(
-                    "This account is locked after too many failed logins; "
-                    "try again in %(seconds)d seconds."
+                    "This account is locked after too many failed logins; try again in %(wait)s."
                 )
-                % {"seconds": wait},
+                % {"wait": duration_words(wait)},
                 code="account_locked",
                 retry_after=wait,
             )
@@ -199,7 +261,7 @@ class LoginGuard:
     def _refuse(self, key: str) -> None:
         wait = self._wait(key)
         raise RateLimited(
-            f"Too many failed logins; try again in {wait} seconds.",
+            _("Too many failed logins; try again in %(wait)s.") % {"wait": duration_words(wait)},
             code="login_throttled",
             retry_after=wait,
         )
@@ -228,9 +290,70 @@ def user_login(*, username: str, password: str, client_ip: str, request=None) ->
     if user is None:
         guard.record_failure()
         raise NotAuthenticated(
-            "Wrong username, mobile number or password.", code="invalid_credentials"
+            _("Wrong username, mobile number or password."), code="invalid_credentials"
         )
     guard.reset()
+    return user
+
+
+def _validated_password(password: str, *, user: User, field: str = "password") -> str:
+    try:
+        password_validation.validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), code="weak_password", field=field) from exc
+    return password
+
+
+def _active_user_by_mobile(mobile: str) -> User:
+    user = User.objects.filter(mobile=mobile).first()
+    if user is None:
+        raise ValidationFailed(
+            _("This mobile number is not registered; register first."),
+            code="mobile_not_registered",
+            field="mobile",
+        )
+    if not user.is_active:
+        raise NotAuthenticated(
+            _("This account is disabled or no longer exists."), code="user_inactive"
+        )
+    return user
+
+
+def user_login_by_sms(*, mobile: str, sms_code: str) -> User:
+    """Log in with a code sent to the account's mobile (purpose "login"); the code is used up."""
+    mobile = clean_mobile(mobile)
+    user = _active_user_by_mobile(mobile)
+    sms_code_check(mobile=mobile, code=sms_code, purpose=SmsPurpose.LOGIN)
+    sms_code_consume(mobile=mobile, purpose=SmsPurpose.LOGIN)
+    logger.info("user %s logged in by SMS code", user.id)
+    return user
+
+
+def user_password_reset(*, mobile: str, sms_code: str, password: str) -> User:
+    """Forgot password: a code sent to the registered mobile (purpose "reset_password") sets a
+    new password. The failed-login counters of the account are cleared with it."""
+    mobile = clean_mobile(mobile)
+    user = _active_user_by_mobile(mobile)
+    _validated_password(password, user=user)
+    sms_code_check(mobile=mobile, code=sms_code, purpose=SmsPurpose.RESET_PASSWORD)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    sms_code_consume(mobile=mobile, purpose=SmsPurpose.RESET_PASSWORD)
+    redis_client().delete(redis_key("login", "fail-account", f"id:{user.id}"))
+    logger.info("user %s reset the password by SMS code", user.id)
+    return user
+
+
+def user_password_change(*, user: User, old_password: str, new_password: str) -> User:
+    """Change the password; the current one is required."""
+    if not user.check_password(old_password):
+        raise ValidationFailed(
+            _("The current password is wrong."), code="wrong_password", field="old_password"
+        )
+    _validated_password(new_password, user=user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    logger.info("user %s changed the password", user.id)
     return user
 
 
@@ -241,22 +364,32 @@ def user_update(
     *,
     user: User,
     username: str | None = None,
+    nickname: str | None = None,
     mobile: str | None = None,
     sms_code: str | None = None,
     avatar=None,
 ) -> User:
-    """Change username, mobile (needs a code sent to the new number) or avatar. Never credit."""
+    """Change username, nickname, mobile (needs a code sent to the new number, purpose
+    "change_mobile") or avatar. Never credit."""
     changed: list[str] = []
+    if nickname is not None and nickname.strip() != user.nickname:
+        user.nickname = nickname.strip()
+        changed.append("nickname")
     new_mobile = user.mobile
     if mobile is not None and mobile.strip() != user.mobile:
         new_mobile = clean_mobile(mobile)
         if _mobile_taken(new_mobile, exclude_user_id=user.id):
             raise ValidationFailed(
-                "This mobile number belongs to another account.",
+                _("This mobile number belongs to another account."),
                 code="mobile_taken",
                 field="mobile",
             )
-        sms_code_check(mobile=new_mobile, code=sms_code or "", field="sms_code")
+        sms_code_check(
+            mobile=new_mobile,
+            code=sms_code or "",
+            field="sms_code",
+            purpose=SmsPurpose.CHANGE_MOBILE,
+        )
         user.mobile = new_mobile
         changed.append("mobile")
     if username is not None and username != user.username:
@@ -264,13 +397,13 @@ def user_update(
         # A number-like username could let someone log in "as" another person's mobile.
         if re.match(MOBILE_PATTERN, username) and username != new_mobile:
             raise ValidationFailed(
-                "A username that looks like a mobile number must be your own number.",
+                _("A username that looks like a mobile number must be your own number."),
                 code="username_is_mobile",
                 field="username",
             )
         if User.objects.filter(username__iexact=username).exclude(id=user.id).exists():
             raise ValidationFailed(
-                "This username is taken.", code="username_taken", field="username"
+                _("This username is taken."), code="username_taken", field="username"
             )
         user.username = username
         changed.append("username")
@@ -288,8 +421,8 @@ def user_update(
             user.save(update_fields=changed)
     except IntegrityError as exc:
         raise ValidationFailed(
-            "That username or mobile number was just taken by another account.", code="taken"
+            _("That username or mobile number was just taken by another account."), code="taken"
         ) from exc
     if "mobile" in changed:
-        sms_code_consume(mobile=new_mobile)
+        sms_code_consume(mobile=new_mobile, purpose=SmsPurpose.CHANGE_MOBILE)
     return user

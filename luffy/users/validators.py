@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
 
 from luffy.common.errors import ValidationFailed
 
@@ -7,7 +8,7 @@ MOBILE_PATTERN = r"^1[3-9]\d{9}$"
 
 validate_mobile = RegexValidator(
     MOBILE_PATTERN,
-    message="Enter a mainland China mobile number: 11 digits starting with 13-19.",
+    message=_("Enter a mainland China mobile number: 11 digits starting with 13-19."),
     code="invalid_mobile",
 )
 

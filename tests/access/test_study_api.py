@@ -54,7 +54,7 @@ def test_paid_lesson_without_purchase_is_refused(auth_client, course):
     response = auth_client.get(url(course.id, paid.id))
     assert response.status_code == 403
     assert response.json() == {
-        "detail": "Buy this course to watch this lesson.",
+        "detail": "购买本课程后即可观看本课时。",
         "code": "no_access",
     }
 
@@ -75,7 +75,7 @@ def test_paid_lesson_after_access_expired(auth_client, user, course):
     assert response.status_code == 403
     body = response.json()
     assert body["code"] == "access_expired"
-    assert "renew" in body["detail"]
+    assert "续费后可继续学习" in body["detail"]
 
 
 def test_another_users_purchase_gives_no_access(auth_client, make_user, course):

@@ -25,7 +25,7 @@ def test_cashier_shows_the_order(sandbox, out_trade_no):
     assert 'id="total-amount">12.30<' in html
     assert "Python 入门 course" in html
     assert out_trade_no in html
-    assert ">Pay<" in html and ">Cancel<" in html
+    assert ">确认付款<" in html and ">取消<" in html and 'lang="zh-CN"' in html
     # Same order again: the same cashier.
     assert sandbox.open_cashier(pay_url(out_trade_no, "12.30"))[0] == url
     assert sandbox.trade(out_trade_no)["status"] == "WAIT_BUYER_PAY"
@@ -107,9 +107,17 @@ def test_pay_redirects_back_with_signed_return_params(sandbox, out_trade_no):
 def test_cancel_leaves_the_trade_payable(sandbox, out_trade_no):
     cashier_url, _ = sandbox.open_cashier(pay_url(out_trade_no))
     status, _, html = sandbox.press(cashier_url, "cancel")
-    assert status == 200 and "Payment cancelled" in html
+    assert status == 200 and "已取消支付" in html
     assert sandbox.trade(out_trade_no)["status"] == "WAIT_BUYER_PAY"
     assert sandbox.press(cashier_url)[0] == 302
+
+
+def test_cancel_offers_a_way_back_to_the_store_and_to_pay(sandbox, out_trade_no):
+    url = pay_url(out_trade_no, return_url="http://store.example:8000/payment/result?x=1")
+    cashier_url, _ = sandbox.open_cashier(url)
+    _, _, html = sandbox.press(cashier_url, "cancel")
+    assert 'id="back-to-store" href="http://store.example:8000/"' in html
+    assert re.search(r'id="pay-again" href="/sandbox/cashier/[^"]+/"', html)
 
 
 def test_console_lists_trades(sandbox, out_trade_no):

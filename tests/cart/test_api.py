@@ -133,7 +133,7 @@ class TestAlreadyPurchased:
         response = add(auth_client, course.id)
         assert response.status_code == 409
         assert response.json()["access_until"] is None
-        assert "permanent" in response.json()["detail"]
+        assert "永久拥有" in response.json()["detail"]
 
     def test_expired_access_can_be_bought_again(self, auth_client, user, course):
         CoursePurchase.objects.create(

@@ -39,7 +39,7 @@ def test_admin_form_rejects_invalid_rule(admin_client):
 def test_lesson_must_belong_to_its_course_chapter(make_course):
     a, b = make_course(), make_course()
     lesson = CourseLesson(chapter=a.chapters.get(), course=b, name="x")
-    with pytest.raises(ValidationError, match="another course"):
+    with pytest.raises(ValidationError, match="属于其他课程"):
         lesson.full_clean()
 
 

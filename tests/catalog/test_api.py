@@ -131,11 +131,11 @@ def test_course_list_unknown_category_or_page_is_404(api_client, make_course):
     make_course()
     response = api_client.get("/api/courses/?category=999")
     assert response.status_code == 404
-    assert response.json() == {"detail": "No such course category.", "code": "category_not_found"}
+    assert response.json() == {"detail": "课程分类不存在。", "code": "category_not_found"}
     response = api_client.get("/api/courses/?page=2")
     assert response.status_code == 404
     assert response.json()["code"] == "page_not_found"
-    assert "1 pages" in response.json()["detail"]
+    assert "共 1 页" in response.json()["detail"]
 
 
 def test_empty_catalog_first_page_is_ok(api_client, db):

@@ -126,10 +126,11 @@ def test_cancelled_timed_out_and_flagged_are_in_the_log(
     ]
     assert [e for e, _, u, _ in events(late) if u == user.id][-1] == "order.timed_out"
 
-    from luffy.payments.services import GatewayTrade, message_record, payment_confirm
+    from luffy.payments.gateway import TradeReport
+    from luffy.payments.services import message_record, payment_confirm
 
     message = message_record(source="notify", data={"out_trade_no": late}, verified=True)
-    trade = GatewayTrade(out_trade_no=late, trade_no="T1", trade_status="TRADE_SUCCESS",
+    trade = TradeReport(out_trade_no=late, trade_no="T1", paid=True, status="TRADE_SUCCESS",
                          total_amount="1.00")  # fmt: skip
     payment_confirm(message=message, trade=trade)
     assert ("payment.flagged", "-", None, "WARNING") in events(late)

@@ -51,7 +51,7 @@ class TestErrorShape:
     def test_unknown_api_path_is_json_404(self, client):
         response = client.get("/api/no-such-thing/")
         assert response.status_code == 404
-        assert response.json() == {"detail": "No such API endpoint.", "code": "not_found"}
+        assert response.json() == {"detail": "接口不存在。", "code": "not_found"}
 
     def test_validation_errors_name_fields(self, api_client):
         response = api_client.post("/api/users/login/", {}, format="json")

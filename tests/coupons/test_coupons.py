@@ -17,7 +17,7 @@ class TestCouponRules:
     def test_rule_must_match_the_type(self, type_, sale):
         with pytest.raises(ValidationError) as error:
             Coupon(name="x", type=type_, sale=sale).full_clean()
-        assert "needs a rule like" in str(error.value)
+        assert "优惠券的规则应类似" in str(error.value)
 
     def test_invalid_rule(self):
         with pytest.raises(ValidationError):
@@ -59,7 +59,7 @@ class TestGrant:
             {"action": "grant", "_selected_action": [coupon.id], "apply": "1", "users": "ghost"},
         )
         assert response.status_code == 200
-        assert b"No such users: ghost" in response.content
+        assert "以下用户不存在：ghost".encode() in response.content
         assert not UserCoupon.objects.exists()
 
 

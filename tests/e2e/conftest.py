@@ -79,7 +79,7 @@ class Store:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if target.exists():
-                return re.search(r"\b(\d{6})\b", target.read_text()).group(1)
+                return re.search(r"(?<!\d)(\d{6})(?!\d)", target.read_text()).group(1)
             time.sleep(0.2)
         raise AssertionError(f"no SMS to {mobile} within {seconds} s")
 

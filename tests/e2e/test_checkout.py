@@ -101,7 +101,7 @@ def test_checkout_pay_and_study(page, store, buyer, shot):
     page.wait_for_url(re.compile(r"/sandbox/cashier/"))
     assert page.locator("#total-amount").inner_text() == str(real_price)
     shot("sandbox-cashier")
-    page.get_by_role("button", name="Pay").click()
+    page.get_by_role("button", name="确认付款").click()
     page.wait_for_url(re.compile(r"/payments/result\?"))
     paid = page.locator("[data-test=result-paid]")
     paid.wait_for(timeout=20_000)
@@ -169,7 +169,7 @@ def test_cancel_unpaid_order(page, store, buyer, shot):
     expect(page.locator("[data-test=checkout-line]")).to_have_count(1)
     page.locator("[data-test=pay]").click()
     page.wait_for_url(re.compile(r"/sandbox/cashier/"))
-    page.get_by_role("button", name="Cancel").click()  # leave the cashier without paying
+    page.get_by_role("button", name="取消").click()  # leave the cashier without paying
 
     page.goto("/my/orders")
     page.get_by_role("tab", name="待支付").click()

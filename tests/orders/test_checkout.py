@@ -154,7 +154,7 @@ class TestBadInput:
         in_cart(auth_client, make_course())
         response = checkout(auth_client, pay_type=pay_type)
         assert response.status_code == 400
-        assert response.json()["errors"]["pay_type"] == ["payment method not supported"]
+        assert response.json()["errors"]["pay_type"] == ["不支持该支付方式"]
         assert_nothing_written(user)
 
     @pytest.mark.parametrize(

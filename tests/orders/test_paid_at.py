@@ -7,7 +7,8 @@ import pytest
 
 from luffy.orders.models import Order
 from luffy.orders.services import order_record_late_payment, order_record_paid
-from luffy.payments.services import GatewayTrade, message_record, payment_confirm
+from luffy.payments.gateway import TradeReport
+from luffy.payments.services import message_record, payment_confirm
 from tests.order_fixtures import checkout
 
 pytestmark = pytest.mark.django_db
@@ -27,9 +28,9 @@ def gateway_time(order: Order):
 def test_a_gateway_time_in_the_orders_first_second_is_not_before_the_order(order):
     order.created_at = order.created_at.replace(microsecond=600000)
     Order.objects.filter(id=order.id).update(created_at=order.created_at)
-    trade = GatewayTrade(
+    trade = TradeReport(
         out_trade_no=order.order_number, trade_no="2026120222000000000000000001",
-        trade_status="TRADE_SUCCESS", total_amount="99.00", paid_at=gateway_time(order),
+        paid=True, status="TRADE_SUCCESS", total_amount="99.00", paid_at=gateway_time(order),
     )  # fmt: skip
     message = message_record(source="notify", data={"out_trade_no": order.order_number})
     assert payment_confirm(message=message, trade=trade) == "settled"

@@ -131,13 +131,13 @@ def test_a_clean_flow_balances_in_a_fixed_number_of_queries(
 
 def test_the_command_says_so(books, capsys):
     call_command("check_books")
-    assert "no anomalies" in capsys.readouterr().out
+    assert "没有异常" in capsys.readouterr().out
 
     User.objects.filter(id=books["paid"][0].id).update(credit=F("credit") + 1)
     with pytest.raises(CommandError) as error:
         call_command("check_books")
     assert error.value.returncode == 1
-    assert "1 anomaly" in str(error.value)
+    assert "1 处异常" in str(error.value)
     assert "credit_ledger" in capsys.readouterr().out
 
 
@@ -219,13 +219,13 @@ def test_a_balance_off_its_ledger(books):
     user = books["cancelled"][0]
     User.objects.filter(id=user.id).update(credit=F("credit") - 3)
     anomalies = [a for a in books_check() if a.kind == AnomalyKind.CREDIT_LEDGER]
-    assert len(anomalies) == 1 and f"user {user.id} " in anomalies[0].detail
+    assert len(anomalies) == 1 and f"用户 {user.id} " in anomalies[0].detail
     # a balance set without a ledger row (as some unit tests do) is reported too
     User.objects.filter(id=user.id).update(credit=F("credit") + 3)
     assert books_check() == []
     User.objects.create_user(username="nobody", mobile="13999999999", password="x", credit=7)
     anomalies = [a for a in books_check() if a.kind == AnomalyKind.CREDIT_LEDGER]
-    assert len(anomalies) == 1 and "has 7 points; the ledger adds up to 0" in anomalies[0].detail
+    assert len(anomalies) == 1 and "有 7 积分；流水合计 0" in anomalies[0].detail
 
 
 def test_credit_released_twice(books):

@@ -68,14 +68,14 @@ def test_partial_then_full_refund(admin_client, sandbox, user, paid_order):
 
 def test_too_much_is_refused(admin_client, paid_order):
     response = refund(admin_client, paid_order, amount="90.01")
-    assert b"at most 90.00" in response.content
+    assert "不超过 90.00".encode() in response.content
     assert not Refund.objects.exists()
 
 
 def test_unpaid_order_cannot_be_refunded(admin_client, auth_client, make_course, in_cart):
     in_cart(auth_client, make_course())
     order = Order.objects.get(order_number=checkout(auth_client).json()["order_number"])
-    assert b"Only paid orders" in refund(admin_client, order).content
+    assert "只有已支付的订单可以退款".encode() in refund(admin_client, order).content
 
 
 def test_gateway_down_then_retried_as_the_same_refund(admin_client, sandbox, paid_order):

@@ -5,6 +5,7 @@ import time
 import pytest
 from django.test import override_settings
 
+from luffy.common.i18n import duration_words
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ class TestApi:
         body = locked.json()
         assert body["code"] == "account_locked"
         assert 0 < body["retry_after"] <= 900
-        assert f"{body['retry_after']} seconds" in body["detail"]
+        assert duration_words(body["retry_after"]) in body["detail"]
         assert locked["Retry-After"] == str(body["retry_after"])
 
     def test_username_and_mobile_count_as_one_account(self, api_client, make_user):
@@ -78,7 +79,7 @@ class TestAdmin:
         assert response.status_code == 200
         assert "_auth_user_id" not in client.session
         text = response.content.decode()
-        assert "This account is locked after too many failed logins; try again in" in text
+        assert "登录失败次数过多，账号已暂时锁定" in text
         assert client.get("/admin/").status_code == 302  # still sent to the login page
 
     def test_right_password_works_before_the_limit(self, client, make_user):
@@ -114,7 +115,7 @@ class TestAdmin:
         monkeypatch.setattr(services, "redis_client", down)
         response = admin_login(client, "eve")
         assert response.status_code == 200
-        assert "temporarily unavailable" in response.content.decode()
+        assert "登录服务暂时不可用" in response.content.decode()
         assert "_auth_user_id" not in client.session
 
     def test_non_staff_cannot_log_in(self, client, make_user):

@@ -36,7 +36,7 @@ class TestLogin:
             wrong.json()
             == unknown.json()
             == {
-                "detail": "Wrong username, mobile number or password.",
+                "detail": "用户名、手机号或密码错误。",
                 "code": "invalid_credentials",
             }
         )

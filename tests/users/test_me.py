@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -31,6 +32,8 @@ class TestMe:
         assert body == {
             "id": user.id,
             "username": user.username,
+            "nickname": "",
+            "display_name": f"{user.mobile[:3]}****{user.mobile[-4:]}",
             "mobile": user.mobile,
             "avatar": None,
             "credit": 0,
@@ -73,8 +76,8 @@ class TestMe:
         no_code = auth_client.patch("/api/users/me/", {"mobile": new})
         assert no_code.status_code == 400
         assert no_code.json()["code"] == "sms_code_expired"
-        auth_client.get(f"/api/users/sms/{new}/")
-        code = sms_outbox[-1][1].split()[5].rstrip(".")
+        auth_client.get(f"/api/users/sms/{new}/?purpose=change_mobile")
+        code = re.search(r"\d{6}", sms_outbox[-1][1]).group()
         response = auth_client.patch("/api/users/me/", {"mobile": new, "sms_code": code})
         assert response.status_code == 200, response.json()
         user.refresh_from_db()
@@ -105,7 +108,7 @@ class TestMe:
         assert big.size > 100
         response = auth_client.patch("/api/users/me/", {"avatar": big}, format="multipart")
         assert response.status_code == 400
-        assert "too large" in response.json()["errors"]["avatar"][0]
+        assert "图片过大" in response.json()["errors"]["avatar"][0]
 
     def test_users_only_see_themselves(self, make_user):
         alice, bob = make_user(username="alice"), make_user(username="bob")

@@ -3,6 +3,7 @@ import re
 import pytest
 from django.test import override_settings
 
+from luffy.common.i18n import duration_words
 from luffy.common.redis import redis_client, redis_key
 from luffy.users.models import User
 
@@ -15,7 +16,7 @@ def request_code(api_client, sms_outbox, mobile=MOBILE) -> str:
     assert response.status_code == 200, response.json()
     sent_to, message = sms_outbox[-1]
     assert sent_to == mobile
-    return re.search(r"\b(\d{6})\b", message).group(1)
+    return re.search(r"(?<!\d)(\d{6})(?!\d)", message).group(1)
 
 
 def register(api_client, code, mobile=MOBILE, password=PASSWORD):
@@ -29,9 +30,13 @@ class TestSmsCode:
     def test_sends_six_digit_code_valid_for_five_minutes(self, api_client, sms_outbox):
         response = api_client.get(f"/api/users/sms/{MOBILE}/")
         assert response.status_code == 200
-        assert response.json() == {"detail": "Code sent.", "resend_after": 60, "expires_in": 300}
+        assert response.json() == {
+            "detail": "验证码已发送。",
+            "resend_after": 60,
+            "expires_in": 300,
+        }
         assert len(sms_outbox) == 1
-        ttl = redis_client().ttl(redis_key("sms", "code", MOBILE))
+        ttl = redis_client().ttl(redis_key("sms", "code", "register", MOBILE))
         assert 295 <= ttl <= 300
 
     def test_resend_within_a_minute_is_refused_with_seconds_left(self, api_client, sms_outbox):
@@ -41,7 +46,7 @@ class TestSmsCode:
         body = response.json()
         assert body["code"] == "sms_too_soon"
         assert 55 <= body["retry_after"] <= 60
-        assert str(body["retry_after"]) in body["detail"]
+        assert duration_words(body["retry_after"]) in body["detail"]
         assert response["Retry-After"] == str(body["retry_after"])
         assert len(sms_outbox) == 1
 
@@ -85,7 +90,7 @@ class TestSmsCode:
         assert response.status_code == 503
         assert response.json()["code"] == "sms_failed"
         assert not redis_client().exists(redis_key("sms", "lock", MOBILE))
-        assert not redis_client().exists(redis_key("sms", "code", MOBILE))
+        assert not redis_client().exists(redis_key("sms", "code", "register", MOBILE))
 
 
 def _listening(port: int) -> bool:
@@ -126,7 +131,7 @@ class TestBrokerErrors:
         assert response.status_code == 503, response.content
         assert response.json()["code"] == "sms_failed"
         assert not redis_client().exists(redis_key("sms", "lock", MOBILE))
-        assert not redis_client().exists(redis_key("sms", "code", MOBILE))
+        assert not redis_client().exists(redis_key("sms", "code", "register", MOBILE))
 
     @pytest.mark.skipif(not _listening(5672), reason="no RabbitMQ on 127.0.0.1:5672")
     def test_rabbitmq_wrong_password(self, api_client, real_broker):
@@ -199,7 +204,7 @@ class TestRegister:
         response = register(api_client, wrong)
         assert response.status_code == 400
         assert response.json()["code"] == "sms_code_wrong"
-        assert response.json()["errors"] == {"sms_code": ["The verification code is wrong."]}
+        assert response.json()["errors"] == {"sms_code": ["验证码错误。"]}
         assert not User.objects.exists()
         assert register(api_client, code).status_code == 201  # one slip is not fatal
 
@@ -213,7 +218,9 @@ class TestRegister:
 
     def test_expired_code(self, api_client, sms_outbox):
         code = request_code(api_client, sms_outbox)
-        redis_client().delete(redis_key("sms", "code", MOBILE))  # what the 5-minute TTL does
+        redis_client().delete(
+            redis_key("sms", "code", "register", MOBILE)
+        )  # what the 5-minute TTL does
         response = register(api_client, code)
         assert response.status_code == 400
         assert response.json()["code"] == "sms_code_expired"
@@ -228,8 +235,8 @@ class TestRegister:
         assert register(api_client, code).json()["code"] == "sms_code_expired"
 
     def test_taken_mobile(self, api_client, sms_outbox, make_user):
-        make_user(mobile=MOBILE)
         code = request_code(api_client, sms_outbox)
+        make_user(mobile=MOBILE)  # registered meanwhile (no code is sent for a taken number)
         response = register(api_client, code)
         assert response.status_code == 400
         assert response.json()["code"] == "mobile_taken"

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "luffy.common.middleware.ApiErrorMiddleware",  # every /api/ answer is JSON
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # Accept-Language, else LANGUAGE_CODE
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -197,7 +198,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# Chinese for people by default; a client sending Accept-Language: en gets the English sources.
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "luffy" / "locale"]  # .po in git, .mo compiled at start-up
 TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -293,6 +297,7 @@ AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 # --- Catalog ------------------------------------------------------------------------------------
 CATALOG_CACHE_TTL = env.int("CATALOG_CACHE_TTL", default=600)  # seconds; changes invalidate
 CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=12)
+CATALOG_SEARCH_MAX_LENGTH = env.int("CATALOG_SEARCH_MAX_LENGTH", default=50)
 CATALOG_MAX_PAGE_SIZE = env.int("CATALOG_MAX_PAGE_SIZE", default=50)
 HOME_BANNER_LIMIT = env.int("HOME_BANNER_LIMIT", default=5)
 HOME_NAV_LIMIT = env.int("HOME_NAV_LIMIT", default=8)  # per position

@@ -3,7 +3,7 @@ import { http } from './http'
 export const banners = () => http.get('/home/banners/').then((r) => r.data)
 export const navs = (position) => http.get('/home/navs/', { params: { position } }).then((r) => r.data)
 export const categories = () => http.get('/courses/categories/').then((r) => r.data)
-// params: {category, ordering: (-)id | (-)price | (-)students, page, size}
+// params: {category, ordering: (-)id | (-)price | (-)students, page, size, free, q (search words)}
 export const courses = (params) => http.get('/courses/', { params }).then((r) => r.data)
 export const course = (id) => http.get(`/courses/${id}/`).then((r) => r.data)
 // Login required: {active, expires_at, expired}

@@ -9,10 +9,12 @@ export function useCourseAccess() {
   const access = ref(null)
   const loading = ref(true)
   const error = ref('')
+  const missing = ref(false) // 404: no such course (or not on sale); retrying cannot help
 
   async function load(id) {
     loading.value = true
     error.value = ''
+    missing.value = false
     try {
       const [detail, owned] = await Promise.all([
         fetchCourse(id),
@@ -22,12 +24,13 @@ export function useCourseAccess() {
       access.value = owned
       return detail
     } catch (e) {
-      error.value = e.api?.status === 404 ? '课程不存在或已下架' : e.api?.detail || '加载失败'
+      if (e.api?.status === 404) missing.value = true
+      else error.value = e.api?.detail || '加载失败'
       return null
     } finally {
       loading.value = false
     }
   }
 
-  return { course, access, loading, error, load }
+  return { course, access, loading, error, missing, load }
 }

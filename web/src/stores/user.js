@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
 import * as usersApi from '../api/users'
 import { tokens } from '../utils/tokens'
+import { userDisplayName } from '../utils/format'
 
 const USER = 'luffy.user'
 
@@ -16,7 +17,7 @@ export const useUserStore = defineStore('user', {
   state: () => ({ user: savedUser() }),
   getters: {
     isLoggedIn: (state) => Boolean(state.user),
-    displayName: (state) => state.user?.username || state.user?.mobile || '',
+    displayName: (state) => userDisplayName(state.user),
   },
   actions: {
     // The login and register answers: tokens plus the user.
@@ -30,6 +31,15 @@ export const useUserStore = defineStore('user', {
     },
     async register(payload) {
       this.signIn(await usersApi.register(payload))
+    },
+    async loginBySms(mobile, code) {
+      this.signIn(await usersApi.loginBySms(mobile, code))
+    },
+    // After a profile change: the API's answer is the whole user.
+    setProfile(fresh) {
+      if (!this.user) return
+      this.user = { ...this.user, ...fresh }
+      localStorage.setItem(USER, JSON.stringify(this.user))
     },
     // The balance changes with checkout, payment and cancellation; keep the menu's figure true.
     setCredit(credit) {

@@ -75,3 +75,19 @@ export function couponFace(sale) {
   }
   return text
 }
+
+// 13812341234 -> 138****1234: enough for its owner, not the whole number.
+export function maskMobile(mobile) {
+  const text = String(mobile || '')
+  return /^\d{11}$/.test(text) ? `${text.slice(0, 3)}****${text.slice(-4)}` : text
+}
+
+// What the header shows for a user: the nickname, else a username of their choosing, else the
+// masked mobile (registration makes the username the mobile: never the full number).
+export function userDisplayName(user) {
+  if (!user) return ''
+  if (user.nickname) return user.nickname
+  const { username, mobile } = user
+  if (username && !/^\d+$/.test(username) && !(mobile && username.includes(mobile))) return username
+  return maskMobile(user.mobile || user.username)
+}

@@ -1,5 +1,6 @@
-// Chinese texts for the API's machine-readable codes. The API's own `detail` (English) stays the
-// fallback, so a code added later is still explained.
+// Chinese texts for the API's machine-readable codes (tests/common/test_i18n.py fails when a code
+// the API can return has none). The API's own `detail` (Chinese too) is used for the codes whose
+// detail carries facts (which field, how long to wait, how many points) and as the fallback.
 import { formatDateTime, formatPrice } from './format'
 
 export const ORDER_STATUS = {
@@ -11,6 +12,10 @@ export const ORDER_STATUS = {
 }
 
 export const orderStatus = (status) => ORDER_STATUS[status] || { text: '未知状态', type: 'info' }
+
+// The amount's label: only money that was paid is 实付; an unpaid order's is 应付, a cancelled or
+// timed-out one's just the order amount.
+export const amountLabel = (status) => ({ 0: '应付', 1: '实付', 4: '实付' })[status] || '订单金额'
 
 const ERRORS = {
   already_purchased: '所选课程中有您已购买且仍在有效期内的课程，请先从购物车中移除。',
@@ -34,11 +39,88 @@ const ERRORS = {
   payment_pending: '支付结果尚未确认，请稍候。',
   payment_refunded: '这笔付款到账时订单已取消或超时，且所用的优惠券或积分已不可用，款项将原路退回您的支付宝账户，请留意退款通知。',
   payment_gateway_unavailable: '支付网关暂时不可用，请稍后重试。',
+  access_expired: '您的课程有效期已结束，续费后可继续学习。',
+  no_access: '购买本课程后即可观看。',
+  course_not_found: '课程不存在或未上架。',
+  lesson_not_found: '课时不存在。',
+  category_not_found: '课程分类不存在。',
+  page_not_found: '没有这一页了。',
+  invalid_expire: '该有效期不属于本课程，请重新选择。',
+  option_unavailable: '所选有效期已不再提供，请先选择其他有效期。',
+  no_price: '该课程暂未定价。',
+  not_in_cart: '购物车中没有这门课程。',
+  nothing_to_change: '没有需要修改的内容。',
+  cart_full: '购物车已满，请先移除一些课程。',
+  cart_unavailable: '购物车暂时不可用，请稍后再试。',
+  insufficient_credit: '积分余额不足。',
+  pay_type: '不支持该支付方式。',
+  order_total_too_large: '订单金额超过单笔上限，请拆分为多笔订单。',
+  order_not_paid: '只有已支付的订单可以退款。',
+  refund_amount: '退款金额无效。',
+  refund_refused: '支付网关拒绝了退款。',
+  notify_throttled: '请求过于频繁，请稍后再试。',
+  invalid_rule: '规则格式有误。',
+  invalid_mobile: '请输入正确的手机号（以 13–19 开头的 11 位数字）。',
+  mobile_taken: '该手机号已被其他账号使用。',
+  mobile_registered: '该手机号已注册，请直接登录。',
+  mobile_not_registered: '该手机号尚未注册，请先注册。',
+  username_taken: '该用户名已被占用。',
+  username_is_mobile: '用户名若为手机号格式，必须是您本人的手机号。',
+  taken: '该用户名或手机号刚刚已被其他账号注册，请换一个。',
+  weak_password: '密码强度不够，请换一个更安全的密码。',
+  wrong_password: '原密码错误。',
+  same_mobile: '新手机号与当前手机号相同。',
+  invalid_credentials: '用户名、手机号或密码错误。',
+  user_inactive: '该账号已停用或不存在。',
+  account_locked: '登录失败次数过多，账号已暂时锁定，请稍后再试。',
+  login_throttled: '登录失败次数过多，请稍后再试。',
+  login_unavailable: '登录服务暂时不可用，请稍后再试。',
+  sms_too_soon: '验证码刚刚已发送，请稍后再获取。',
+  sms_failed: '短信发送失败，请重试。',
+  sms_code_wrong: '验证码错误。',
+  sms_code_expired: '验证码已过期或未发送，请重新获取。',
+  sms_code_exhausted: '验证码错误次数过多，请重新获取。',
+  token_not_valid: '登录已过期，请重新登录。',
+  authentication_failed: '登录已失效，请重新登录。',
+  not_authenticated: '请先登录。',
+  permission_denied: '您没有权限执行此操作。',
+  forbidden: '您没有权限执行此操作。',
+  not_found: '您访问的内容不存在。',
+  method_not_allowed: '不支持该操作。',
+  not_acceptable: '无法提供所请求的格式。',
+  unsupported_media_type: '不支持的请求格式。',
+  parse_error: '请求格式有误。',
+  bad_request: '请求格式有误。',
+  nul_character: '输入内容包含无效字符。',
+  too_deep: '请求内容嵌套层级过深。',
+  request_too_large: '提交的内容过大。',
+  invalid: '输入有误，请检查后重试。',
+  conflict: '操作冲突，请刷新后重试。',
+  throttled: '操作过于频繁，请稍后再试。',
+  rate_limited: '操作过于频繁，请稍后再试。',
+  database_busy: '系统繁忙，请稍后再试。',
+  redis_unavailable: '服务暂时不可用，请稍后再试。',
+  service_unavailable: '服务暂时不可用，请稍后再试。',
+  unavailable: '服务暂时不可用，请稍后再试。',
+  server_error: '服务器出错了，我们已记录，请稍后再试。',
+  error: '操作失败，请重试。',
 }
+
+// Codes whose Chinese `detail` from the API says more than the text above (which field, how long
+// to wait, until when, how many points): shown when the API sent Chinese.
+const DETAIL_FIRST = new Set([
+  'invalid', 'weak_password', 'access_expired', 'already_purchased', 'pending_order', 'cart_full',
+  'credit_exceeds_balance', 'credit_exceeds_total', 'page_not_found', 'invalid_expire',
+  'sms_too_soon', 'login_throttled', 'account_locked', 'throttled', 'rate_limited', 'refund_amount',
+  'refund_refused', 'coupon_reserved', 'coupon_not_started', 'coupon_expired', 'coupon_below_minimum',
+  'order_not_unpaid', 'order_total_too_large', 'course_unavailable',
+])
+const CHINESE = /[\u4e00-\u9fff]/
 
 // {code, detail} from the API client -> a sentence for the page.
 export function errorText(api) {
   if (!api) return '操作失败，请重试'
+  if (api.detail && DETAIL_FIRST.has(api.code) && CHINESE.test(api.detail)) return api.detail
   return ERRORS[api.code] || api.detail || '操作失败，请重试'
 }
 

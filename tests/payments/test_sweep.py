@@ -143,4 +143,4 @@ def test_the_sweep_has_a_command(sandbox, auth_client, order):
     out = StringIO()
     call_command("expire_unpaid_orders", stdout=out)
     assert status(order) == Order.Status.TIMED_OUT
-    assert "1 unpaid orders timed out." in out.getvalue()
+    assert "1 个未支付订单已超时关闭" in out.getvalue()

@@ -7,7 +7,7 @@ from luffy.payments.services import orders_expire, payments_reconcile
 
 
 @shared_task
-def expire_unpaid_orders(batch_size: int = 500) -> int:
+def expire_unpaid_orders(batch_size: int | None = None) -> int:
     """Beat, every minute: the timeout sweep (payments.services.orders_expire)."""
     return orders_expire(now=timezone.now(), batch_size=batch_size)
 

@@ -30,7 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,10000,100000", help="expired orders per run")
-    parser.add_argument("--batch", type=int, default=500, help="orders_record_timed_out batch_size")
+    parser.add_argument(
+        "--batch", type=int, default=1000, help="orders_record_timed_out batch_size"
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child run of one size
     args = parser.parse_args()
     if args.one:
@@ -269,11 +271,17 @@ def sweep(batch: int) -> dict:
     from luffy.orders.services import orders_record_timed_out
 
     queries = 0
+    per_statement: dict[str, float] = {}
 
     def count(execute, sql, params, many, context):
         nonlocal queries
         queries += 1
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            kind = " ".join(sql.split()[:3])[:40]
+            per_statement[kind] = per_statement.get(kind, 0) + time.perf_counter() - started
 
     now, batches, done = timezone.now(), 0, 0
     with connection.execute_wrapper(count):
@@ -285,6 +293,9 @@ def sweep(batch: int) -> dict:
             batches += 1
             done += n
         seconds = time.perf_counter() - started
+    if os.environ.get("BENCH_PROFILE"):
+        for kind, spent in sorted(per_statement.items(), key=lambda kv: -kv[1]):
+            print(f"  {spent:8.3f} s  {kind}", file=sys.stderr)
     return {"seconds": seconds, "queries": queries, "batches": batches, "done": done}
 
 

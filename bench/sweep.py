@@ -297,7 +297,7 @@ def sweep(batch: int) -> dict:
         seconds = time.perf_counter() - started
     if os.environ.get("BENCH_PROFILE"):
         for kind, spent in sorted(per_statement.items(), key=lambda kv: -kv[1]):
-            print(f"  {spent:8.3f} s  {kind}", file=sys.stderr)
+            print(f"profile: {spent:8.3f} s  {kind}", file=sys.stderr)
     return {"seconds": seconds, "queries": queries, "batches": batches, "done": done}
 
 

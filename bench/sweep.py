@@ -282,7 +282,9 @@ def sweep(batch: int) -> dict:
         try:
             return execute(sql, params, many, context)
         finally:
-            kind = " ".join(sql.split()[:3])[:40]
+            kind = " ".join(sql.split()[:3])[:40] + (
+                " ... FOR UPDATE" if "FOR UPDATE" in sql else ""
+            )
             per_statement[kind] = per_statement.get(kind, 0) + time.perf_counter() - started
 
     now, batches, done = timezone.now(), 0, 0

@@ -405,7 +405,7 @@ def payment_check_expired(*, now: datetime, limit: int = 200) -> list[int]:
     return closable
 
 
-def orders_expire(*, now: datetime, batch_size: int = 500) -> int:
+def orders_expire(*, now: datetime, batch_size: int | None = None) -> int:
     """The timeout sweep: orders past their deadline that reached the gateway are asked about
     first (paid there -> settled instead; otherwise their trade is closed there), then every
     expired unpaid order is recorded as timed out, batch by batch. Returns how many timed out.

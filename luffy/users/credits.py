@@ -4,8 +4,11 @@ timeout sweep), so one order and a batch go through the same rules."""
 
 from __future__ import annotations
 
-from django.db import transaction
+import sqlite3
+
+from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luffy.common.errors import Conflict
@@ -40,32 +43,96 @@ def credit_change(*, user_id: int, amount: int, reason: str, order=None, note: s
 
 
 def credits_release(*, orders: list[tuple[int, int, int]], note: str) -> None:
-    """Give back the credit reserved by many orders, as (order_id, user_id, points): one UPDATE
-    of the users, one read of the new balances, one INSERT of the ledger rows. The caller holds
-    the users' locks."""
+    """Give back the credit reserved by many orders, as (order_id, user_id, points): two
+    statements however many orders, one UPDATE of the users (by a join with the orders'
+    points summed per user) and one INSERT ... SELECT of the ledger rows, each with the
+    balance after it as if the returns were applied in order id order. The caller holds the
+    users' locks. SQL per database (PostgreSQL, SQLite >= 3.33, MariaDB/MySQL); the ORM
+    otherwise."""
+    orders = [row for row in orders if row[2]]
     if not orders:
         return
+    now = timezone.now()
+    if not _release_sql(orders, note=note, now=now):
+        _release_orm(orders, note=note, now=now)
+
+
+def _release_sql(orders: list[tuple[int, int, int]], *, note: str, now) -> bool:
+    vendor = connection.vendor
+    if vendor == "sqlite" and sqlite3.sqlite_version_info < (3, 33):  # no UPDATE ... FROM
+        return False
+    if vendor not in ("postgresql", "sqlite", "mysql"):
+        return False
+    # The returns as a derived table r(order_id, user_id, points): VALUES where its columns
+    # are named column1.. (PostgreSQL, SQLite), a UNION ALL on MariaDB.
+    params = [value for row in orders for value in row]
+    if vendor == "mysql":
+        rows = " UNION ALL SELECT %s, %s, %s" * (len(orders) - 1)
+        returns = f"(SELECT %s AS order_id, %s AS user_id, %s AS points{rows}) r"
+    else:
+        rows = ", ".join(["(%s, %s, %s)"] * len(orders))
+        returns = (
+            "(SELECT column1 AS order_id, column2 AS user_id, column3 AS points "  # noqa: S608
+            f"FROM (VALUES {rows}) v) r"
+        )
+    per_user = f"(SELECT user_id, SUM(points) AS points FROM {returns} GROUP BY user_id) t"  # noqa: S608
+    users, ledger = User._meta.db_table, CreditEntry._meta.db_table
+    if vendor == "mysql":
+        # One table updated, by its key, with the sum from a subquery: a multi-table UPDATE ...
+        # JOIN may scan the users and wait for rows another sweep holds (a deadlock); a
+        # single-table UPDATE reads past rows that do not match without waiting for them.
+        user_ids = sorted({user_id for _, user_id, _ in orders})
+        update = (
+            f"UPDATE {users} SET credit = credit + (SELECT SUM(r.points) FROM {returns} "  # noqa: S608
+            f"WHERE r.user_id = {users}.id) WHERE id IN ({', '.join(['%s'] * len(user_ids))})"
+        )
+        update_params = [*params, *user_ids]
+    else:
+        update = (
+            f"UPDATE {users} SET credit = credit + t.points "  # noqa: S608
+            f"FROM {per_user} WHERE id = t.user_id"
+        )
+        update_params = params
+    # Read after the update: a user's balance minus the returns of this batch not yet applied
+    # at each row (those with a higher order id).
+    insert = (
+        f"INSERT INTO {ledger} "  # noqa: S608
+        "(user_id, amount, balance_after, reason, order_id, note, created_at) "
+        "SELECT r.user_id, r.points, u.credit - SUM(r.points) OVER (PARTITION BY r.user_id) "
+        "+ SUM(r.points) OVER (PARTITION BY r.user_id ORDER BY r.order_id), "
+        f"%s, r.order_id, %s, %s FROM {returns} JOIN {users} u ON u.id = r.user_id "
+        "ORDER BY r.order_id"
+    )
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(update, update_params)
+        cursor.execute(insert, [CreditEntry.Reason.ORDER_RELEASE.value, note, stamp, *params])
+    return True
+
+
+def _release_orm(orders: list[tuple[int, int, int]], *, note: str, now) -> None:
     per_user: dict[int, int] = {}
     for _number, user_id, points in orders:
         per_user[user_id] = per_user.get(user_id, 0) + points
-    User.objects.filter(id__in=per_user).update(
-        credit=F("credit")
-        + Case(*(When(id=u, then=Value(p)) for u, p in per_user.items()), default=Value(0))
-    )
-    balances = dict(User.objects.filter(id__in=per_user).values_list("id", "credit"))
-    # Each entry's balance_after as if the returns were applied in order id order.
-    before = {user_id: balances[user_id] - total for user_id, total in per_user.items()}
-    entries = []
-    for order_id, user_id, points in sorted(orders):
-        before[user_id] += points
-        entries.append(
-            CreditEntry(
-                user_id=user_id,
-                amount=points,
-                balance_after=before[user_id],
-                reason=CreditEntry.Reason.ORDER_RELEASE,
-                order_id=order_id,
-                note=note,
-            )
+    with transaction.atomic(savepoint=False):
+        User.objects.filter(id__in=per_user).update(
+            credit=F("credit")
+            + Case(*(When(id=u, then=Value(p)) for u, p in per_user.items()), default=Value(0))
         )
-    CreditEntry.objects.bulk_create(entries)
+        balances = dict(User.objects.filter(id__in=per_user).values_list("id", "credit"))
+        before = {user_id: balances[user_id] - total for user_id, total in per_user.items()}
+        entries = []
+        for order_id, user_id, points in sorted(orders):
+            before[user_id] += points
+            entries.append(
+                CreditEntry(
+                    user_id=user_id,
+                    amount=points,
+                    balance_after=before[user_id],
+                    reason=CreditEntry.Reason.ORDER_RELEASE,
+                    order_id=order_id,
+                    note=note,
+                    created_at=now,
+                )
+            )
+        CreditEntry.objects.bulk_create(entries)

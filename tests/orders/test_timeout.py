@@ -125,3 +125,110 @@ def test_oldest_deadline_first(auth_client, user, place_order):
             o.id for o in orders if o.id not in timed_out
         ]).id)  # fmt: skip
     assert timed_out == [orders[1].id, orders[2].id, orders[0].id]
+
+
+def _statements(later, batch_size=None) -> tuple[int, int]:
+    """(orders timed out, SQL statements) of one orders_record_timed_out call."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        done = orders_record_timed_out(now=later, batch_size=batch_size)
+    return done, len(queries)
+
+
+def _expired_orders(make_user, *, users: int, per_user: int, coupons_from=None) -> None:
+    """users x per_user unpaid orders past their deadline, each holding 10 points, every
+    third a coupon (inserted directly: checkout through the API would take minutes)."""
+    from luffy.coupons.models import Coupon
+
+    now = timezone.now()
+    coupon = Coupon.objects.create(name="-1", sale="-1", type=Coupon.Type.FIXED)
+    for u in range(users):
+        owner = make_user(credit=0)
+        for i in range(per_user):
+            order = Order.objects.create(
+                user=owner, title="t", total_price=10, discounted_price=10, real_price=9,
+                credit=10, credit_amount=1, pay_deadline=now - timedelta(minutes=u + i + 1),
+            )  # fmt: skip
+            if i % 3 == 0:
+                held = UserCoupon.objects.create(
+                    user=owner, coupon=coupon, start=now, status=UserCoupon.Status.RESERVED,
+                    order=order,
+                )  # fmt: skip
+                Order.objects.filter(id=order.id).update(user_coupon=held)
+
+
+def test_a_batch_is_a_fixed_number_of_statements_whatever_its_size(make_user):
+    """Per batch: the same statements for 2 orders as for 300 of 60 users (before, the audit
+    and ledger rows went in as model instances, several INSERTs per batch on SQLite, and
+    the credit return built a CASE with a branch per user)."""
+    later = timezone.now() + timedelta(days=1)
+    _expired_orders(make_user, users=1, per_user=2)
+    small = _statements(later)
+    _expired_orders(make_user, users=60, per_user=5)
+    large = _statements(later)
+    assert (small[0], large[0]) == (2, 300)
+    assert small[1] == large[1] <= 11  # 8, a savepoint around them, SET LOCAL on PostgreSQL
+
+
+def test_batch_size_is_a_setting(make_user, settings):
+    settings.SWEEP_BATCH_SIZE = 4
+    _expired_orders(make_user, users=2, per_user=5)
+    later = timezone.now() + timedelta(days=1)
+    assert [orders_record_timed_out(now=later) for _ in range(4)] == [4, 4, 2, 0]
+
+
+def test_credit_returns_of_many_users_each_with_its_running_balance(make_user):
+    """Ledger rows in order id order per user, each balance the one after that row; every
+    user's balance equals the sum of its ledger rows; coupons released."""
+    _expired_orders(make_user, users=7, per_user=4)
+    later = timezone.now() + timedelta(days=1)
+    assert orders_record_timed_out(now=later, batch_size=1000) == 28
+    for user_id in Order.objects.values_list("user_id", flat=True).distinct():
+        rows = list(
+            CreditEntry.objects.filter(user_id=user_id).order_by("order_id")
+            .values_list("amount", "balance_after", "reason", "note")
+        )  # fmt: skip
+        assert rows == [(10, 10 * (i + 1), "order_release", "order timed out") for i in range(4)]
+        assert type(Order.objects.first().user).objects.get(id=user_id).credit == 40
+    assert not UserCoupon.objects.filter(status=UserCoupon.Status.RESERVED).exists()
+    assert UserCoupon.objects.filter(status=UserCoupon.Status.UNUSED, order=None).count() == 14
+    assert OrderStatusChange.objects.filter(to_status=Order.Status.TIMED_OUT).count() == 28
+
+
+def test_credit_return_without_the_sql_path_gives_the_same_rows(make_user, monkeypatch):
+    """The ORM fallback (other databases, SQLite < 3.33) writes what the SQL path writes."""
+    from luffy.users import credits
+
+    monkeypatch.setattr(credits, "_release_sql", lambda *a, **k: False)
+    test_credit_returns_of_many_users_each_with_its_running_balance(make_user)
+
+
+def test_the_sweep_reads_the_unpaid_orders_deadline_index(make_user):
+    """The batch query walks an index in deadline order instead of sorting every expired
+    order: the partial index (PostgreSQL, SQLite), the (status, pay_deadline) one on MariaDB."""
+    from django.db import connection
+
+    from luffy.orders.services import _expired_unpaid
+
+    _expired_orders(make_user, users=3, per_user=3)
+    query = (
+        _expired_unpaid(timezone.now())
+        .filter(sent_to_gateway_at__isnull=True)
+        .order_by("pay_deadline", "id")
+        .values_list("id", "user_id")[:1000]
+    )
+    sql, params = query.query.sql_with_params()
+    names = {idx.name for idx in Order._meta.indexes}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: plan as if large
+        explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+        cursor.execute(explain + sql, params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "order_unpaid_deadline" in names
+    if connection.vendor != "mysql":  # MariaDB plans a 9-row table as a scan whatever its indexes
+        assert "order_unpaid_deadline" in plan or "orders_orde_status_" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
+        assert "Sort" not in plan, plan

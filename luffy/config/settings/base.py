@@ -182,6 +182,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # LOGGING (below) applies: one time format, request ids
 CELERY_TIMEZONE = env("TIME_ZONE", default="Asia/Shanghai")
+# Orders the timeout sweep times out per transaction (a fixed number of statements each).
+SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=1000)
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-orders": {"task": "luffy.payments.tasks.expire_unpaid_orders", "schedule": 60},
     "reconcile-payments": {"task": "luffy.payments.tasks.reconcile_payments", "schedule": 3600},

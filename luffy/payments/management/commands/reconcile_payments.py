@@ -11,6 +11,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, hours, **options):
         counts = reconcile_payments(hours=hours)
+        if counts.get("skipped"):
+            self.stdout.write("Another reconciliation is running: this one did nothing.")
+            return
         self.stdout.write(
             f"Checked {counts['checked']} orders: {counts['settled']} settled, "
             f"{counts['refunded']} late payments refunded, "

@@ -130,6 +130,11 @@ def running_store(var_dir: Path, **extra_env: str):
         PORT=str(port),
         ALIPAY_SANDBOX_PORT=str(free_port()),  # never the default 8001 a `make run` may hold
         SMS_BACKEND="luffy.users.sms.FileBackend",
+        # Every test's browser and API calls come from 127.0.0.1 to one store: per-IP limits
+        # sized for a real client would refuse the suite (the limits have their own tests).
+        THROTTLE_SMS_IP="1000/hour",
+        THROTTLE_LOGIN_IP="1000/min",
+        THROTTLE_MOBILE_IP="1000/min",
         WEB_CONCURRENCY="2",
         CELERY_CONCURRENCY="1",
         LOG_LEVEL="WARNING",
@@ -194,7 +199,12 @@ def browser():
 def page(browser, store, request):
     """A fresh browser profile at 1280 px that fails the test on any JavaScript error."""
     viewport = getattr(request, "param", None) or {"width": 1280, "height": 860}
-    context = browser.new_context(viewport=viewport, base_url=store.url, locale="zh-CN")
+    # Tests that inject a script of their own (axe-core) need the store's CSP relaxed for it;
+    # every other test runs the pages under the real policy.
+    bypass_csp = request.node.get_closest_marker("injects_scripts") is not None
+    context = browser.new_context(
+        viewport=viewport, base_url=store.url, locale="zh-CN", bypass_csp=bypass_csp
+    )
     # Only the store itself: nothing may leave 127.0.0.1.
     context.route(
         re.compile(r"^(?!http://127\.0\.0\.1[:/]).*"), lambda route: route.abort("blockedbyclient")

@@ -11,7 +11,7 @@ from tests.e2e.conftest import ROOT, login
 from tests.e2e.test_checkout import add_to_cart, give_coupons_and_credit
 from tests.e2e.test_store import COURSE_A, COURSE_B, course_id
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.injects_scripts]
 
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 

@@ -16,7 +16,12 @@ def real_worker():
     app.conf.task_always_eager = False
     try:
         with start_worker(
-            app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"
+            app,
+            pool="threads",
+            concurrency=2,
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=60,  # a task still finishing on a busy machine, not a hang
         ) as worker:
             yield worker
     finally:

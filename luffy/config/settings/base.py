@@ -220,10 +220,35 @@ WHITENOISE_ROOT = WEB_DIST_DIR if WEB_DIST_DIR.is_dir() else None
 # Vite puts a content hash in every file name under assets/: cache those for a year, HTML never.
 WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/.+-[0-9A-Za-z_-]{8,}\.\w+$"
 WHITENOISE_ADD_HEADERS_FUNCTION = web_cache_headers
+_FS = "django.core.files.storage.FileSystemStorage"
+_LESSON_BACKEND = env("LESSON_STORAGE_BACKEND", default=_FS)
+_LESSON_ROOT = env("LESSON_MEDIA_ROOT", default=str(VAR_DIR / "lessons"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Lesson files: private, outside MEDIA_ROOT, served only through signed links. For object
+    # storage set LESSON_STORAGE_BACKEND (e.g. storages.backends.s3.S3Storage, docs/deployment.md).
+    "lessons": {
+        "BACKEND": _LESSON_BACKEND,
+        "OPTIONS": {"location": _LESSON_ROOT}
+        if _LESSON_BACKEND.endswith("FileSystemStorage")
+        else {},
+    },
 }
+# Lesson media: upload limit, signed-link lifetime, and how the bytes leave in production.
+LESSON_MEDIA_MAX_BYTES = env.int("LESSON_MEDIA_MAX_BYTES", default=500 * 1024 * 1024)
+LESSON_LINK_MAX_AGE = env.int("LESSON_LINK_MAX_AGE", default=600)  # seconds
+# "" = Python streams the file (Range supported); "x-accel-redirect" (nginx) or "x-sendfile"
+# (Apache, lighttpd) hand the checked request to the web server.
+LESSON_MEDIA_SENDFILE = env("LESSON_MEDIA_SENDFILE", default="")
+LESSON_MEDIA_ACCEL_PREFIX = env("LESSON_MEDIA_ACCEL_PREFIX", default="/protected-lessons/")
+# Video cloud for lessons whose link is a cloud video id: offline stand-in by default.
+VIDEO_CLOUD_BACKEND = env(
+    "VIDEO_CLOUD_BACKEND", default="luffy.access.video_cloud.OfflineVideoCloud"
+)
+POLYV_USER_ID = env("POLYV_USER_ID", default="")
+POLYV_SECRET_KEY = env("POLYV_SECRET_KEY", default="")
+POLYV_TOKEN_URL = env("POLYV_TOKEN_URL", default="https://hls.videocc.net/service/v1/token")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- REST API -----------------------------------------------------------------------------------

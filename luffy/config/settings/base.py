@@ -235,20 +235,8 @@ STORAGES = {
         else {},
     },
 }
-# Lesson media: upload limit, signed-link lifetime, and how the bytes leave in production.
+# Lesson media: the upload limit.
 LESSON_MEDIA_MAX_BYTES = env.int("LESSON_MEDIA_MAX_BYTES", default=500 * 1024 * 1024)
-LESSON_LINK_MAX_AGE = env.int("LESSON_LINK_MAX_AGE", default=600)  # seconds
-# "" = Python streams the file (Range supported); "x-accel-redirect" (nginx) or "x-sendfile"
-# (Apache, lighttpd) hand the checked request to the web server.
-LESSON_MEDIA_SENDFILE = env("LESSON_MEDIA_SENDFILE", default="")
-LESSON_MEDIA_ACCEL_PREFIX = env("LESSON_MEDIA_ACCEL_PREFIX", default="/protected-lessons/")
-# Video cloud for lessons whose link is a cloud video id: offline stand-in by default.
-VIDEO_CLOUD_BACKEND = env(
-    "VIDEO_CLOUD_BACKEND", default="luffy.access.video_cloud.OfflineVideoCloud"
-)
-POLYV_USER_ID = env("POLYV_USER_ID", default="")
-POLYV_SECRET_KEY = env("POLYV_SECRET_KEY", default="")
-POLYV_TOKEN_URL = env("POLYV_TOKEN_URL", default="https://hls.videocc.net/service/v1/token")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- REST API -----------------------------------------------------------------------------------

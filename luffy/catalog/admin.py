@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
+from luffy.catalog.media import lesson_duration_from_file
 from luffy.catalog.models import (
     Activity,
     Banner,
@@ -74,6 +75,8 @@ class CourseChapterAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         for lesson in formset.save(commit=False):
             lesson.course_id = form.instance.course_id
+            if not lesson.duration:  # filled from an uploaded MP4 where it can be read
+                lesson.duration = lesson_duration_from_file(lesson.media) or lesson.duration
             lesson.save()
         for lesson in formset.deleted_objects:
             lesson.delete()

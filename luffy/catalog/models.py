@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from luffy.catalog.media import lesson_storage, validate_lesson_file
 from luffy.catalog.pricing import RuleError, parse_rule
 from luffy.common.money import MAX_MONEY
 
@@ -121,6 +122,16 @@ class CourseLesson(models.Model):
     name = models.CharField(max_length=128)
     section_type = models.PositiveSmallIntegerField(choices=Section.choices, default=Section.VIDEO)
     link = models.CharField(max_length=255, blank=True, help_text="video id or document URL")
+    # The lesson's own file (MP4/WebM video or PDF), in the private lessons storage: only ever
+    # handed out as a signed, short-lived link (luffy.access.playback).
+    media = models.FileField(
+        upload_to="lessons/%Y/%m/",
+        storage=lesson_storage,
+        blank=True,
+        max_length=255,
+        validators=[validate_lesson_file],
+        help_text="MP4 / WebM video or PDF document",
+    )
     duration = models.PositiveIntegerField(default=0, help_text="seconds")
     free_trial = models.BooleanField(default=False)
     show_on_list = models.BooleanField(default=False)

@@ -220,10 +220,23 @@ WHITENOISE_ROOT = WEB_DIST_DIR if WEB_DIST_DIR.is_dir() else None
 # Vite puts a content hash in every file name under assets/: cache those for a year, HTML never.
 WHITENOISE_IMMUTABLE_FILE_TEST = r"^/assets/.+-[0-9A-Za-z_-]{8,}\.\w+$"
 WHITENOISE_ADD_HEADERS_FUNCTION = web_cache_headers
+_FS = "django.core.files.storage.FileSystemStorage"
+_LESSON_BACKEND = env("LESSON_STORAGE_BACKEND", default=_FS)
+_LESSON_ROOT = env("LESSON_MEDIA_ROOT", default=str(VAR_DIR / "lessons"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Lesson files: private, outside MEDIA_ROOT, served only through signed links. For object
+    # storage set LESSON_STORAGE_BACKEND (e.g. storages.backends.s3.S3Storage, docs/deployment.md).
+    "lessons": {
+        "BACKEND": _LESSON_BACKEND,
+        "OPTIONS": {"location": _LESSON_ROOT}
+        if _LESSON_BACKEND.endswith("FileSystemStorage")
+        else {},
+    },
 }
+# Lesson media: the upload limit.
+LESSON_MEDIA_MAX_BYTES = env.int("LESSON_MEDIA_MAX_BYTES", default=500 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- REST API -----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ SMS_RETRY_BACKOFF = 1
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "lessons": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
 }
 
 if "REDIS_URL" not in os.environ:

@@ -18,6 +18,9 @@ export const orderStatus = (status) => ORDER_STATUS[status] || { text: '未知�
 export const amountLabel = (status) => ({ 0: '应付', 1: '实付', 4: '实付' })[status] || '订单金额'
 
 const ERRORS = {
+  file_type: '只能上传 MP4 或 WebM 视频以及 PDF 文档。',
+  file_content: '文件内容与文件类型不符，请检查后重新上传。',
+  file_too_large: '文件过大，请压缩后重新上传。',
   already_purchased: '所选课程中有您已购买且仍在有效期内的课程，请先从购物车中移除。',
   pending_order: '所选课程已在一笔未支付订单中，请先到「我的订单」支付或取消该订单。',
   course_unavailable: '部分课程已下架或有效期选项已变更，请回到购物车更新。',

@@ -358,7 +358,7 @@ ALIPAY_SANDBOX_NOTIFY_POLL_SECONDS = env.float("ALIPAY_SANDBOX_NOTIFY_POLL_SECON
 # "celery" (its own worker with beat, on its own queue; `make run` sets this).
 ALIPAY_SANDBOX_NOTIFY_RUNNER = env("ALIPAY_SANDBOX_NOTIFY_RUNNER", default="thread")
 
-# --- Payments: WeChat Pay (API v3) -----------------------------------------------------------------
+# --- Payments: WeChat Pay (API v3) ---------------------------------------------------------------
 # Default: the offline WeChat Pay sandbox (luffy.wechat_sandbox, its own process). The live API
 # is https://api.mch.weixin.qq.com.
 WECHAT_SANDBOX_PORT = env.int("WECHAT_SANDBOX_PORT", default=8002)

@@ -97,16 +97,24 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def ensure_local_keys(directory: Path) -> Path:
+# WeChat Pay's local pairs: the merchant API key and the offline sandbox's platform key.
+MCH_PRIVATE = "mch_private.pem"
+MCH_PUBLIC = "mch_public.pem"
+PLATFORM_PRIVATE = "platform_private.pem"
+PLATFORM_PUBLIC = "platform_public.pem"
+WECHAT_PAIRS = ((MCH_PRIVATE, MCH_PUBLIC), (PLATFORM_PRIVATE, PLATFORM_PUBLIC))
+
+
+def ensure_local_keys(directory: Path, pairs=PAIRS) -> Path:
     """Generate any missing keypair in `directory`; safe when several processes start at once
     (an exclusive file lock makes one of them generate, the others then find the files)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if all((directory / name).exists() for pair in PAIRS for name in pair):
+    if all((directory / name).exists() for pair in pairs for name in pair):
         return directory
     with open(directory / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        for private_name, public_name in PAIRS:
+        for private_name, public_name in pairs:
             if (directory / private_name).exists() and (directory / public_name).exists():
                 continue
             key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

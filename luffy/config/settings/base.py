@@ -371,6 +371,33 @@ ALIPAY_SANDBOX_NOTIFY_POLL_SECONDS = env.float("ALIPAY_SANDBOX_NOTIFY_POLL_SECON
 # "celery" (its own worker with beat, on its own queue; `make run` sets this).
 ALIPAY_SANDBOX_NOTIFY_RUNNER = env("ALIPAY_SANDBOX_NOTIFY_RUNNER", default="thread")
 
+# --- Payments: WeChat Pay (API v3) ---------------------------------------------------------------
+# Default: the offline WeChat Pay sandbox (luffy.wechat_sandbox, its own process). The live API
+# is https://api.mch.weixin.qq.com.
+WECHAT_SANDBOX_PORT = env.int("WECHAT_SANDBOX_PORT", default=8002)
+WECHAT_API_BASE = env("WECHAT_API_BASE", default=f"http://127.0.0.1:{WECHAT_SANDBOX_PORT}")
+WECHAT_MCHID = env("WECHAT_MCHID", default="1900000109")
+WECHAT_APPID = env("WECHAT_APPID", default="wxd678efh567hg6787")
+# The merchant API certificate's serial number and private key (PEM, base64 or a file path).
+WECHAT_MCH_SERIAL_NO = env("WECHAT_MCH_SERIAL_NO", default="LOCALMCHSERIAL0001")
+WECHAT_MCH_PRIVATE_KEY = env("WECHAT_MCH_PRIVATE_KEY", default="")
+# The 32-character APIv3 key. Empty: generated into WECHAT_KEY_DIR (the sandbox reads it too).
+WECHAT_APIV3_KEY = env("WECHAT_APIV3_KEY", default="")
+# What verifies WeChat's answers and notifies: the platform certificate's (or WeChat Pay public
+# key's, PUB_KEY_ID_...) public key and its serial/id, as Wechatpay-Serial names it.
+WECHAT_PLATFORM_PUBLIC_KEY = env("WECHAT_PLATFORM_PUBLIC_KEY", default="")
+WECHAT_PLATFORM_SERIAL = env("WECHAT_PLATFORM_SERIAL", default="PUB_KEY_ID_LOCALSANDBOX0001")
+WECHAT_KEY_DIR = Path(env("WECHAT_KEY_DIR", default=str(VAR_DIR / "wechat")))
+WECHAT_NOTIFY_URL = env(
+    "WECHAT_NOTIFY_URL", default="http://127.0.0.1:8000/api/payments/wechat/notify/"
+)
+WECHAT_REFUND_NOTIFY_URL = env(
+    "WECHAT_REFUND_NOTIFY_URL", default="http://127.0.0.1:8000/api/payments/wechat/refund-notify/"
+)
+WECHAT_HTTP_TIMEOUT = env.float("WECHAT_HTTP_TIMEOUT", default=5.0)
+# Seconds a Wechatpay-Timestamp may be off before the message is refused as stale.
+WECHAT_TIMESTAMP_SKEW = env.int("WECHAT_TIMESTAMP_SKEW", default=300)
+
 # --- Content-Security-Policy (django-csp 4) -------------------------------------------------------
 # One policy for the SPA, the admin and the API docs. Scripts only from this origin: the Vite
 # build loads module scripts by URL, the admin has no inline scripts, and /api/docs/ is

@@ -44,6 +44,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 
 # Alipay keys generated once per test process, never into the repository's var/.
 ALIPAY_KEY_DIR = Path(env("ALIPAY_KEY_DIR", default=tempfile.mkdtemp(prefix="luffy-test-alipay-")))
+WECHAT_KEY_DIR = Path(env("WECHAT_KEY_DIR", default=tempfile.mkdtemp(prefix="luffy-test-wechat-")))
 
 # SQLite tests use a database file, not pytest-django's shared in-memory one: every thread (the
 # live server's, the concurrency tests') then has its own connection, as in production, and

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from luffy.payments.models import PaymentMessage, Refund
+from luffy.orders.admin import OrderAdmin
+from luffy.orders.models import Order
+from luffy.payments.models import PaymentMessage, Refund, Trade
 
 
 @admin.register(PaymentMessage)
@@ -26,3 +28,25 @@ class RefundAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class TradeInline(admin.TabularInline):
+    """The order's gateway trades, read only (payments owns them; orders cannot import them)."""
+
+    model = Trade
+    extra = 0
+    can_delete = False
+    fields = ["gateway", "out_trade_no", "sent_at", "trade_no", "amount", "status"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+# The order page shows its trades: payments adds the inline to the orders app's admin.
+admin.site.unregister(Order)
+
+
+@admin.register(Order)
+class OrderWithTradesAdmin(OrderAdmin):
+    inlines = [*OrderAdmin.inlines, TradeInline]

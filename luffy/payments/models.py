@@ -52,3 +52,36 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.out_request_no} {self.amount} {self.status}"
+
+
+class Trade(models.Model):
+    """The gateway side of an order: one row per order and gateway, created when the first pay
+    URL is issued. `trade_no` is the gateway's own number, recorded when it settles the order;
+    unique, so one gateway trade settles at most one order (null, not "", until then)."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", "pay URL issued"
+        PAID = "paid", "paid"
+
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="trades")
+    # A GatewayKind value ("alipay", ...), from the order's pay_type (gateway_for). No choices
+    # here, so that a new gateway is a new module, not a migration.
+    gateway = models.CharField(max_length=16)
+    out_trade_no = models.CharField(max_length=64)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="first pay URL issued")
+    trade_no = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    amount = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SENT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "gateway"], name="one_trade_per_gateway"),
+            models.UniqueConstraint(
+                fields=["gateway", "out_trade_no"], name="trade_out_trade_no_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.out_trade_no} {self.trade_no or '-'} {self.status}"

@@ -31,7 +31,7 @@ from luffy.payments.gateway import (
     gateway_for,
 )
 from luffy.payments.intake import capped_message, notify_junk_check
-from luffy.payments.models import PaymentMessage, Refund
+from luffy.payments.models import PaymentMessage, Refund, Trade
 
 logger = logging.getLogger(__name__)
 
@@ -57,18 +57,47 @@ def payment_url_create(*, user_id: int, order_number: str) -> str:
         raise Conflict(
             _("The time to pay this order is over; place a new order."), code="order_expired"
         )
-    url = gateway_for().pay_url(
+    gateway = gateway_for()
+    url = gateway.pay_url(
         out_trade_no=order.order_number,
         subject=order.title,
         amount=order.real_price,
         deadline=order.pay_deadline,  # nobody can pay an order past its own deadline
     )
+    now = timezone.now()
     Order.objects.filter(id=order.id, sent_to_gateway_at__isnull=True).update(
-        sent_to_gateway_at=timezone.now()
+        sent_to_gateway_at=now
     )
+    _trade_sent(order, gateway=gateway.kind, at=now)
     event("payment.url_issued", order_number=order_number, user_id=user_id,
           amount=order.real_price)  # fmt: skip
     return url
+
+
+def _trade_sent(order: Order, *, gateway: str, at: datetime) -> Trade:
+    """The order's Trade with this gateway: created with the first pay URL (a second URL, or
+    two at once, find the same row)."""
+    trade, _created = Trade.objects.get_or_create(
+        order=order,
+        gateway=gateway,
+        defaults={"out_trade_no": order.order_number, "sent_at": at, "amount": order.real_price},
+    )
+    return trade
+
+
+def _trade_record_paid(order: Order, *, gateway: str, trade_no: str, at: datetime) -> None:
+    """The gateway's trade number on the order's Trade, in the settling transaction: one
+    statement (an order that never had a pay URL here gets its Trade now). Unique: a trade
+    number that already paid another order raises IntegrityError (trade_reused)."""
+    paid = {"trade_no": trade_no or None, "status": Trade.Status.PAID}
+    if order.sent_to_gateway_at is not None and Trade.objects.filter(
+        order_id=order.id, gateway=gateway
+    ).update(**paid, updated_at=timezone.now()):
+        return
+    Trade.objects.create(
+        order=order, gateway=gateway, out_trade_no=order.order_number, amount=order.real_price,
+        sent_at=order.sent_to_gateway_at, **paid,
+    )  # fmt: skip
 
 
 # --- Messages ---------------------------------------------------------------------------------
@@ -166,9 +195,15 @@ def payment_confirm(*, message: PaymentMessage, trade: TradeReport) -> str:
 
     paid_at = trade.paid_at or timezone.now()
     try:
-        if order.status == S.UNPAID and orders.order_record_paid(
-            order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at, order=order
-        ):
+        with transaction.atomic():  # the settlement and the Trade's number commit together
+            settled = order.status == S.UNPAID and orders.order_record_paid(
+                order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at,
+                order=order,
+            )  # fmt: skip
+            if settled:
+                _trade_record_paid(order, gateway=merchant.kind, trade_no=trade.trade_no,
+                                   at=paid_at)  # fmt: skip
+        if settled:
             return _judge(message, Outcome.SETTLED)
         order.refresh_from_db(fields=["status", "trade_no"])
         if order.status in (S.CANCELLED, S.TIMED_OUT):
@@ -200,6 +235,9 @@ def _late_payment_decide(order: Order, trade: TradeReport, paid_at: datetime) ->
         decision = orders.order_record_late_payment(
             order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at
         )
+        if decision is LateDecision.SETTLED:
+            _trade_record_paid(order, gateway=gateway_for().kind, trade_no=trade.trade_no,
+                               at=paid_at)  # fmt: skip
         if decision is LateDecision.REFUND:
             Refund.objects.get_or_create(
                 out_request_no=late_refund_number(order),

@@ -2,6 +2,8 @@
 whole borders, my-page tabs that show 我的积分, a 去结算 bar and a pay button that stay on
 screen. Screenshots at 390 x 844 and 1280 x 800 of each page: var/e2e-artifacts/."""
 
+import contextlib
+
 import pytest
 
 from tests.e2e.conftest import login
@@ -43,6 +45,15 @@ def no_sideways_scrolling(page) -> None:
 def test_home_list_and_detail_on_a_phone(page, store, shot):
     page.goto("/")
     page.locator("[data-test=course-card]").nth(1).wait_for()
+    # The page's CSS chunk may land after the cards do: give the grid a bounded moment to lay out.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    same_row = """() => {
+        const [a, b] = document.querySelectorAll('[data-test=course-card]');
+        return a.getBoundingClientRect().y === b.getBoundingClientRect().y;
+    }"""
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(same_row, timeout=5000)
     first, second = (page.locator("[data-test=course-card]").nth(i).bounding_box() for i in (0, 1))
     assert first["y"] == second["y"], "two cards per row"
     assert first["width"] < PHONE["width"] / 2

@@ -339,30 +339,34 @@ def run(topology: Topology) -> None:
     t = topology
     t.create_servers()
     say(f"databases {', '.join(t.databases)}, vhost {t.vhost}, Redis {t.redis_url} ({t.prefix})")
-    # Once per release, from one node (docs/deployment.md).
-    for args in (("migrate", "--noinput", "-v", "0"), ("load_demo_catalog", "--if-empty")):
-        result = t.manage(*args)
-        if result.returncode:
-            raise Failed(f"manage.py {' '.join(args)}: {result.stdout}{result.stderr}")
-    say("migrated, demo catalog loaded")
+    # Once per release, from one node (docs/deployment.md); collectstatic meanwhile, as an
+    # image build would, its result then copied to each web node's own disk.
+    collect = subprocess.Popen(
+        [PY, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=t.part_env("build"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        for args in (("migrate", "--noinput", "-v", "0"), ("load_demo_catalog", "--if-empty")):
+            result = t.manage(*args)
+            if result.returncode:
+                raise Failed(f"manage.py {' '.join(args)}: {result.stdout}{result.stderr}")
+        _, errors = collect.communicate(timeout=max(t.deadline - time.monotonic(), 10))
+        if collect.returncode:
+            raise Failed(f"collectstatic: {errors.decode(errors='replace')}")
+    finally:
+        if collect.poll() is None:
+            collect.kill()
+            collect.wait()
+    say("migrated, demo catalog loaded, static files collected")
     t.start("sandbox", "sandbox")
     t.start("worker", "worker")
     t.start("beat-1", "beat")
     t.start("beat-2", "beat")  # the doubled beat: a failover left running
-    collecting = {  # on every web node, into its own var folder; both at once
-        name: subprocess.Popen(
-            [PY, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-            cwd=ROOT,
-            env=t.part_env(name),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        for name in ("web-a", "web-b")
-    }
-    for (name, collect), node in zip(collecting.items(), ("a", "b"), strict=True):
-        _, errors = collect.communicate(timeout=max(t.deadline - time.monotonic(), 10))
-        if collect.returncode:
-            raise Failed(f"collectstatic on {name}: {errors.decode(errors='replace')}")
+    for name, node in (("web-a", "a"), ("web-b", "b")):
+        shutil.copytree(t.folder / "build" / "static", t.folder / name / "static")
         t.start(name, "web", PORT=str(t.ports[node]))
     for base in t.nodes:
         t.wait(f"{base}/healthz", lambda base=base: t.health(base))
@@ -489,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run(topology)
         failed = False
-    except (Failed, subprocess.CalledProcessError, OSError, KeyError, KeyboardInterrupt) as exc:
+    except (Exception, KeyboardInterrupt) as exc:  # whatever it was: stop everything, say it
         say(f"FAILED: {exc!r}")
     finally:
         topology.stop()

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from luffy.catalog.media import lesson_storage, validate_lesson_file
 from luffy.catalog.pricing import RuleError, parse_rule
@@ -18,12 +19,13 @@ def validate_sale_rule(value: str) -> None:
 
 
 class CourseCategory(models.Model):
-    name = models.CharField(max_length=64, unique=True)
-    sort_order = models.PositiveIntegerField(default=0)
+    name = models.CharField(_l("name"), max_length=64, unique=True)
+    sort_order = models.PositiveIntegerField(_l("sort order"), default=0)
 
     class Meta:
         ordering = ["sort_order", "id"]
-        verbose_name_plural = "course categories"
+        verbose_name = _l("course category")
+        verbose_name_plural = _l("course categories")
 
     def __str__(self) -> str:
         return self.name
@@ -31,16 +33,20 @@ class CourseCategory(models.Model):
 
 class Teacher(models.Model):
     class Role(models.IntegerChoices):
-        LECTURER = 0, "lecturer"
-        MENTOR = 1, "mentor"
-        CLASS_TEACHER = 2, "class teacher"
+        LECTURER = 0, _l("lecturer")
+        MENTOR = 1, _l("mentor")
+        CLASS_TEACHER = 2, _l("class teacher")
 
-    name = models.CharField(max_length=64)
-    role = models.PositiveSmallIntegerField(choices=Role.choices, default=Role.LECTURER)
-    title = models.CharField(max_length=64, blank=True)
-    signature = models.CharField(max_length=255, blank=True)
-    image = models.ImageField(upload_to="teachers/", blank=True)
-    brief = models.TextField(blank=True)
+    name = models.CharField(_l("name"), max_length=64)
+    role = models.PositiveSmallIntegerField(_l("role"), choices=Role.choices, default=Role.LECTURER)
+    title = models.CharField(_l("title"), max_length=64, blank=True)
+    signature = models.CharField(_l("signature"), max_length=255, blank=True)
+    image = models.ImageField(_l("photo"), upload_to="teachers/", blank=True)
+    brief = models.TextField(_l("introduction"), blank=True)
+
+    class Meta:
+        verbose_name = _l("teacher")
+        verbose_name_plural = _l("teachers")
 
     def __str__(self) -> str:
         return self.name
@@ -48,37 +54,59 @@ class Teacher(models.Model):
 
 class Course(models.Model):
     class Level(models.IntegerChoices):
-        BEGINNER = 0, "beginner"
-        INTERMEDIATE = 1, "intermediate"
-        ADVANCED = 2, "advanced"
+        BEGINNER = 0, _l("beginner")
+        INTERMEDIATE = 1, _l("intermediate")
+        ADVANCED = 2, _l("advanced")
 
     class Status(models.IntegerChoices):
-        ONLINE = 0, "online"
-        OFFLINE = 1, "offline"
-        PRE_LAUNCH = 2, "pre-launch"
+        ONLINE = 0, _l("online")
+        OFFLINE = 1, _l("offline")
+        PRE_LAUNCH = 2, _l("pre-launch")
+        # A new course: being written, not shown nor sold until it is published
+        # (luffy.catalog.services.courses_publish checks it is complete).
+        DRAFT = 3, _l("draft")
 
-    name = models.CharField(max_length=128)
-    cover = models.ImageField(upload_to="courses/covers/", blank=True)
-    brief = models.TextField(blank=True, help_text="HTML; sanitized when shown")
-    level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.BEGINNER)
-    status = models.PositiveSmallIntegerField(
-        choices=Status.choices, default=Status.ONLINE, db_index=True
+    name = models.CharField(_l("name"), max_length=128)
+    cover = models.ImageField(_l("cover"), upload_to="courses/covers/", blank=True)
+    brief = models.TextField(
+        _l("introduction"), blank=True, help_text=_l("HTML; sanitized when shown")
     )
-    pub_date = models.DateField(null=True, blank=True)
-    period = models.PositiveIntegerField(default=7, help_text="suggested study days")
+    level = models.PositiveSmallIntegerField(
+        _l("level"), choices=Level.choices, default=Level.BEGINNER
+    )
+    status = models.PositiveSmallIntegerField(
+        _l("status"), choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    pub_date = models.DateField(_l("publication date"), null=True, blank=True)
+    period = models.PositiveIntegerField(
+        _l("study period"), default=7, help_text=_l("suggested study days")
+    )
     category = models.ForeignKey(
-        CourseCategory, on_delete=models.PROTECT, related_name="courses", null=True, blank=True
+        CourseCategory,
+        on_delete=models.PROTECT,
+        related_name="courses",
+        null=True,
+        blank=True,
+        verbose_name=_l("category"),
     )
     teacher = models.ForeignKey(
-        Teacher, on_delete=models.SET_NULL, related_name="courses", null=True, blank=True
+        Teacher,
+        on_delete=models.SET_NULL,
+        related_name="courses",
+        null=True,
+        blank=True,
+        verbose_name=_l("teacher"),
     )
-    students = models.PositiveIntegerField(default=0)
-    lessons_count = models.PositiveIntegerField(default=0)
-    pub_lessons_count = models.PositiveIntegerField(default=0)
+    # Kept by settlement (F() + 1 per paid course line), never typed: read-only in the admin.
+    # The lesson counters are not stored: selectors count the lessons.
+    students = models.PositiveIntegerField(_l("students"), default=0, editable=False)
     price = models.DecimalField(
-        **MONEY, default=0, help_text="price of permanent access; 0 means no permanent option"
+        _l("permanent price"),
+        **MONEY,
+        default=0,
+        help_text=_l("price of permanent access; 0 means no permanent option"),
     )
-    video_url = models.URLField(blank=True)
+    video_url = models.URLField(_l("trailer video URL"), blank=True)
 
     class Meta:
         constraints = [
@@ -89,19 +117,25 @@ class Course(models.Model):
                 condition=Q(price__lte=MAX_MONEY), name="course_price_at_most_max"
             ),
         ]
+        verbose_name = _l("course")
+        verbose_name_plural = _l("courses")
 
     def __str__(self) -> str:
         return self.name
 
 
 class CourseChapter(models.Model):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="chapters")
-    number = models.PositiveSmallIntegerField(default=1)
-    name = models.CharField(max_length=128)
-    summary = models.TextField(blank=True)
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="chapters", verbose_name=_l("course")
+    )
+    number = models.PositiveSmallIntegerField(_l("chapter number"), default=1)
+    name = models.CharField(_l("name"), max_length=128)
+    summary = models.TextField(_l("summary"), blank=True)
 
     class Meta:
         ordering = ["course", "number"]
+        verbose_name = _l("chapter")
+        verbose_name_plural = _l("chapters")
         constraints = [
             models.UniqueConstraint(fields=["course", "number"], name="chapter_number_unique")
         ]
@@ -112,36 +146,54 @@ class CourseChapter(models.Model):
 
 class CourseLesson(models.Model):
     class Section(models.IntegerChoices):
-        DOC = 0, "doc"
-        EXERCISE = 1, "exercise"
-        VIDEO = 2, "video"
+        DOC = 0, _l("document")
+        EXERCISE = 1, _l("exercise")
+        VIDEO = 2, _l("video")
 
-    chapter = models.ForeignKey(CourseChapter, on_delete=models.CASCADE, related_name="lessons")
+    chapter = models.ForeignKey(
+        CourseChapter, on_delete=models.CASCADE, related_name="lessons", verbose_name=_l("chapter")
+    )
     # The chapter's course, copied so list pages can fetch lessons by course in one query.
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
-    name = models.CharField(max_length=128)
-    section_type = models.PositiveSmallIntegerField(choices=Section.choices, default=Section.VIDEO)
-    link = models.CharField(max_length=255, blank=True, help_text="video id or document URL")
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="lessons", verbose_name=_l("course")
+    )
+    name = models.CharField(_l("name"), max_length=128)
+    section_type = models.PositiveSmallIntegerField(
+        _l("lesson type"), choices=Section.choices, default=Section.VIDEO
+    )
+    link = models.CharField(
+        _l("link"), max_length=255, blank=True, help_text=_l("video id or document URL")
+    )
     # The lesson's own file (MP4/WebM video or PDF), in the private lessons storage: only ever
     # handed out as a signed, short-lived link (luffy.access.playback).
     media = models.FileField(
+        _l("media file"),
         upload_to="lessons/%Y/%m/",
         storage=lesson_storage,
         blank=True,
         max_length=255,
         validators=[validate_lesson_file],
-        help_text="MP4 / WebM video or PDF document",
+        help_text=_l("MP4 / WebM video or PDF document"),
     )
-    duration = models.PositiveIntegerField(default=0, help_text="seconds")
-    free_trial = models.BooleanField(default=False)
-    show_on_list = models.BooleanField(default=False)
-    order = models.PositiveIntegerField(default=0)
+    duration = models.PositiveIntegerField(_l("duration"), default=0, help_text=_l("seconds"))
+    free_trial = models.BooleanField(_l("free trial"), default=False)
+    show_on_list = models.BooleanField(_l("shown on the course list"), default=False)
+    order = models.PositiveIntegerField(_l("order"), default=0)
 
     class Meta:
         ordering = ["chapter__number", "order", "id"]
+        verbose_name = _l("lesson")
+        verbose_name_plural = _l("lessons")
 
     def __str__(self) -> str:
         return self.name
+
+    # A lesson is published (counted in "已更新 N 课时") once it has material to study.
+    PUBLISHED = ~Q(link="") | ~Q(media="")
+
+    @property
+    def is_published(self) -> bool:
+        return bool(self.link or self.media)
 
     def clean(self) -> None:
         if self.chapter_id and self.course_id and self.chapter.course_id != self.course_id:
@@ -151,13 +203,20 @@ class CourseLesson(models.Model):
 class CourseExpire(models.Model):
     """A time-limited validity option. Permanent access is the course's own price."""
 
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="expire_options")
-    days = models.PositiveIntegerField()
-    text = models.CharField(max_length=32, help_text="e.g. 1个月有效")
-    price = models.DecimalField(**MONEY)
+    course = models.ForeignKey(
+        Course,
+        on_delete=models.CASCADE,
+        related_name="expire_options",
+        verbose_name=_l("course"),
+    )
+    days = models.PositiveIntegerField(_l("valid days"))
+    text = models.CharField(_l("label"), max_length=32, help_text=_l("e.g. 1个月有效"))
+    price = models.DecimalField(_l("price"), **MONEY)
 
     class Meta:
         ordering = ["course", "days"]
+        verbose_name = _l("validity option")
+        verbose_name_plural = _l("validity options")
         constraints = [
             models.UniqueConstraint(fields=["course", "days"], name="expire_days_unique"),
             models.CheckConstraint(condition=Q(days__gt=0), name="expire_days_positive"),
@@ -172,24 +231,39 @@ class CourseExpire(models.Model):
 
 
 class DiscountType(models.Model):
-    name = models.CharField(max_length=32, unique=True, help_text="e.g. 限时折扣")
+    name = models.CharField(_l("name"), max_length=32, unique=True, help_text=_l("e.g. 限时折扣"))
+
+    class Meta:
+        verbose_name = _l("discount type")
+        verbose_name_plural = _l("discount types")
 
     def __str__(self) -> str:
         return self.name
 
 
 class Discount(models.Model):
-    type = models.ForeignKey(DiscountType, on_delete=models.PROTECT, related_name="discounts")
+    type = models.ForeignKey(
+        DiscountType,
+        on_delete=models.PROTECT,
+        related_name="discounts",
+        verbose_name=_l("discount type"),
+    )
     condition = models.DecimalField(
-        **MONEY, default=0, help_text="applies only when the base price reaches this"
+        _l("minimum price"),
+        **MONEY,
+        default=0,
+        help_text=_l("applies only when the base price reaches this"),
     )
     sale = models.TextField(
+        _l("rule"),
         blank=True,
         validators=[validate_sale_rule],
-        help_text='"" or 0 free · *0.8 multiply · -100 subtract · one 满100-10 tier per line',
+        help_text=_l('"" or 0 free · *0.8 multiply · -100 subtract · one 满100-10 tier per line'),
     )
 
     class Meta:
+        verbose_name = _l("discount rule")
+        verbose_name_plural = _l("discount rules")
         constraints = [
             models.CheckConstraint(
                 condition=Q(condition__gte=0), name="discount_condition_not_negative"
@@ -202,12 +276,13 @@ class Discount(models.Model):
 
 
 class Activity(models.Model):
-    name = models.CharField(max_length=128)
-    start = models.DateTimeField()
-    end = models.DateTimeField()
+    name = models.CharField(_l("name"), max_length=128)
+    start = models.DateTimeField(_l("starts at"))
+    end = models.DateTimeField(_l("ends at"))
 
     class Meta:
-        verbose_name_plural = "activities"
+        verbose_name = _l("sale activity")
+        verbose_name_plural = _l("sale activities")
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="activity_ends")
         ]
@@ -221,11 +296,19 @@ class Activity(models.Model):
 
 
 class CoursePriceDiscount(models.Model):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="price_discounts")
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="courses")
-    discount = models.ForeignKey(Discount, on_delete=models.PROTECT, related_name="courses")
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="price_discounts", verbose_name=_l("course")
+    )
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="courses", verbose_name=_l("activity")
+    )
+    discount = models.ForeignKey(
+        Discount, on_delete=models.PROTECT, related_name="courses", verbose_name=_l("discount rule")
+    )
 
     class Meta:
+        verbose_name = _l("course in a sale")
+        verbose_name_plural = _l("courses in sales")
         constraints = [
             models.UniqueConstraint(fields=["course", "activity"], name="one_discount_per_activity")
         ]
@@ -235,14 +318,16 @@ class CoursePriceDiscount(models.Model):
 
 
 class Banner(models.Model):
-    title = models.CharField(max_length=128)
-    image = models.ImageField(upload_to="banners/", blank=True)
-    link = models.CharField(max_length=255, blank=True)
-    sort_order = models.PositiveIntegerField(default=0)
-    is_show = models.BooleanField(default=True)
+    title = models.CharField(_l("title"), max_length=128)
+    image = models.ImageField(_l("image"), upload_to="banners/", blank=True)
+    link = models.CharField(_l("link"), max_length=255, blank=True)
+    sort_order = models.PositiveIntegerField(_l("sort order"), default=0)
+    is_show = models.BooleanField(_l("shown"), default=True)
 
     class Meta:
         ordering = ["sort_order", "id"]
+        verbose_name = _l("banner")
+        verbose_name_plural = _l("banners")
 
     def __str__(self) -> str:
         return self.title
@@ -250,18 +335,20 @@ class Banner(models.Model):
 
 class Navigation(models.Model):
     class Position(models.TextChoices):
-        HEADER = "header"
-        FOOTER = "footer"
+        HEADER = "header", _l("header")
+        FOOTER = "footer", _l("footer")
 
-    position = models.CharField(max_length=8, choices=Position.choices)
-    title = models.CharField(max_length=64)
-    link = models.CharField(max_length=255)
-    is_external = models.BooleanField(default=False)
-    sort_order = models.PositiveIntegerField(default=0)
-    is_show = models.BooleanField(default=True)
+    position = models.CharField(_l("position"), max_length=8, choices=Position.choices)
+    title = models.CharField(_l("title"), max_length=64)
+    link = models.CharField(_l("link"), max_length=255)
+    is_external = models.BooleanField(_l("external link"), default=False)
+    sort_order = models.PositiveIntegerField(_l("sort order"), default=0)
+    is_show = models.BooleanField(_l("shown"), default=True)
 
     class Meta:
         ordering = ["position", "sort_order", "id"]
+        verbose_name = _l("navigation link")
+        verbose_name_plural = _l("navigation links")
 
     def __str__(self) -> str:
         return f"{self.position}: {self.title}"

@@ -18,7 +18,7 @@ import nh3
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Case, Exists, F, Min, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models import Case, Count, Exists, F, Min, OuterRef, Prefetch, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,8 +34,10 @@ from luffy.catalog.models import (
     CourseLesson,
     CoursePriceDiscount,
     Navigation,
+    Teacher,
 )
 from luffy.catalog.pricing import Offer, RuleError, parse_rule, quote
+from luffy.common.choices import choice_code
 from luffy.common.errors import NotFound
 from luffy.common.money import ZERO
 
@@ -67,6 +69,25 @@ class PriceQuote:
 
 
 # --- building blocks --------------------------------------------------------------------------
+
+
+def _lesson_count(*conditions: Q) -> Coalesce:
+    """A subquery counting the course's lessons (matching `conditions`): part of the main query."""
+    lessons = (
+        CourseLesson.objects.filter(*conditions, course=OuterRef("pk"))
+        .order_by()
+        .values("course")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(lessons), 0)
+
+
+def with_lesson_counts(courses):
+    """Annotate lessons_count and pub_lessons_count: derived, never typed by hand."""
+    return courses.annotate(
+        lessons_count=_lesson_count(), pub_lessons_count=_lesson_count(CourseLesson.PUBLISHED)
+    )
 
 
 def _image_url(field) -> str | None:
@@ -171,7 +192,7 @@ def _lesson(lesson: CourseLesson) -> dict:
     return {
         "id": lesson.id,
         "name": lesson.name,
-        "section_type": lesson.get_section_type_display(),
+        "section_type": choice_code(CourseLesson.Section, lesson.section_type),
         "duration": lesson.duration,
         "free_trial": lesson.free_trial,
         # Paid material is linked only to buyers (a later module); free trials are public.
@@ -187,7 +208,7 @@ def _course_summary(course: Course, quotes: list[PriceQuote], lessons: list) -> 
         "name": course.name,
         "cover": _image_url(course.cover),
         "students": course.students,
-        "lessons_count": course.lessons_count,
+        "lessons_count": course.lessons_count,  # counted by the caller (annotation or prefetch)
         "pub_lessons_count": course.pub_lessons_count,
         "teacher": (
             {"name": teacher.name, "title": teacher.title, "signature": teacher.signature}
@@ -267,7 +288,7 @@ def course_list(
                 | Q(category__name__icontains=word)
             )
         cheapest = CourseExpire.objects.filter(course=OuterRef("pk")).order_by("price")
-        courses = courses.annotate(
+        courses = with_lesson_counts(courses).annotate(
             list_price=Case(
                 When(price__gt=0, then=F("price")),
                 default=Coalesce(Subquery(cheapest.values("price")[:1]), ZERO),
@@ -332,6 +353,9 @@ def course_detail(*, course_id: int) -> dict:
             raise NotFound(_("No such course, or it is not on sale."), code="course_not_found")
         quotes = _quotes(course, at)
         chapters = course.chapters.all()
+        every_lesson = [lesson for ch in chapters for lesson in ch.lessons.all()]
+        course.lessons_count = len(every_lesson)
+        course.pub_lessons_count = sum(lesson.is_published for lesson in every_lesson)
         lessons = [lesson for ch in chapters for lesson in ch.lessons.all() if lesson.show_on_list]
         teacher = course.teacher
         detail = _course_summary(course, quotes, lessons)
@@ -339,11 +363,11 @@ def course_detail(*, course_id: int) -> dict:
             detail["teacher"].update(
                 brief=teacher.brief,
                 image=_image_url(teacher.image),
-                role=teacher.get_role_display(),
+                role=choice_code(Teacher.Role, teacher.role),
             )
         detail.update(
             video_url=course.video_url,
-            level=course.get_level_display(),
+            level=choice_code(Course.Level, course.level),
             period=course.period,
             pub_date=course.pub_date,
             brief_html=nh3.clean(course.brief),

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from luffy.catalog.pricing import RuleError, parse_rule
 
@@ -11,24 +12,34 @@ MONEY = {"max_digits": 10, "decimal_places": 2}
 
 class Coupon(models.Model):
     class Type(models.IntegerChoices):
-        PERCENTAGE = 0, "percentage off"
-        FIXED = 1, "fixed amount off"
+        PERCENTAGE = 0, _l("percentage off")
+        FIXED = 1, _l("fixed amount off")
 
     # The sale-rule kind each coupon type must use (same syntax as the catalog's rules).
     RULE_KINDS = {Type.PERCENTAGE: "multiply", Type.FIXED: "subtract"}
 
-    name = models.CharField(max_length=64)
-    type = models.PositiveSmallIntegerField(choices=Type.choices, default=Type.FIXED)
-    sale = models.CharField(max_length=32, help_text='"*0.85" (percentage) or "-20" (fixed)')
+    name = models.CharField(_l("name"), max_length=64)
+    type = models.PositiveSmallIntegerField(_l("type"), choices=Type.choices, default=Type.FIXED)
+    sale = models.CharField(
+        _l("rule"), max_length=32, help_text=_l('"*0.85" (percentage) or "-20" (fixed)')
+    )
     min_amount = models.DecimalField(
-        **MONEY, default=0, help_text="the order total (after activity discounts) must reach this"
+        _l("minimum order"),
+        **MONEY,
+        default=0,
+        help_text=_l("the order total (after activity discounts) must reach this"),
     )
     valid_days = models.PositiveIntegerField(
-        null=True, blank=True, help_text="days from the grant; empty = never expires"
+        _l("valid days"),
+        null=True,
+        blank=True,
+        help_text=_l("days from the grant; empty = never expires"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_l("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _l("coupon")
+        verbose_name_plural = _l("coupons")
         constraints = [
             models.CheckConstraint(condition=Q(min_amount__gte=0), name="coupon_min_not_negative")
         ]
@@ -54,25 +65,41 @@ class Coupon(models.Model):
 
 class UserCoupon(models.Model):
     class Status(models.IntegerChoices):
-        UNUSED = 0, "unused"
-        RESERVED = 1, "reserved by an order"
-        USED = 2, "used"
+        UNUSED = 0, _l("unused")
+        RESERVED = 1, _l("reserved by an order")
+        USED = 2, _l("used")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coupons"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="coupons",
+        verbose_name=_l("user"),
     )
-    coupon = models.ForeignKey(Coupon, on_delete=models.PROTECT, related_name="grants")
-    start = models.DateTimeField()
-    end = models.DateTimeField(null=True, blank=True, help_text="empty = never expires")
-    status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.UNUSED)
+    coupon = models.ForeignKey(
+        Coupon, on_delete=models.PROTECT, related_name="grants", verbose_name=_l("coupon")
+    )
+    start = models.DateTimeField(_l("valid from"))
+    end = models.DateTimeField(
+        _l("valid until"), null=True, blank=True, help_text=_l("empty = never expires")
+    )
+    status = models.PositiveSmallIntegerField(
+        _l("status"), choices=Status.choices, default=Status.UNUSED
+    )
     # The order that reserved or used it; changed only by conditional updates in services.
     order = models.ForeignKey(
-        "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "orders.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_l("order"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_l("granted at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_l("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _l("user coupon")
+        verbose_name_plural = _l("user coupons")
         indexes = [models.Index(fields=["user", "status"])]
         constraints = [
             models.CheckConstraint(

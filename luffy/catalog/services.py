@@ -1,0 +1,82 @@
+"""Catalog writes an operator makes: publishing courses, setting up a time-limited sale."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from luffy.catalog import cache
+from luffy.catalog.models import Course, CourseExpire
+from luffy.catalog.selectors import with_lesson_counts
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    published: list[int]  # course ids now online
+    problems: dict[int, tuple[str, list[str]]]  # course id -> (name, what is missing)
+
+
+def _option_count() -> Coalesce:
+    options = (
+        CourseExpire.objects.filter(course=OuterRef("pk"))
+        .order_by()
+        .values("course")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(options), 0)
+
+
+def course_publish_problems(*, cover: str, price, lessons: int, options: int) -> list[str]:
+    """What a course lacks before it can go on sale; empty when it is complete."""
+    problems = []
+    if not cover:
+        problems.append(_("Upload a cover image."))
+    if lessons < 1:
+        problems.append(_("Add at least one lesson."))
+    if options < 1 and not price > 0:
+        problems.append(_("Set at least one price: a permanent price or a validity option."))
+    return problems
+
+
+def courses_publish(*, course_ids: Iterable[int]) -> PublishResult:
+    """Put complete courses online (one read, one UPDATE); report what the others lack.
+
+    Courses already online are left as they are and count as published."""
+    ids = set(course_ids)
+    with transaction.atomic():
+        rows = (
+            with_lesson_counts(Course.objects.filter(id__in=ids))
+            .annotate(options=_option_count())
+            .values_list("id", "name", "cover", "price", "lessons_count", "options")
+        )
+        ready, problems = [], {}
+        for course_id, name, cover, price, lessons, options in rows:
+            missing = course_publish_problems(
+                cover=cover, price=price, lessons=lessons, options=options
+            )
+            if missing:
+                problems[course_id] = (name, missing)
+            else:
+                ready.append(course_id)
+        if ready:
+            Course.objects.filter(id__in=ready).exclude(status=Course.Status.ONLINE).update(
+                status=Course.Status.ONLINE
+            )
+            cache.catalog_changed()  # update() sends no post_save
+    return PublishResult(sorted(ready), problems)
+
+
+def courses_unpublish(*, course_ids: Iterable[int]) -> int:
+    """Take courses off sale (offline): no longer listed nor sold; buyers keep their access."""
+    with transaction.atomic():
+        count = Course.objects.filter(id__in=set(course_ids), status=Course.Status.ONLINE).update(
+            status=Course.Status.OFFLINE
+        )
+        cache.catalog_changed()
+    return count

@@ -5,8 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from luffy.catalog.media import lesson_duration_from_file
 from luffy.catalog.models import (
@@ -77,8 +76,8 @@ class CourseSalesInline(admin.TabularInline):
     extra = 0
     fields = ["activity", "discount", "activity_start", "activity_end"]
     readonly_fields = fields
-    verbose_name = _l("sale this course is in")
-    verbose_name_plural = _l("sales this course is in")
+    verbose_name = gettext_lazy("sale this course is in")
+    verbose_name_plural = gettext_lazy("sales this course is in")
     can_delete = False
 
     def get_queryset(self, request):
@@ -90,11 +89,11 @@ class CourseSalesInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description=_l("starts at"))
+    @admin.display(description=gettext_lazy("starts at"))
     def activity_start(self, link):
         return localize(timezone.localtime(link.activity.start))
 
-    @admin.display(description=_l("ends at"))
+    @admin.display(description=gettext_lazy("ends at"))
     def activity_end(self, link):
         return localize(timezone.localtime(link.activity.end))
 
@@ -129,11 +128,13 @@ class TeacherAdmin(admin.ModelAdmin):
 
 
 class CourseForm(forms.ModelForm):
-    video_url = forms.URLField(label=_l("trailer video URL"), required=False, assume_scheme="https")
+    video_url = forms.URLField(
+        label=gettext_lazy("trailer video URL"), required=False, assume_scheme="https"
+    )
     publish = forms.BooleanField(
-        label=_l("Publish (put on sale)"),
+        label=gettext_lazy("Publish (put on sale)"),
         required=False,
-        help_text=_l(
+        help_text=gettext_lazy(
             "Checked after saving: the course needs a cover, at least one lesson and one price."
         ),
     )
@@ -174,11 +175,11 @@ class CourseAdmin(admin.ModelAdmin):
             fields = [name for name in fields if name != "publish"]
         return fields
 
-    @admin.display(description=_l("lessons"), ordering="lessons_count")
+    @admin.display(description=gettext_lazy("lessons"), ordering="lessons_count")
     def lessons_count(self, course):
         return course.lessons_count
 
-    @admin.display(description=_l("published lessons"), ordering="pub_lessons_count")
+    @admin.display(description=gettext_lazy("published lessons"), ordering="pub_lessons_count")
     def pub_lessons_count(self, course):
         return course.pub_lessons_count
 
@@ -235,13 +236,15 @@ class CourseAdmin(admin.ModelAdmin):
                 messages.ERROR,
             )
 
-    @admin.action(description=_l("Publish the selected courses (checks cover, lessons, price)"))
+    @admin.action(
+        description=gettext_lazy("Publish the selected courses (checks cover, lessons, price)")
+    )
     def publish(self, request, queryset):
         self._report_publish(
             request, courses_publish(course_ids=queryset.values_list("id", flat=True))
         )
 
-    @admin.action(description=_l("Take the selected courses off sale"))
+    @admin.action(description=gettext_lazy("Take the selected courses off sale"))
     def unpublish(self, request, queryset):
         count = courses_unpublish(course_ids=queryset.values_list("id", flat=True))
         self.message_user(

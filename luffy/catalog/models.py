@@ -1,8 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy as _
 
 from luffy.catalog.media import lesson_storage, validate_lesson_file
 from luffy.catalog.pricing import RuleError, parse_rule
@@ -19,13 +18,13 @@ def validate_sale_rule(value: str) -> None:
 
 
 class CourseCategory(models.Model):
-    name = models.CharField(_l("name"), max_length=64, unique=True)
-    sort_order = models.PositiveIntegerField(_l("sort order"), default=0)
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
 
     class Meta:
         ordering = ["sort_order", "id"]
-        verbose_name = _l("course category")
-        verbose_name_plural = _l("course categories")
+        verbose_name = _("course category")
+        verbose_name_plural = _("course categories")
 
     def __str__(self) -> str:
         return self.name
@@ -33,20 +32,20 @@ class CourseCategory(models.Model):
 
 class Teacher(models.Model):
     class Role(models.IntegerChoices):
-        LECTURER = 0, _l("lecturer")
-        MENTOR = 1, _l("mentor")
-        CLASS_TEACHER = 2, _l("class teacher")
+        LECTURER = 0, _("lecturer")
+        MENTOR = 1, _("mentor")
+        CLASS_TEACHER = 2, _("class teacher")
 
-    name = models.CharField(_l("name"), max_length=64)
-    role = models.PositiveSmallIntegerField(_l("role"), choices=Role.choices, default=Role.LECTURER)
-    title = models.CharField(_l("title"), max_length=64, blank=True)
-    signature = models.CharField(_l("signature"), max_length=255, blank=True)
-    image = models.ImageField(_l("photo"), upload_to="teachers/", blank=True)
-    brief = models.TextField(_l("introduction"), blank=True)
+    name = models.CharField(_("name"), max_length=64)
+    role = models.PositiveSmallIntegerField(_("role"), choices=Role.choices, default=Role.LECTURER)
+    title = models.CharField(_("title"), max_length=64, blank=True)
+    signature = models.CharField(_("signature"), max_length=255, blank=True)
+    image = models.ImageField(_("photo"), upload_to="teachers/", blank=True)
+    brief = models.TextField(_("introduction"), blank=True)
 
     class Meta:
-        verbose_name = _l("teacher")
-        verbose_name_plural = _l("teachers")
+        verbose_name = _("teacher")
+        verbose_name_plural = _("teachers")
 
     def __str__(self) -> str:
         return self.name
@@ -54,32 +53,32 @@ class Teacher(models.Model):
 
 class Course(models.Model):
     class Level(models.IntegerChoices):
-        BEGINNER = 0, _l("beginner")
-        INTERMEDIATE = 1, _l("intermediate")
-        ADVANCED = 2, _l("advanced")
+        BEGINNER = 0, _("beginner")
+        INTERMEDIATE = 1, _("intermediate")
+        ADVANCED = 2, _("advanced")
 
     class Status(models.IntegerChoices):
-        ONLINE = 0, _l("online")
-        OFFLINE = 1, _l("offline")
-        PRE_LAUNCH = 2, _l("pre-launch")
+        ONLINE = 0, _("online")
+        OFFLINE = 1, _("offline")
+        PRE_LAUNCH = 2, _("pre-launch")
         # A new course: being written, not shown nor sold until it is published
         # (luffy.catalog.services.courses_publish checks it is complete).
-        DRAFT = 3, _l("draft")
+        DRAFT = 3, _("draft")
 
-    name = models.CharField(_l("name"), max_length=128)
-    cover = models.ImageField(_l("cover"), upload_to="courses/covers/", blank=True)
+    name = models.CharField(_("name"), max_length=128)
+    cover = models.ImageField(_("cover"), upload_to="courses/covers/", blank=True)
     brief = models.TextField(
-        _l("introduction"), blank=True, help_text=_l("HTML; sanitized when shown")
+        _("introduction"), blank=True, help_text=_("HTML; sanitized when shown")
     )
     level = models.PositiveSmallIntegerField(
-        _l("level"), choices=Level.choices, default=Level.BEGINNER
+        _("level"), choices=Level.choices, default=Level.BEGINNER
     )
     status = models.PositiveSmallIntegerField(
-        _l("status"), choices=Status.choices, default=Status.DRAFT, db_index=True
+        _("status"), choices=Status.choices, default=Status.DRAFT, db_index=True
     )
-    pub_date = models.DateField(_l("publication date"), null=True, blank=True)
+    pub_date = models.DateField(_("publication date"), null=True, blank=True)
     period = models.PositiveIntegerField(
-        _l("study period"), default=7, help_text=_l("suggested study days")
+        _("study period"), default=7, help_text=_("suggested study days")
     )
     category = models.ForeignKey(
         CourseCategory,
@@ -87,7 +86,7 @@ class Course(models.Model):
         related_name="courses",
         null=True,
         blank=True,
-        verbose_name=_l("category"),
+        verbose_name=_("category"),
     )
     teacher = models.ForeignKey(
         Teacher,
@@ -95,18 +94,18 @@ class Course(models.Model):
         related_name="courses",
         null=True,
         blank=True,
-        verbose_name=_l("teacher"),
+        verbose_name=_("teacher"),
     )
     # Kept by settlement (F() + 1 per paid course line), never typed: read-only in the admin.
     # The lesson counters are not stored: selectors count the lessons.
-    students = models.PositiveIntegerField(_l("students"), default=0, editable=False)
+    students = models.PositiveIntegerField(_("students"), default=0, editable=False)
     price = models.DecimalField(
-        _l("permanent price"),
+        _("permanent price"),
         **MONEY,
         default=0,
-        help_text=_l("price of permanent access; 0 means no permanent option"),
+        help_text=_("price of permanent access; 0 means no permanent option"),
     )
-    video_url = models.URLField(_l("trailer video URL"), blank=True)
+    video_url = models.URLField(_("trailer video URL"), blank=True)
 
     class Meta:
         constraints = [
@@ -117,8 +116,8 @@ class Course(models.Model):
                 condition=Q(price__lte=MAX_MONEY), name="course_price_at_most_max"
             ),
         ]
-        verbose_name = _l("course")
-        verbose_name_plural = _l("courses")
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
 
     def __str__(self) -> str:
         return self.name
@@ -126,16 +125,16 @@ class Course(models.Model):
 
 class CourseChapter(models.Model):
     course = models.ForeignKey(
-        Course, on_delete=models.CASCADE, related_name="chapters", verbose_name=_l("course")
+        Course, on_delete=models.CASCADE, related_name="chapters", verbose_name=_("course")
     )
-    number = models.PositiveSmallIntegerField(_l("chapter number"), default=1)
-    name = models.CharField(_l("name"), max_length=128)
-    summary = models.TextField(_l("summary"), blank=True)
+    number = models.PositiveSmallIntegerField(_("chapter number"), default=1)
+    name = models.CharField(_("name"), max_length=128)
+    summary = models.TextField(_("summary"), blank=True)
 
     class Meta:
         ordering = ["course", "number"]
-        verbose_name = _l("chapter")
-        verbose_name_plural = _l("chapters")
+        verbose_name = _("chapter")
+        verbose_name_plural = _("chapters")
         constraints = [
             models.UniqueConstraint(fields=["course", "number"], name="chapter_number_unique")
         ]
@@ -146,44 +145,44 @@ class CourseChapter(models.Model):
 
 class CourseLesson(models.Model):
     class Section(models.IntegerChoices):
-        DOC = 0, _l("document")
-        EXERCISE = 1, _l("exercise")
-        VIDEO = 2, _l("video")
+        DOC = 0, _("document")
+        EXERCISE = 1, _("exercise")
+        VIDEO = 2, _("video")
 
     chapter = models.ForeignKey(
-        CourseChapter, on_delete=models.CASCADE, related_name="lessons", verbose_name=_l("chapter")
+        CourseChapter, on_delete=models.CASCADE, related_name="lessons", verbose_name=_("chapter")
     )
     # The chapter's course, copied so list pages can fetch lessons by course in one query.
     course = models.ForeignKey(
-        Course, on_delete=models.CASCADE, related_name="lessons", verbose_name=_l("course")
+        Course, on_delete=models.CASCADE, related_name="lessons", verbose_name=_("course")
     )
-    name = models.CharField(_l("name"), max_length=128)
+    name = models.CharField(_("name"), max_length=128)
     section_type = models.PositiveSmallIntegerField(
-        _l("lesson type"), choices=Section.choices, default=Section.VIDEO
+        _("lesson type"), choices=Section.choices, default=Section.VIDEO
     )
     link = models.CharField(
-        _l("link"), max_length=255, blank=True, help_text=_l("video id or document URL")
+        _("link"), max_length=255, blank=True, help_text=_("video id or document URL")
     )
     # The lesson's own file (MP4/WebM video or PDF), in the private lessons storage: only ever
     # handed out as a signed, short-lived link (luffy.access.playback).
     media = models.FileField(
-        _l("media file"),
+        _("media file"),
         upload_to="lessons/%Y/%m/",
         storage=lesson_storage,
         blank=True,
         max_length=255,
         validators=[validate_lesson_file],
-        help_text=_l("MP4 / WebM video or PDF document"),
+        help_text=_("MP4 / WebM video or PDF document"),
     )
-    duration = models.PositiveIntegerField(_l("duration"), default=0, help_text=_l("seconds"))
-    free_trial = models.BooleanField(_l("free trial"), default=False)
-    show_on_list = models.BooleanField(_l("shown on the course list"), default=False)
-    order = models.PositiveIntegerField(_l("order"), default=0)
+    duration = models.PositiveIntegerField(_("duration"), default=0, help_text=_("seconds"))
+    free_trial = models.BooleanField(_("free trial"), default=False)
+    show_on_list = models.BooleanField(_("shown on the course list"), default=False)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
         ordering = ["chapter__number", "order", "id"]
-        verbose_name = _l("lesson")
-        verbose_name_plural = _l("lessons")
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
 
     def __str__(self) -> str:
         return self.name
@@ -207,16 +206,16 @@ class CourseExpire(models.Model):
         Course,
         on_delete=models.CASCADE,
         related_name="expire_options",
-        verbose_name=_l("course"),
+        verbose_name=_("course"),
     )
-    days = models.PositiveIntegerField(_l("valid days"))
-    text = models.CharField(_l("label"), max_length=32, help_text=_l("e.g. 1个月有效"))
-    price = models.DecimalField(_l("price"), **MONEY)
+    days = models.PositiveIntegerField(_("valid days"))
+    text = models.CharField(_("label"), max_length=32, help_text=_("e.g. 1个月有效"))
+    price = models.DecimalField(_("price"), **MONEY)
 
     class Meta:
         ordering = ["course", "days"]
-        verbose_name = _l("validity option")
-        verbose_name_plural = _l("validity options")
+        verbose_name = _("validity option")
+        verbose_name_plural = _("validity options")
         constraints = [
             models.UniqueConstraint(fields=["course", "days"], name="expire_days_unique"),
             models.CheckConstraint(condition=Q(days__gt=0), name="expire_days_positive"),
@@ -231,11 +230,11 @@ class CourseExpire(models.Model):
 
 
 class DiscountType(models.Model):
-    name = models.CharField(_l("name"), max_length=32, unique=True, help_text=_l("e.g. 限时折扣"))
+    name = models.CharField(_("name"), max_length=32, unique=True, help_text=_("e.g. 限时折扣"))
 
     class Meta:
-        verbose_name = _l("discount type")
-        verbose_name_plural = _l("discount types")
+        verbose_name = _("discount type")
+        verbose_name_plural = _("discount types")
 
     def __str__(self) -> str:
         return self.name
@@ -246,24 +245,24 @@ class Discount(models.Model):
         DiscountType,
         on_delete=models.PROTECT,
         related_name="discounts",
-        verbose_name=_l("discount type"),
+        verbose_name=_("discount type"),
     )
     condition = models.DecimalField(
-        _l("minimum price"),
+        _("minimum price"),
         **MONEY,
         default=0,
-        help_text=_l("applies only when the base price reaches this"),
+        help_text=_("applies only when the base price reaches this"),
     )
     sale = models.TextField(
-        _l("rule"),
+        _("rule"),
         blank=True,
         validators=[validate_sale_rule],
-        help_text=_l('"" or 0 free · *0.8 multiply · -100 subtract · one 满100-10 tier per line'),
+        help_text=_('"" or 0 free · *0.8 multiply · -100 subtract · one 满100-10 tier per line'),
     )
 
     class Meta:
-        verbose_name = _l("discount rule")
-        verbose_name_plural = _l("discount rules")
+        verbose_name = _("discount rule")
+        verbose_name_plural = _("discount rules")
         constraints = [
             models.CheckConstraint(
                 condition=Q(condition__gte=0), name="discount_condition_not_negative"
@@ -276,13 +275,13 @@ class Discount(models.Model):
 
 
 class Activity(models.Model):
-    name = models.CharField(_l("name"), max_length=128)
-    start = models.DateTimeField(_l("starts at"))
-    end = models.DateTimeField(_l("ends at"))
+    name = models.CharField(_("name"), max_length=128)
+    start = models.DateTimeField(_("starts at"))
+    end = models.DateTimeField(_("ends at"))
 
     class Meta:
-        verbose_name = _l("sale activity")
-        verbose_name_plural = _l("sale activities")
+        verbose_name = _("sale activity")
+        verbose_name_plural = _("sale activities")
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="activity_ends")
         ]
@@ -297,18 +296,18 @@ class Activity(models.Model):
 
 class CoursePriceDiscount(models.Model):
     course = models.ForeignKey(
-        Course, on_delete=models.CASCADE, related_name="price_discounts", verbose_name=_l("course")
+        Course, on_delete=models.CASCADE, related_name="price_discounts", verbose_name=_("course")
     )
     activity = models.ForeignKey(
-        Activity, on_delete=models.CASCADE, related_name="courses", verbose_name=_l("activity")
+        Activity, on_delete=models.CASCADE, related_name="courses", verbose_name=_("activity")
     )
     discount = models.ForeignKey(
-        Discount, on_delete=models.PROTECT, related_name="courses", verbose_name=_l("discount rule")
+        Discount, on_delete=models.PROTECT, related_name="courses", verbose_name=_("discount rule")
     )
 
     class Meta:
-        verbose_name = _l("course in a sale")
-        verbose_name_plural = _l("courses in sales")
+        verbose_name = _("course in a sale")
+        verbose_name_plural = _("courses in sales")
         constraints = [
             models.UniqueConstraint(fields=["course", "activity"], name="one_discount_per_activity")
         ]
@@ -318,16 +317,16 @@ class CoursePriceDiscount(models.Model):
 
 
 class Banner(models.Model):
-    title = models.CharField(_l("title"), max_length=128)
-    image = models.ImageField(_l("image"), upload_to="banners/", blank=True)
-    link = models.CharField(_l("link"), max_length=255, blank=True)
-    sort_order = models.PositiveIntegerField(_l("sort order"), default=0)
-    is_show = models.BooleanField(_l("shown"), default=True)
+    title = models.CharField(_("title"), max_length=128)
+    image = models.ImageField(_("image"), upload_to="banners/", blank=True)
+    link = models.CharField(_("link"), max_length=255, blank=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    is_show = models.BooleanField(_("shown"), default=True)
 
     class Meta:
         ordering = ["sort_order", "id"]
-        verbose_name = _l("banner")
-        verbose_name_plural = _l("banners")
+        verbose_name = _("banner")
+        verbose_name_plural = _("banners")
 
     def __str__(self) -> str:
         return self.title
@@ -335,20 +334,20 @@ class Banner(models.Model):
 
 class Navigation(models.Model):
     class Position(models.TextChoices):
-        HEADER = "header", _l("header")
-        FOOTER = "footer", _l("footer")
+        HEADER = "header", _("header")
+        FOOTER = "footer", _("footer")
 
-    position = models.CharField(_l("position"), max_length=8, choices=Position.choices)
-    title = models.CharField(_l("title"), max_length=64)
-    link = models.CharField(_l("link"), max_length=255)
-    is_external = models.BooleanField(_l("external link"), default=False)
-    sort_order = models.PositiveIntegerField(_l("sort order"), default=0)
-    is_show = models.BooleanField(_l("shown"), default=True)
+    position = models.CharField(_("position"), max_length=8, choices=Position.choices)
+    title = models.CharField(_("title"), max_length=64)
+    link = models.CharField(_("link"), max_length=255)
+    is_external = models.BooleanField(_("external link"), default=False)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    is_show = models.BooleanField(_("shown"), default=True)
 
     class Meta:
         ordering = ["position", "sort_order", "id"]
-        verbose_name = _l("navigation link")
-        verbose_name_plural = _l("navigation links")
+        verbose_name = _("navigation link")
+        verbose_name_plural = _("navigation links")
 
     def __str__(self) -> str:
         return f"{self.position}: {self.title}"

@@ -2,8 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy as _
 
 from luffy.catalog.pricing import RuleError, parse_rule
 
@@ -12,34 +11,34 @@ MONEY = {"max_digits": 10, "decimal_places": 2}
 
 class Coupon(models.Model):
     class Type(models.IntegerChoices):
-        PERCENTAGE = 0, _l("percentage off")
-        FIXED = 1, _l("fixed amount off")
+        PERCENTAGE = 0, _("percentage off")
+        FIXED = 1, _("fixed amount off")
 
     # The sale-rule kind each coupon type must use (same syntax as the catalog's rules).
     RULE_KINDS = {Type.PERCENTAGE: "multiply", Type.FIXED: "subtract"}
 
-    name = models.CharField(_l("name"), max_length=64)
-    type = models.PositiveSmallIntegerField(_l("type"), choices=Type.choices, default=Type.FIXED)
+    name = models.CharField(_("name"), max_length=64)
+    type = models.PositiveSmallIntegerField(_("type"), choices=Type.choices, default=Type.FIXED)
     sale = models.CharField(
-        _l("rule"), max_length=32, help_text=_l('"*0.85" (percentage) or "-20" (fixed)')
+        _("rule"), max_length=32, help_text=_('"*0.85" (percentage) or "-20" (fixed)')
     )
     min_amount = models.DecimalField(
-        _l("minimum order"),
+        _("minimum order"),
         **MONEY,
         default=0,
-        help_text=_l("the order total (after activity discounts) must reach this"),
+        help_text=_("the order total (after activity discounts) must reach this"),
     )
     valid_days = models.PositiveIntegerField(
-        _l("valid days"),
+        _("valid days"),
         null=True,
         blank=True,
-        help_text=_l("days from the grant; empty = never expires"),
+        help_text=_("days from the grant; empty = never expires"),
     )
-    created_at = models.DateTimeField(_l("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _l("coupon")
-        verbose_name_plural = _l("coupons")
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
         constraints = [
             models.CheckConstraint(condition=Q(min_amount__gte=0), name="coupon_min_not_negative")
         ]
@@ -65,25 +64,25 @@ class Coupon(models.Model):
 
 class UserCoupon(models.Model):
     class Status(models.IntegerChoices):
-        UNUSED = 0, _l("unused")
-        RESERVED = 1, _l("reserved by an order")
-        USED = 2, _l("used")
+        UNUSED = 0, _("unused")
+        RESERVED = 1, _("reserved by an order")
+        USED = 2, _("used")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="coupons",
-        verbose_name=_l("user"),
+        verbose_name=_("user"),
     )
     coupon = models.ForeignKey(
-        Coupon, on_delete=models.PROTECT, related_name="grants", verbose_name=_l("coupon")
+        Coupon, on_delete=models.PROTECT, related_name="grants", verbose_name=_("coupon")
     )
-    start = models.DateTimeField(_l("valid from"))
+    start = models.DateTimeField(_("valid from"))
     end = models.DateTimeField(
-        _l("valid until"), null=True, blank=True, help_text=_l("empty = never expires")
+        _("valid until"), null=True, blank=True, help_text=_("empty = never expires")
     )
     status = models.PositiveSmallIntegerField(
-        _l("status"), choices=Status.choices, default=Status.UNUSED
+        _("status"), choices=Status.choices, default=Status.UNUSED
     )
     # The order that reserved or used it; changed only by conditional updates in services.
     order = models.ForeignKey(
@@ -92,14 +91,14 @@ class UserCoupon(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_l("order"),
+        verbose_name=_("order"),
     )
-    created_at = models.DateTimeField(_l("granted at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_l("updated at"), auto_now=True)
+    created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = _l("user coupon")
-        verbose_name_plural = _l("user coupons")
+        verbose_name = _("user coupon")
+        verbose_name_plural = _("user coupons")
         indexes = [models.Index(fields=["user", "status"])]
         constraints = [
             models.CheckConstraint(

@@ -1,12 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from luffy.catalog.forms import SaleForm
 from luffy.catalog.media import lesson_duration_from_file
 from luffy.catalog.models import (
     Activity,
@@ -22,8 +26,8 @@ from luffy.catalog.models import (
     Navigation,
     Teacher,
 )
-from luffy.catalog.selectors import with_lesson_counts
-from luffy.catalog.services import courses_publish, courses_unpublish
+from luffy.catalog.selectors import sale_preview, with_lesson_counts
+from luffy.catalog.services import courses_publish, courses_unpublish, sale_save
 
 # Sale rules are checked by the field validator (validate_sale_rule), which every admin form
 # runs, so an invalid rule is refused with the parser's message next to the field.
@@ -294,8 +298,82 @@ class DiscountAdmin(admin.ModelAdmin):
 
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):
-    list_display = ["name", "start", "end"]
+    """A sale is added and changed in one form (SaleForm: courses, time, rule, preview); an
+    activity whose courses have different rules keeps the row-by-row form."""
+
+    list_display = ["name", "start", "end", "course_count"]
     inlines = [CoursePriceDiscountInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(course_count=Count("courses"))
+
+    @admin.display(description=gettext_lazy("courses"), ordering="course_count")
+    def course_count(self, activity):
+        return activity.course_count
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return self._sale_view(request, None, None)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        activity = self.get_object(request, object_id)
+        if activity is None or request.GET.get("rows"):  # ?rows=1: the row-by-row form
+            return super().change_view(request, object_id, form_url, extra_context)
+        initial = SaleForm.initial_for(activity)
+        if initial is None:
+            return super().change_view(request, object_id, form_url, extra_context)
+        return self._sale_view(request, activity, initial)
+
+    def _sale_view(self, request, activity, initial):
+        can_save = (
+            self.has_change_permission(request, activity)
+            if activity
+            else self.has_add_permission(request)
+        )
+        form = SaleForm(request.POST or None, initial=initial)
+        preview = None
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            if "_save" in request.POST and can_save:
+                saved = sale_save(
+                    activity=activity,
+                    name=data["name"],
+                    label=data["label"],
+                    course_ids=[course.id for course in data["courses"]],
+                    start=data["start"],
+                    end=data["end"],
+                    rule=data["rule"],
+                    condition=data["condition"],
+                )
+                if activity is None:
+                    self.log_addition(request, saved, [{"added": {}}])
+                else:
+                    self.log_change(request, saved, [{"changed": {}}])
+                self.message_user(
+                    request,
+                    _("The sale “%(name)s” is saved.") % {"name": saved.name},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:catalog_activity_changelist"))
+            preview = sale_preview(
+                course_ids=[course.id for course in data["courses"]],
+                offer=data["offer"],
+                exclude_activity_id=activity.id if activity else None,
+            )
+        title = _("Change the sale") if activity else _("Add a time-limited sale")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "original": activity,
+            "form": form,
+            "media": self.media + form.media,
+            "preview": preview,
+            "can_save": can_save,
+            "rule_fields": {"discount": "percent", "amount": "amount", "tiers": "tiers"},
+        }
+        return TemplateResponse(request, "admin/catalog/activity/sale_form.html", context)
 
 
 @admin.register(Banner)

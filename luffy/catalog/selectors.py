@@ -438,7 +438,9 @@ class CourseFacts:
         return CourseOffer(self.course_id, self.name, self.cover, self.on_sale, tuple(quotes))
 
 
-def _course_facts_from_db(course_ids: set[int], now: datetime) -> dict[int, CourseFacts]:
+def _course_facts_from_db(
+    course_ids: set[int], now: datetime, *, exclude_activity_id: int | None = None
+) -> dict[int, CourseFacts]:
     """Three plain queries (no model instances: this is the cart's hot path)."""
     if not course_ids:
         return {}
@@ -450,18 +452,17 @@ def _course_facts_from_db(course_ids: set[int], now: datetime) -> dict[int, Cour
     ):
         options[row[0]].append(row[1:])
     offers: dict[int, list] = {course_id: [] for course_id in course_ids}
-    for link_id, course_id, *fields in (
-        CoursePriceDiscount.objects.filter(course_id__in=course_ids, activity__end__gt=now)
-        .order_by("activity__start", "id")
-        .values_list(
-            "id",
-            "course_id",
-            "discount__type__name",
-            "discount__condition",
-            "discount__sale",
-            "activity__start",
-            "activity__end",
-        )
+    links = CoursePriceDiscount.objects.filter(course_id__in=course_ids, activity__end__gt=now)
+    if exclude_activity_id is not None:
+        links = links.exclude(activity_id=exclude_activity_id)
+    for link_id, course_id, *fields in links.order_by("activity__start", "id").values_list(
+        "id",
+        "course_id",
+        "discount__type__name",
+        "discount__condition",
+        "discount__sale",
+        "activity__start",
+        "activity__end",
     ):
         if (offer := _offer(link_id, *fields)) is not None:
             offers[course_id].append(offer)
@@ -529,3 +530,45 @@ def course_prices(
         for q in offer.quotes
         if (q.course_id, q.expire_id) in wanted
     }
+
+
+# --- for the sale form in the admin -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SalePreviewRow:
+    course_id: int
+    course_name: str
+    on_sale: bool  # online: only then do students see the price
+    option: str
+    price: Decimal  # base price of the option
+    sale_price: Decimal  # what students pay while the sale runs (the lowest offer wins)
+    winner: str | None  # the offer giving sale_price, None when no discount applies
+    by_this_sale: bool  # sale_price comes from the sale being previewed
+
+
+def sale_preview(
+    *, course_ids: Iterable[int], offer: Offer, exclude_activity_id: int | None = None
+) -> list[SalePreviewRow]:
+    """Each option of each course priced while `offer` runs, beside the other sales then
+    running (the one being edited, `exclude_activity_id`, left out). 3 queries."""
+    at = max(offer.start, timezone.now())
+    facts = _course_facts_from_db(set(course_ids), at, exclude_activity_id=exclude_activity_id)
+    rows = []
+    for fact in sorted(facts.values(), key=lambda f: f.course_id):
+        offers = (*fact.offers, offer)
+        for q in _price_options(fact.course_id, fact.base_price, fact.options, list(offers), at):
+            won = quote(q.price, offers, at).offer
+            rows.append(
+                SalePreviewRow(
+                    fact.course_id,
+                    fact.name,
+                    fact.on_sale,
+                    q.text,
+                    q.price,
+                    q.real_price,
+                    q.discount_name,
+                    won is offer,
+                )
+            )
+    return rows

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
@@ -11,7 +13,14 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from luffy.catalog import cache
-from luffy.catalog.models import Course, CourseExpire
+from luffy.catalog.models import (
+    Activity,
+    Course,
+    CourseExpire,
+    CoursePriceDiscount,
+    Discount,
+    DiscountType,
+)
 from luffy.catalog.selectors import with_lesson_counts
 
 
@@ -80,3 +89,44 @@ def courses_unpublish(*, course_ids: Iterable[int]) -> int:
         )
         cache.catalog_changed()
     return count
+
+
+# --- a time-limited sale, set up in one form -------------------------------------------------
+# The store keeps a sale as four rows: DiscountType (the name students see, e.g. 限时折扣),
+# Discount (type + minimum price + rule text), Activity (name, start, end) and one
+# CoursePriceDiscount per course linking the three. The sale form edits them as one thing.
+
+
+def sale_save(
+    *,
+    activity: Activity | None,
+    name: str,
+    label: str,
+    course_ids: Iterable[int],
+    start: datetime,
+    end: datetime,
+    rule: str,
+    condition: Decimal,
+) -> Activity:
+    """Create a sale (activity None) or change one: its courses, time and rule. One
+    transaction; the course links are replaced set-based (one DELETE, one INSERT)."""
+    course_ids = set(course_ids)
+    with transaction.atomic():
+        dtype, _created = DiscountType.objects.get_or_create(name=label)
+        # A Discount may be shared by other activities: reuse an identical one, never edit it.
+        discount = Discount.objects.filter(type=dtype, sale=rule, condition=condition).first()
+        discount = discount or Discount.objects.create(type=dtype, sale=rule, condition=condition)
+        if activity is None:
+            activity = Activity.objects.create(name=name, start=start, end=end)
+        else:
+            activity.name, activity.start, activity.end = name, start, end
+            activity.save(update_fields=["name", "start", "end"])
+        links = CoursePriceDiscount.objects.filter(activity=activity)
+        links.exclude(course_id__in=course_ids, discount=discount).delete()
+        kept = set(links.values_list("course_id", flat=True))
+        CoursePriceDiscount.objects.bulk_create(
+            CoursePriceDiscount(course_id=course_id, activity=activity, discount=discount)
+            for course_id in sorted(course_ids - kept)
+        )
+        cache.catalog_changed()  # bulk writes send no post_save
+    return activity

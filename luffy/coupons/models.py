@@ -110,3 +110,88 @@ class UserCoupon(models.Model):
 
     def __str__(self) -> str:
         return f"{self.coupon} for {self.user_id}"
+
+
+class RedeemCode(models.Model):
+    """A code (兑换码) students type to get a copy of a coupon: at most `max_redemptions` copies
+    in all and `per_user_limit` per student (luffy.coupons.services.coupon_code_redeem)."""
+
+    code = models.CharField(
+        _("redeem code"),
+        max_length=32,
+        unique=True,
+        help_text=_("letters and digits; students may type it in any case"),
+    )
+    coupon = models.ForeignKey(
+        Coupon, on_delete=models.PROTECT, related_name="redeem_codes", verbose_name=_("coupon")
+    )
+    max_redemptions = models.PositiveIntegerField(
+        _("total limit"), help_text=_("how many copies all students together can get")
+    )
+    per_user_limit = models.PositiveIntegerField(_("limit per student"), default=1)
+    # Raised only by the conditional UPDATE in coupon_code_redeem: never typed.
+    redeemed_count = models.PositiveIntegerField(_("redeemed"), default=0, editable=False)
+    valid_until = models.DateTimeField(
+        _("redeemable until"), null=True, blank=True, help_text=_("empty = no deadline")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("redeem code")
+        verbose_name_plural = _("redeem codes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(redeemed_count__lte=models.F("max_redemptions")),
+                name="redeem_code_within_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(per_user_limit__gte=1), name="redeem_code_per_user_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self) -> None:
+        self.code = normalize_code(self.code)  # one spelling, so the unique index holds
+
+
+def normalize_code(text: str) -> str:
+    """The stored spelling of a code: no spaces, upper case."""
+    return "".join((text or "").split()).upper()
+
+
+class CouponRedemption(models.Model):
+    """One redemption of a code by a student: the `number`-th by that student, unique, so a
+    student can never exceed the per-user limit even when two requests race."""
+
+    code = models.ForeignKey(
+        RedeemCode,
+        on_delete=models.PROTECT,
+        related_name="redemptions",
+        verbose_name=_("redeem code"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="coupon_redemptions",
+        verbose_name=_("user"),
+    )
+    number = models.PositiveIntegerField(_("the student's redemption number"))
+    user_coupon = models.OneToOneField(
+        UserCoupon, on_delete=models.PROTECT, related_name="+", verbose_name=_("user coupon")
+    )
+    created_at = models.DateTimeField(_("redeemed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("redemption")
+        verbose_name_plural = _("redemptions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "user", "number"], name="redemption_number_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.user_id} #{self.number}"

@@ -130,7 +130,9 @@ def test_operator_runs_the_catalog_and_a_student_redeems(page, store, shot, tmp_
     assert re.search(r"已向 \d+ 位学员发放“开课立减券”；0 位已有此券", message), message
 
     # The student redeems the code: it adds a second copy (the per-student limit is 1).
-    context = browser.new_context(base_url=store.url, viewport={"width": 1280, "height": 860})
+    context = browser.new_context(
+        base_url=store.url, viewport={"width": 1280, "height": 860}, locale="zh-CN"
+    )
     student_page = context.new_page()
     student_page.set_default_timeout(10_000)
     js_errors: list[str] = []
@@ -149,6 +151,7 @@ def test_operator_runs_the_catalog_and_a_student_redeems(page, store, shot, tmp_
         error = student_page.locator("[data-test=redeem-error]")
         error.wait_for()
         assert "已达" in error.inner_text()
+        assert student_page.locator(".el-message--error").count() == 0  # shown once, inline
         for name, size in (("desktop", {"width": 1280, "height": 860}), ("phone", PHONE)):
             student_page.set_viewport_size(size)
             student_page.wait_for_timeout(400)

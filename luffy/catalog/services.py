@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,8 @@ from luffy.catalog.models import (
     DiscountType,
 )
 from luffy.catalog.selectors import with_lesson_counts
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ def courses_publish(*, course_ids: Iterable[int]) -> PublishResult:
                 status=Course.Status.ONLINE
             )
             cache.catalog_changed()  # update() sends no post_save
+    logger.info("courses published ids=%s incomplete=%s", sorted(ready), sorted(problems))
     return PublishResult(sorted(ready), problems)
 
 
@@ -88,6 +92,7 @@ def courses_unpublish(*, course_ids: Iterable[int]) -> int:
             status=Course.Status.OFFLINE
         )
         cache.catalog_changed()
+    logger.info("courses taken off sale count=%s", count)
     return count
 
 
@@ -129,4 +134,8 @@ def sale_save(
             for course_id in sorted(course_ids - kept)
         )
         cache.catalog_changed()  # bulk writes send no post_save
+    logger.info(
+        "sale saved activity=%s courses=%s rule=%r start=%s end=%s",
+        activity.id, sorted(course_ids), rule, start.isoformat(), end.isoformat(),
+    )  # fmt: skip
     return activity

@@ -137,6 +137,9 @@ def coupon_grant_segment(*, coupon: Coupon, users, start: datetime | None = None
                 f"INSERT INTO {quote(table)} ({', '.join(map(quote, columns))}) {select}", params
             )
             granted = cursor.rowcount
+    logger.info(
+        "coupon granted coupon=%s granted=%s skipped=%s", coupon.id, granted, size - granted
+    )
     return SegmentGrant(granted, size - granted)
 
 

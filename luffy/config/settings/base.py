@@ -269,6 +269,7 @@ REST_FRAMEWORK = {
         "login_ip": env("THROTTLE_LOGIN_IP", default="60/min"),
         # The anonymous "is this mobile registered" lookup, per client IP.
         "mobile_ip": env("THROTTLE_MOBILE_IP", default="20/min"),
+        "coupon_redeem": env("THROTTLE_COUPON_REDEEM", default="10/min"),
     },
     # Client IP for throttles: REMOTE_ADDR unless NUM_PROXIES trusted proxies set X-Forwarded-For.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),

@@ -28,8 +28,8 @@ def _offer_on_sale(course_id: int) -> CourseOffer:
 
 
 def _check_option(offer: CourseOffer, expire_id: int) -> None:
-    if offer.quote(expire_id) is None:
-        choices = ", ".join(f"{q.expire_id} ({q.text})" for q in offer.quotes)
+    if offer.option(expire_id) is None:
+        choices = ", ".join(f"{q.expire_id} ({q.text})" for q in offer.options)
         raise ValidationFailed(
             _("This validity option does not belong to the course; choose one of: %(choices)s.")
             % {"choices": choices},
@@ -91,7 +91,7 @@ def cart_update_line(
         raise Conflict(_("This course is no longer on sale."), code="course_unavailable")
     if expire_id is not None:
         _check_option(offer, expire_id)
-    elif selected and offer.quote(stored.expire_id) is None:
+    elif selected and offer.option(stored.expire_id) is None:
         raise Conflict(
             _("The chosen validity option is no longer offered; pick another first."),
             code="option_unavailable",
@@ -123,7 +123,7 @@ def cart_select_all(*, user_id: int, selected: bool) -> None:
             for line in lines
             if (offer := offers.get(line.course_id))
             and offer.on_sale
-            and offer.quote(line.expire_id)
+            and offer.option(line.expire_id)
         ]
     )
 

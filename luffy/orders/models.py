@@ -72,6 +72,11 @@ class Order(models.Model):
             )
         ]
 
+    @property
+    def sale_amount(self):
+        """What the running sales took off the base prices."""
+        return self.total_price - self.discounted_price
+
     def __str__(self) -> str:
         return self.order_number or f"order {self.pk}"
 

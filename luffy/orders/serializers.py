@@ -110,13 +110,14 @@ class OrderLineSerializer(serializers.Serializer):
 
 class OrderSerializer(serializers.ModelSerializer):
     status_text = serializers.CharField(source="get_status_display")
+    sale_amount = serializers.DecimalField(**MONEY, help_text="taken off by running sales")
     lines = OrderLineSerializer(many=True)
 
     class Meta:
         model = Order
         fields = [
             "order_number", "title", "created_at", "status", "status_text", "pay_deadline",
-            "paid_at", "total_price", "discounted_price", "coupon_amount", "credit",
+            "paid_at", "total_price", "sale_amount", "discounted_price", "coupon_amount", "credit",
             "credit_amount", "real_price", "lines",
         ]  # fmt: skip
         read_only_fields = fields

@@ -72,13 +72,13 @@ class Order(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return self.order_number or f"order {self.pk}"
+
     @property
     def sale_amount(self):
         """What the running sales took off the base prices."""
         return self.total_price - self.discounted_price
-
-    def __str__(self) -> str:
-        return self.order_number or f"order {self.pk}"
 
 
 class OrderLine(models.Model):

@@ -8,7 +8,7 @@ transaction). It is a read: nothing is reserved here."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -41,6 +41,9 @@ class CheckoutLine:
     price: Decimal  # base price of the option
     real_price: Decimal  # after the best running sale
     discount_name: str | None
+    # A renewal: the buyer's access ends then and the days bought are added to it (None: a
+    # first purchase, or access that has run out).
+    renews_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -177,11 +180,12 @@ def _priced_lines(user_id: int, items: Sequence[tuple[int, int]], at: datetime):
             code="course_unavailable",
         )
     owned = active_access(user_id=user_id, course_ids=course_ids, at=at)
-    if owned:
+    permanent = sorted(course_id for course_id, a in owned.items() if a.expires_at is None)
+    if permanent:  # time-limited access is extended instead (a renewal)
         raise Conflict(
             _("You already have access to some of these courses; remove them from your cart."),
             code="already_purchased",
-            extra={"course_ids": sorted(owned)},
+            extra={"course_ids": permanent},
         )
     pending = unpaid_courses(user_id=user_id, course_ids=course_ids, at=at)
     if pending:
@@ -195,6 +199,13 @@ def _priced_lines(user_id: int, items: Sequence[tuple[int, int]], at: datetime):
             code="pending_order",
             extra={"course_ids": sorted(pending)},
         )
+    if owned:
+        lines = [
+            replace(line, renews_until=owned[line.course_id].expires_at)
+            if line.course_id in owned
+            else line
+            for line in lines
+        ]
     return lines
 
 

@@ -55,6 +55,10 @@ class CheckoutLineSerializer(serializers.Serializer):
     price = serializers.DecimalField(**MONEY)
     real_price = serializers.DecimalField(**MONEY, help_text="after the running sale")
     discount_name = serializers.CharField(allow_null=True)
+    renews_until = serializers.DateTimeField(
+        allow_null=True,
+        help_text="a renewal (续期): the buyer's access ends then and the days are added to it",
+    )
 
 
 class CouponOptionSerializer(serializers.Serializer):

@@ -296,3 +296,19 @@ def test_phone_layout_of_new_pages(page, store, buyer, shot):
         page.locator(ready).first.wait_for()
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, path
         shot(name)
+
+
+def test_an_owned_course_is_renewed_from_its_page(page, store, buyer, shot):
+    """COURSE_A was bought for a month above: its page offers 续期, checkout labels the line."""
+    from playwright.sync_api import expect
+
+    login(page, buyer)
+    page.goto(f"/courses/{course_id(store, COURSE_A)}")
+    expect(page.locator("[data-test=owned]")).to_contain_text("续期后在此基础上顺延")
+    page.locator("[data-test=expire-options]").get_by_text("1个月有效").click()
+    page.locator("[data-test=renew]").click()
+    page.wait_for_url("**/checkout")
+    line = page.locator("[data-test=checkout-line]").filter(has_text=COURSE_A)
+    expect(line.locator("[data-test=line-renewal]")).to_have_text("续期")
+    expect(line).to_contain_text("续期后顺延")
+    shot("checkout-renewal")

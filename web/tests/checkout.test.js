@@ -39,7 +39,8 @@ describe('checkout preview', () => {
     expect(q.lines[0]).toEqual(order.lines[0])
   })
   it('says the credit cap in words', () => {
-    expect(creditCapText({ max_credit: 500, max_credit_amount: '50.00' }, formatPrice)).toBe('最多可用 500 积分（可抵 ¥50.00）')
+    expect(creditCapText({ credit_balance: 800, max_credit: 500, max_credit_amount: '50.00' }, formatPrice)).toBe('最多可用 500 积分（可抵 ¥50.00）')
+    expect(creditCapText({ credit_balance: 0, max_credit: 0, max_credit_amount: '0.00' }, formatPrice)).toBe('暂无可用积分')
   })
 })
 

@@ -43,5 +43,6 @@ export function orderAsQuote(order) {
 
 // "最多可用 500 积分（可抵 ¥50.00）"
 export function creditCapText(quote, formatPrice) {
+  if (!quote.credit_balance) return '暂无可用积分'
   return `最多可用 ${quote.max_credit} 积分（可抵 ${formatPrice(quote.max_credit_amount)}）`
 }

@@ -279,6 +279,8 @@ def test_phone_checkout_with_coupon_and_credit(page, store, shot):
     expect(page.locator("[data-test=pay]")).to_be_enabled()
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     shot("phone-checkout-coupon-credit")
+    page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    shot("phone-checkout-bottom", full_page=False)  # the sticky pay bar below the summary
 
 
 @pytest.mark.parametrize("page", [{"width": 390, "height": 844}], indirect=True)

@@ -102,8 +102,8 @@ def checkout_quote(
     and `credit` points, or the error checkout would answer (the same codes).
 
     `items` ((course_id, expire_id) pairs) default to the selected cart lines; `user` is the
-    buyer's row when the caller has locked it. 6 queries (5 with `user`), however many lines
-    and coupons."""
+    buyer's row when the caller has locked it. 7 queries (6 with `user`): prices (3), owned,
+    pending, the buyer's credit, the coupons; however many lines and coupons."""
     if items is None:
         items = cart_selected_items(user_id=user_id)
     if not items:

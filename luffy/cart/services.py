@@ -7,8 +7,6 @@ import threading
 import time
 
 from django.conf import settings
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from luffy.access.selectors import active_access
@@ -28,8 +26,8 @@ def _offer_on_sale(course_id: int) -> CourseOffer:
 
 
 def _check_option(offer: CourseOffer, expire_id: int) -> None:
-    if offer.quote(expire_id) is None:
-        choices = ", ".join(f"{q.expire_id} ({q.text})" for q in offer.quotes)
+    if offer.option(expire_id) is None:
+        choices = ", ".join(f"{q.expire_id} ({q.text})" for q in offer.options)
         raise ValidationFailed(
             _("This validity option does not belong to the course; choose one of: %(choices)s.")
             % {"choices": choices},
@@ -39,19 +37,16 @@ def _check_option(offer: CourseOffer, expire_id: int) -> None:
 
 
 def _refuse_if_owned(user_id: int, course_id: int) -> None:
+    """Permanent access cannot be bought again; time-limited access can be extended (a renewal:
+    the days bought are added to its end)."""
     access = active_access(user_id=user_id, course_ids=[course_id]).get(course_id)
-    if access is None:
+    if access is None or access.expires_at is not None:
         return
-    if access.expires_at is None:
-        message = _("You already have permanent access to this course.")
-        until = None
-    else:
-        local = timezone.localtime(access.expires_at)
-        message = _("You already have access to this course until %(until)s.") % {
-            "until": date_format(local, "Y-m-d H:i")
-        }
-        until = access.expires_at.isoformat()
-    raise Conflict(message, code="already_purchased", extra={"access_until": until})
+    raise Conflict(
+        _("You already have permanent access to this course."),
+        code="already_purchased",
+        extra={"access_until": None},
+    )
 
 
 def cart_add(*, user_id: int, course_id: int, expire_id: int | None = None) -> int:
@@ -91,7 +86,7 @@ def cart_update_line(
         raise Conflict(_("This course is no longer on sale."), code="course_unavailable")
     if expire_id is not None:
         _check_option(offer, expire_id)
-    elif selected and offer.quote(stored.expire_id) is None:
+    elif selected and offer.option(stored.expire_id) is None:
         raise Conflict(
             _("The chosen validity option is no longer offered; pick another first."),
             code="option_unavailable",
@@ -123,7 +118,7 @@ def cart_select_all(*, user_id: int, selected: bool) -> None:
             for line in lines
             if (offer := offers.get(line.course_id))
             and offer.on_sale
-            and offer.quote(line.expire_id)
+            and offer.option(line.expire_id)
         ]
     )
 

@@ -36,7 +36,7 @@ from luffy.catalog.models import (
     Navigation,
     Teacher,
 )
-from luffy.catalog.pricing import Offer, RuleError, parse_rule, quote
+from luffy.catalog.pricing import Offer, RuleError, parse_rule, sale_price
 from luffy.common.choices import choice_code
 from luffy.common.errors import NotFound
 from luffy.common.money import ZERO
@@ -57,7 +57,7 @@ ORDERINGS = {
 
 
 @dataclass(frozen=True)
-class PriceQuote:
+class OptionPrice:
     course_id: int
     expire_id: int  # PERMANENT_ID for permanent access
     text: str
@@ -130,16 +130,16 @@ def _offers(course: Course) -> list[Offer]:
 
 def _price_options(
     course_id: int, base_price: Decimal, options: Iterable[tuple], offers: list[Offer], at
-) -> list[PriceQuote]:
+) -> list[OptionPrice]:
     """Every option (id, text, days, price), then permanent access if offered, priced at `at`."""
     options = list(options)
     if base_price > 0:
         options.append((PERMANENT_ID, PERMANENT_TEXT, 0, base_price))
-    quotes = []
+    prices = []
     for expire_id, text, days, price in options:
-        q = quote(price, offers, at)
-        quotes.append(
-            PriceQuote(
+        q = sale_price(price, offers, at)
+        prices.append(
+            OptionPrice(
                 course_id,
                 expire_id,
                 text,
@@ -150,19 +150,19 @@ def _price_options(
                 q.offer.end if q.offer else None,
             )
         )
-    return quotes
+    return prices
 
 
-def _quotes(course: Course, at: datetime) -> list[PriceQuote]:
+def _option_prices(course: Course, at: datetime) -> list[OptionPrice]:
     """Every validity option of a prefetched course, priced at `at`; permanent last."""
     options = [(e.id, e.text, e.days, e.price) for e in course.expire_options.all()]
     return _price_options(course.id, course.price, options, _offers(course), at)
 
 
-def _headline(quotes: list[PriceQuote]) -> dict:
+def _headline(prices: list[OptionPrice]) -> dict:
     """The price a list shows: permanent access if offered, else the cheapest option."""
-    best = next((q for q in quotes if q.expire_id == PERMANENT_ID), None)
-    best = best or min(quotes, key=lambda q: (q.price, q.days), default=None)
+    best = next((p for p in prices if p.expire_id == PERMANENT_ID), None)
+    best = best or min(prices, key=lambda p: (p.price, p.days), default=None)
     if best is None:
         return {"price": ZERO, "real_price": ZERO, "discount_name": None, "discount_ends": None}
     return {
@@ -201,7 +201,7 @@ def _lesson(lesson: CourseLesson) -> dict:
     }
 
 
-def _course_summary(course: Course, quotes: list[PriceQuote], lessons: list) -> dict:
+def _course_summary(course: Course, prices: list[OptionPrice], lessons: list) -> dict:
     teacher = course.teacher
     return {
         "id": course.id,
@@ -216,7 +216,7 @@ def _course_summary(course: Course, quotes: list[PriceQuote], lessons: list) -> 
             else None
         ),
         "list_lessons": [_lesson(lesson) for lesson in lessons[:LIST_LESSONS]],
-        **_headline(quotes),
+        **_headline(prices),
     }
 
 
@@ -320,7 +320,9 @@ def course_list(
                 % {"page": page, "pages": paginator.num_pages},
                 code="page_not_found",
             )
-        results = [_course_summary(c, _quotes(c, at), c.list_lessons) for c in paginator.page(page)]
+        results = [
+            _course_summary(c, _option_prices(c, at), c.list_lessons) for c in paginator.page(page)
+        ]
         page_data = {"count": paginator.count, "num_pages": paginator.num_pages}
         return {**page_data, "results": results}, _next_price_change(at)
 
@@ -351,14 +353,14 @@ def course_detail(*, course_id: int) -> dict:
         )
         if course is None:
             raise NotFound(_("No such course, or it is not on sale."), code="course_not_found")
-        quotes = _quotes(course, at)
+        prices = _option_prices(course, at)
         chapters = course.chapters.all()
         every_lesson = [lesson for ch in chapters for lesson in ch.lessons.all()]
         course.lessons_count = len(every_lesson)
         course.pub_lessons_count = sum(lesson.is_published for lesson in every_lesson)
         lessons = [lesson for ch in chapters for lesson in ch.lessons.all() if lesson.show_on_list]
         teacher = course.teacher
-        detail = _course_summary(course, quotes, lessons)
+        detail = _course_summary(course, prices, lessons)
         if teacher:
             detail["teacher"].update(
                 brief=teacher.brief,
@@ -379,7 +381,7 @@ def course_detail(*, course_id: int) -> dict:
                     "price": q.price,
                     "real_price": q.real_price,
                 }
-                for q in quotes
+                for q in prices
             ],
             chapters=[
                 {
@@ -408,17 +410,17 @@ class CourseOffer:
     name: str
     cover: str | None
     on_sale: bool  # online; offline and pre-launch courses cannot be bought
-    quotes: tuple[PriceQuote, ...]  # by days, permanent last
+    options: tuple[OptionPrice, ...]  # by days, permanent last
 
-    def quote(self, expire_id: int) -> PriceQuote | None:
-        return next((q for q in self.quotes if q.expire_id == expire_id), None)
+    def option(self, expire_id: int) -> OptionPrice | None:
+        return next((o for o in self.options if o.expire_id == expire_id), None)
 
     @property
     def default_expire_id(self) -> int | None:
         """Permanent access if offered, else the shortest option."""
-        if self.quote(PERMANENT_ID):
+        if self.option(PERMANENT_ID):
             return PERMANENT_ID
-        return self.quotes[0].expire_id if self.quotes else None
+        return self.options[0].expire_id if self.options else None
 
 
 @dataclass(frozen=True)
@@ -431,11 +433,11 @@ class CourseFacts:
     on_sale: bool
     base_price: Decimal
     options: tuple[tuple[int, str, int, Decimal], ...]  # (id, text, days, price) by days
-    offers: tuple[Offer, ...]  # running and future activities; quote() checks the time
+    offers: tuple[Offer, ...]  # running and future activities; sale_price() checks the time
 
     def priced_at(self, at: datetime) -> CourseOffer:
-        quotes = _price_options(self.course_id, self.base_price, self.options, self.offers, at)
-        return CourseOffer(self.course_id, self.name, self.cover, self.on_sale, tuple(quotes))
+        prices = _price_options(self.course_id, self.base_price, self.options, self.offers, at)
+        return CourseOffer(self.course_id, self.name, self.cover, self.on_sale, tuple(prices))
 
 
 def _course_facts_from_db(
@@ -513,25 +515,6 @@ def course_offers_cached(
     return {course_id: fact.priced_at(at) for course_id, fact in facts.items()}
 
 
-def course_prices(
-    *, items: Iterable[tuple[int, int]], at: datetime | None = None
-) -> dict[tuple[int, int], PriceQuote]:
-    """Price (course_id, expire_id) pairs at `at` (default now) in 3 queries, uncached.
-
-    expire_id PERMANENT_ID (0) is permanent access. Pairs whose course is not online or whose
-    option does not exist (or is permanent for a course without a permanent price) are left
-    out of the result: callers treat a missing pair as "no longer for sale"."""
-    wanted = set(items)
-    offers = course_offers(course_ids={course_id for course_id, _ in wanted}, at=at)
-    return {
-        (q.course_id, q.expire_id): q
-        for offer in offers.values()
-        if offer.on_sale
-        for q in offer.quotes
-        if (q.course_id, q.expire_id) in wanted
-    }
-
-
 # --- for the sale form in the admin -------------------------------------------------------------
 
 
@@ -558,7 +541,7 @@ def sale_preview(
     for fact in sorted(facts.values(), key=lambda f: f.course_id):
         offers = (*fact.offers, offer)
         for q in _price_options(fact.course_id, fact.base_price, fact.options, list(offers), at):
-            won = quote(q.price, offers, at).offer
+            won = sale_price(q.price, offers, at).offer
             rows.append(
                 SalePreviewRow(
                     fact.course_id,

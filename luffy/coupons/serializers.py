@@ -3,14 +3,6 @@ from rest_framework import serializers
 MONEY = {"max_digits": 10, "decimal_places": 2}
 
 
-class CouponListQuerySerializer(serializers.Serializer):
-    usable_for = serializers.ChoiceField(
-        choices=["selected"],
-        required=False,
-        help_text="judge each coupon against the selected cart lines",
-    )
-
-
 class UserCouponSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="use as coupon_id at checkout")
     name = serializers.CharField()
@@ -23,13 +15,9 @@ class UserCouponSerializer(serializers.Serializer):
     usable = serializers.BooleanField()
     reason_code = serializers.CharField(allow_null=True)
     reason = serializers.CharField(allow_null=True, help_text="why it cannot be used")
-    discount = serializers.DecimalField(
-        **MONEY, allow_null=True, help_text="off the selected total"
-    )
 
 
 class CouponListSerializer(serializers.Serializer):
-    total = serializers.DecimalField(**MONEY, allow_null=True, help_text="selected cart total")
     coupons = UserCouponSerializer(many=True)
 
 

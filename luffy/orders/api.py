@@ -1,3 +1,4 @@
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
@@ -7,7 +8,10 @@ from rest_framework.views import APIView
 from luffy.common.pagination import PageSizePagination
 from luffy.common.schema import PAGE_PARAMETERS, errors, paginated
 from luffy.orders import selectors, services
+from luffy.orders.quote import checkout_quote
 from luffy.orders.serializers import (
+    CheckoutPreviewInputSerializer,
+    CheckoutQuoteSerializer,
     OrderCreatedSerializer,
     OrderCreateInputSerializer,
     OrderListQuerySerializer,
@@ -56,6 +60,21 @@ class OrderListApi(APIView):
         paginator = PageSizePagination()
         page = paginator.paginate_queryset(orders, request, view=self)
         return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
+
+
+class CheckoutPreviewApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="The breakdown of checking out the selected cart lines (nothing is reserved)",
+        request=CheckoutPreviewInputSerializer,
+        responses={200: CheckoutQuoteSerializer, **errors(400, 401, 409, 503)},
+    )
+    def post(self, request):
+        data = CheckoutPreviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        quote = checkout_quote(user_id=request.user.id, at=timezone.now(), **data.validated_data)
+        return Response(CheckoutQuoteSerializer(quote).data)
 
 
 class OrderDetailApi(APIView):

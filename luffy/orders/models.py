@@ -75,6 +75,11 @@ class Order(models.Model):
     def __str__(self) -> str:
         return self.order_number or f"order {self.pk}"
 
+    @property
+    def sale_amount(self):
+        """What the running sales took off the base prices."""
+        return self.total_price - self.discounted_price
+
 
 class OrderLine(models.Model):
     """A bought course as it was sold: prices and validity are copies, never references."""

@@ -40,6 +40,64 @@ class OrderCreatedSerializer(serializers.Serializer):
     notice = serializers.CharField(allow_null=True)
 
 
+class CheckoutPreviewInputSerializer(serializers.Serializer):
+    coupon_id = IdField(required=False, allow_null=True, help_text="omit or null: no coupon")
+    credit = CountField(required=False, default=0, help_text="credit points to use")
+
+
+class CheckoutLineSerializer(serializers.Serializer):
+    course_id = serializers.IntegerField()
+    name = serializers.CharField(source="course_name")
+    cover = serializers.CharField(allow_null=True)
+    expire_id = serializers.IntegerField(help_text="0 = permanent access")
+    expire_text = serializers.CharField()
+    expire_days = serializers.IntegerField(help_text="0 = permanent")
+    price = serializers.DecimalField(**MONEY)
+    real_price = serializers.DecimalField(**MONEY, help_text="after the running sale")
+    discount_name = serializers.CharField(allow_null=True)
+    renews_until = serializers.DateTimeField(
+        allow_null=True,
+        help_text="a renewal (续期): the buyer's access ends then and the days are added to it",
+    )
+
+
+class CouponOptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="use as coupon_id")
+    name = serializers.CharField()
+    type = serializers.CharField()
+    sale = serializers.CharField()
+    min_amount = serializers.DecimalField(**MONEY)
+    end = serializers.DateTimeField(allow_null=True, help_text="null = never expires")
+    saving = serializers.DecimalField(**MONEY, help_text="what it takes off this checkout")
+
+
+class CheckoutQuoteSerializer(serializers.Serializer):
+    """The server's breakdown of checking out the selected cart lines: what the page shows and
+    what POST /api/orders/ charges for the same coupon_id and credit."""
+
+    lines = CheckoutLineSerializer(many=True)
+    total_price = serializers.DecimalField(**MONEY, help_text="the base prices")
+    sale_amount = serializers.DecimalField(**MONEY, help_text="taken off by running sales")
+    discounted_price = serializers.DecimalField(**MONEY, help_text="after the running sales")
+    coupons = CouponOptionSerializer(
+        many=True, help_text="the coupons usable on this checkout, the best first"
+    )
+    best_coupon_id = serializers.IntegerField(
+        allow_null=True, help_text="the coupon that saves most; the page preselects it"
+    )
+    coupon_id = serializers.IntegerField(allow_null=True, help_text="the coupon applied")
+    coupon_amount = serializers.DecimalField(**MONEY)
+    credit_balance = serializers.IntegerField()
+    credit_per_yuan = serializers.IntegerField()
+    max_credit = serializers.IntegerField(help_text="the most points usable on this checkout")
+    max_credit_amount = serializers.DecimalField(**MONEY, help_text="what max_credit is worth")
+    credit = serializers.IntegerField(help_text="the points applied")
+    credit_amount = serializers.DecimalField(**MONEY)
+    real_price = serializers.DecimalField(
+        **MONEY, help_text="to pay; send it back as expected_real_price"
+    )
+
+
 class OrderLineSerializer(serializers.Serializer):
     course_id = serializers.IntegerField()
     name = serializers.CharField(source="course_name")
@@ -56,13 +114,14 @@ class OrderLineSerializer(serializers.Serializer):
 
 class OrderSerializer(serializers.ModelSerializer):
     status_text = serializers.CharField(source="get_status_display")
+    sale_amount = serializers.DecimalField(**MONEY, help_text="taken off by running sales")
     lines = OrderLineSerializer(many=True)
 
     class Meta:
         model = Order
         fields = [
             "order_number", "title", "created_at", "status", "status_text", "pay_deadline",
-            "paid_at", "total_price", "discounted_price", "coupon_amount", "credit",
+            "paid_at", "total_price", "sale_amount", "discounted_price", "coupon_amount", "credit",
             "credit_amount", "real_price", "lines",
         ]  # fmt: skip
         read_only_fields = fields

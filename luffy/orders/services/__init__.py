@@ -2,7 +2,8 @@
 cases that must ask the gateway first (settle from a gateway message, cancel, expire, refund)
 are in `luffy.payments.services`.
 
-- checkout: `order_create` (the selected cart lines become an unpaid order)
+- checkout: `order_create` (the selected cart lines become an unpaid order; its money is
+  `luffy.orders.quote.checkout_quote`, which the preview endpoint shows)
 - settlement: `order_record_paid`, `order_record_late_payment`
 - cancel: `order_record_cancelled`
 - timeout: `orders_record_timed_out` (the sweep's set-based batch)

@@ -11,3 +11,7 @@ export const cancelOrder = (number) =>
   http.post(`/orders/${encodeURIComponent(number)}/cancel/`, null, { silent: true }).then((r) => r.data)
 // [{course_id, name, cover, expires_at (null = permanent), active, since}]
 export const myCourses = () => http.get('/users/me/courses/').then((r) => r.data)
+// {coupon_id?, credit?} -> the server's checkout breakdown of the selected cart lines (see
+// docs/api.md); nothing is reserved. Silent: the checkout page explains its own errors.
+export const previewOrder = (payload) =>
+  http.post('/orders/preview/', payload, { silent: true }).then((r) => r.data)

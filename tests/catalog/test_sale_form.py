@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from luffy.catalog.models import Activity, CoursePriceDiscount, Discount
-from luffy.catalog.selectors import course_prices
+from luffy.catalog.selectors import course_offers
 
 pytestmark = pytest.mark.django_db
 URL = "/admin/catalog/activity/add/"
@@ -69,7 +69,7 @@ def test_save_maps_the_form_onto_activity_discount_and_links(
     activity = Activity.objects.get()
     assert set(activity.courses.values_list("course_id", flat=True)) == {a.id, b.id}
     assert Discount.objects.get().type.name == "限时折扣"
-    assert course_prices(items=[(a.id, 0)])[(a.id, 0)].real_price == Decimal(price)
+    assert course_offers(course_ids=[a.id])[a.id].option(0).real_price == Decimal(price)
 
 
 def test_errors_are_clear(admin_client, make_course):
@@ -98,7 +98,7 @@ def test_edit_a_sale_in_the_same_form(admin_client, make_course):
     )
     assert response.status_code == 302
     assert list(CoursePriceDiscount.objects.values_list("course_id", flat=True)) == [a.id]
-    assert course_prices(items=[(a.id, 0)])[(a.id, 0)].real_price == Decimal("85.00")
+    assert course_offers(course_ids=[a.id])[a.id].option(0).real_price == Decimal("85.00")
 
 
 def test_preview_says_when_another_sale_is_cheaper(admin_client, make_course, make_discount):

@@ -1,6 +1,8 @@
 """Paid lesson files behind signed, short-lived links (issue 19): signature, expiry, another
 user, access that ended, HTTP Range, and the hand-off to the web server."""
 
+import base64
+import json
 from datetime import timedelta
 from unittest import mock
 
@@ -114,11 +116,8 @@ def test_a_tampered_token_is_refused(auth_client, api_client, user, make_user, c
     buy(user, course)
     url = signed_url(auth_client, course, paid_lesson(course))
     token = url.rstrip("/").rsplit("/", 1)[1]
-    payload, stamp, signature = token.split(":")
+    payload, _stamp, signature = token.split(":")
     # The same claims for another user id, with the old signature.
-    import base64
-    import json
-
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims[0] = make_user().id
     forged = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode())

@@ -63,11 +63,16 @@ class StudyLessonSerializer(serializers.Serializer):
     done = serializers.BooleanField()
 
 
+class _OptionalBoolean(serializers.BooleanField):
+    # A form post without the field means "unchanged", not False (DRF's checkbox rule).
+    default_empty_html = serializers.empty
+
+
 class ProgressInSerializer(serializers.Serializer):
     position = serializers.IntegerField(
         required=False, min_value=0, max_value=24 * 3600, help_text="seconds"
     )
-    done = serializers.BooleanField(required=False)
+    done = _OptionalBoolean(required=False)
 
     def validate(self, attrs):
         if not attrs:

@@ -173,16 +173,19 @@ def _full(kind: bytes, version: int, flags: int, *payload: bytes) -> bytes:
 _MATRIX = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
 
 
-def demo_video(*, seconds: int = 6, color=(32, 96, 200), block=(250, 200, 60)) -> bytes:
-    """An MP4 of `seconds` seconds, 128x72 at 5 fps; a few tens of KB."""
+def demo_video(
+    *, seconds: int = 6, key_every: int = 1, color=(32, 96, 200), block=(250, 200, 60)
+) -> bytes:
+    """An MP4 of `seconds` seconds, 128x72 at 5 fps, a key frame (15 KB) every `key_every`
+    seconds where the block moves on."""
     sps, pps = _sps(), _pps()
     samples, sync = [], []
     w, _h = _mbs()
     frame_num = 0
     for index in range(seconds * FPS):
-        if index % FPS == 0:
-            second = index // FPS
-            nal = _idr(0, second % 65536, color, block, second % w)
+        if index % (FPS * key_every) == 0:
+            key = index // (FPS * key_every)
+            nal = _idr(0, key % 65536, color, block, key % w)
             frame_num = 0
             sync.append(index + 1)
         else:

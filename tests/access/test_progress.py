@@ -5,7 +5,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 from django.utils import timezone
 
 from luffy.access import services
@@ -177,7 +177,7 @@ def test_two_tabs_saving_at_once_make_one_row(make_user, make_course):
         except Exception as exc:
             errors.append(exc)
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=save, args=(p,)) for p in (10, 20, 30, 40)]
     for thread in threads:

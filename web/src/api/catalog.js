@@ -8,6 +8,13 @@ export const courses = (params) => http.get('/courses/', { params }).then((r) =>
 export const course = (id) => http.get(`/courses/${id}/`).then((r) => r.data)
 // Login required: {active, expires_at, expired}
 export const courseAccess = (id) => http.get(`/courses/${id}/access/`).then((r) => r.data)
-// A lesson's link: free trials for anyone, the rest with access (401/403 otherwise).
+// A lesson and how to play it (a signed link that expires): free trials for anyone, the rest
+// with access (401/403 otherwise).
 export const studyLesson = (courseId, lessonId) =>
   http.get(`/courses/${courseId}/lessons/${lessonId}/`, { silent: true }).then((r) => r.data)
+// Where I am in a lesson: {position?, done?}; one cheap upsert, safe to repeat (204).
+export const saveProgress = (courseId, lessonId, body) =>
+  http.put(`/courses/${courseId}/lessons/${lessonId}/progress/`, body, { silent: true })
+// {lessons_total, lessons_done, last_lesson_id, lessons: [{lesson_id, position, done}]}
+export const courseProgress = (courseId) =>
+  http.get(`/courses/${courseId}/progress/`, { silent: true }).then((r) => r.data)

@@ -178,6 +178,7 @@ def _demo_lesson_media(course: Course, index: int) -> None:
                 ),
             )
             lesson.section_type = CourseLesson.Section.DOC
+            lesson.duration = 0  # a document has no running time
         else:
             lesson.media.name = _demo_file(
                 DEMO_VIDEO, lambda: demo_video(seconds=DEMO_VIDEO_SECONDS, key_every=2)

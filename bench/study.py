@@ -52,7 +52,7 @@ def main() -> None:
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     redis_client().flushdb()
-    user = User.objects.create_user(username="bench", mobile="13800000000", password="x")
+    user = User.objects.create_user(username="bench", mobile="13800000000")  # token login only
     courses = make_courses(20)
     video = demo_video(seconds=20)
     video = (video * (2 * 1024 * 1024 // len(video) + 1))[: 2 * 1024 * 1024]

@@ -436,3 +436,8 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF, _ALIPAY_GATEWAY_ORIGIN],
     }
 }
+if VIDEO_CLOUD_PROVIDER == "polyv":
+    # 保利威's player is a script from its CDN that streams from its own hosts.
+    _POLYV = ["https://player.polyv.net", "https://*.polyv.net", "https://*.videocc.net"]
+    for _directive in ("script-src", "connect-src", "frame-src"):
+        CONTENT_SECURITY_POLICY["DIRECTIVES"].setdefault(_directive, [SELF]).extend(_POLYV)

@@ -99,7 +99,7 @@ class CourseProgressApi(APIView):
 
     @extend_schema(
         summary="My progress in a course: lessons done of all, and where to continue",
-        responses={200: CourseProgressSerializer, **errors(401)},
+        responses={200: CourseProgressSerializer, **errors(401, 404)},
     )
     def get(self, request, course_id: int):
         progress = selectors.course_progress(user_id=int(request.user.id), course_id=course_id)

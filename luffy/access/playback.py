@@ -14,6 +14,7 @@ can't be hot-linked forever either; it stops working when the lesson is no longe
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,8 @@ from luffy.access.video_cloud import Viewer, video_cloud
 from luffy.catalog.media import lesson_storage, media_type
 from luffy.catalog.models import CourseLesson
 from luffy.common.errors import Forbidden, NotFound, RangeNotSatisfiable
+
+logger = logging.getLogger(__name__)
 
 SALT = "luffy.access.lesson-media"
 CHUNK = 64 * 1024
@@ -86,6 +89,13 @@ def lesson_link_claims(*, token: str, lesson_id: int, now: datetime | None = Non
 def lesson_for_link(*, claims: LinkClaims, requester_id: int | None, now=None) -> CourseLesson:
     """The lesson a valid link points to, if the link's user may still open it (2 queries)."""
     if requester_id is not None and requester_id != claims.user_id:
+        # A shared link: worth one line for whoever looks into leaked content.
+        logger.info(
+            "lesson link of user %s used by user %s (lesson %s)",
+            claims.user_id,
+            requester_id,
+            claims.lesson_id,
+        )
         raise Forbidden(
             _("This lesson link belongs to another account."), code="lesson_link_other_user"
         )
@@ -101,6 +111,11 @@ def lesson_for_link(*, claims: LinkClaims, requester_id: int | None, now=None) -
         and active_access(user_id=claims.user_id, course_ids=[lesson.course_id], at=now)
     )
     if not may_open:
+        logger.info(
+            "lesson link refused: access ended (user %s, lesson %s)",
+            claims.user_id,
+            claims.lesson_id,
+        )
         raise Forbidden(
             _("Your access to this course has ended; this link no longer works."),
             code="access_ended",

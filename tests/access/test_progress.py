@@ -187,3 +187,16 @@ def test_two_tabs_saving_at_once_make_one_row(make_user, make_course):
     assert not errors
     rows = list(LessonProgress.objects.filter(user=user, lesson=paid))
     assert len(rows) == 1 and rows[0].position in (10, 20, 30, 40)
+
+
+def test_the_admin_lists_progress_read_only(client, make_user, user, course):
+    buy(user, course)
+    services.lesson_progress_save(
+        user_id=user.id, course_id=course.id, lesson_id=lesson(course, 1, 2).id, position=9,
+        at=timezone.now(),
+    )  # fmt: skip
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    response = client.get("/admin/access/lessonprogress/", HTTP_HOST="localhost")
+    assert response.status_code == 200
+    assert "1.2" in response.content.decode()
+    assert client.get("/admin/access/lessonprogress/add/", HTTP_HOST="localhost").status_code == 403

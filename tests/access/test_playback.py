@@ -281,3 +281,13 @@ def test_byte_range_parsing():
         playback.byte_range("bytes=-0", 10)
     with pytest.raises(playback.RangeNotSatisfiable):
         playback.byte_range("bytes=0-", 0)
+
+
+def test_head_answers_the_size_without_the_bytes(auth_client, api_client, user, course):
+    buy(user, course)
+    url = signed_url(auth_client, course, paid_lesson(course))
+    api_client.credentials()
+    response = api_client.head(url)
+    assert response.status_code == 200
+    assert response["Content-Length"] == str(len(VIDEO))
+    assert b"".join(response.streaming_content) == b""

@@ -1,12 +1,17 @@
-"""Writes of course access: granted (or extended) by a payment, taken back by a refund.
+"""Writes of course access: granted (or extended) by a payment, taken back by a refund; and a
+student's progress in a lesson.
 
-Callers hold the buyer's user lock (the common lock order: user, order, then the rows here)."""
+Callers of the access writes hold the buyer's user lock (the common lock order: user, order,
+then the rows here)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from luffy.access.models import CoursePurchase
+from django.db import connection
+
+from luffy.access.models import CoursePurchase, LessonProgress
+from luffy.access.selectors import lesson_progress_target
 
 
 def access_grant(
@@ -62,3 +67,39 @@ def access_revoke(
             purchase.expires_at = max(at, purchase.expires_at - timedelta(days=bought))
         purchase.updated_at = at
     CoursePurchase.objects.bulk_update(purchases, ["expires_at", "updated_at"])
+
+
+def lesson_progress_save(
+    *,
+    user_id: int,
+    course_id: int,
+    lesson_id: int,
+    position: int | None = None,
+    done: bool | None = None,
+    at: datetime,
+) -> None:
+    """Record where the user is in a lesson and/or whether it is done: one INSERT ... ON
+    CONFLICT UPDATE (safe to repeat, and two tabs saving at once can't make two rows), after
+    a one-query check that the user may open the lesson. Fields left None keep their value."""
+    lesson_progress_target(user_id=user_id, course_id=course_id, lesson_id=lesson_id)
+    row = LessonProgress(
+        user_id=user_id,
+        lesson_id=lesson_id,
+        course_id=course_id,
+        position=position or 0,
+        done=bool(done),
+        done_at=at if done else None,
+        updated_at=at,
+    )
+    fields = ["updated_at"]
+    if position is not None:
+        fields.append("position")
+    if done is not None:
+        fields += ["done", "done_at"]
+    # MySQL/MariaDB's ON DUPLICATE KEY UPDATE takes no conflict target; the others need one.
+    target = (
+        ["user", "lesson"] if connection.features.supports_update_conflicts_with_target else None
+    )
+    LessonProgress.objects.bulk_create(
+        [row], update_conflicts=True, unique_fields=target, update_fields=fields
+    )

@@ -198,6 +198,8 @@ def _lesson(lesson: CourseLesson) -> dict:
         # Paid material is linked only to buyers (a later module); free trials are public.
         "link": lesson.link if lesson.free_trial else None,
         "order": lesson.order,
+        # Nothing to watch yet (no file, no video id): the pages say 未更新.
+        "published": bool(lesson.media or lesson.link),
     }
 
 

@@ -76,6 +76,9 @@ class LessonSerializer(serializers.Serializer):
     duration = serializers.IntegerField(help_text="seconds")
     free_trial = serializers.BooleanField()
     link = serializers.CharField(allow_null=True, help_text="only for free trial lessons")
+    published = serializers.BooleanField(
+        default=True, help_text="false: nothing to watch yet (未更新)"
+    )
     order = serializers.IntegerField()
 
 

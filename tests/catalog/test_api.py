@@ -210,3 +210,17 @@ def test_rule_that_bypassed_validation_is_ignored_not_a_500(api_client, make_cou
     Discount.objects.update(sale="__import__('os')")  # raw update: no validation, no signal
     body = api_client.get(f"/api/courses/{course.id}/").json()
     assert (body["real_price"], body["discount_name"]) == ("100.00", None)
+
+
+def test_a_lesson_with_nothing_to_watch_is_unpublished(api_client, make_course):
+    """Issue 16: lessons without a file or a video id say 未更新 on the pages."""
+    from django.core.files.base import ContentFile
+
+    course = make_course(lessons=3)
+    empty, with_file = course.lessons.filter(order__in=(2, 3)).order_by("order")
+    empty.link = ""
+    empty.save()
+    with_file.link = ""
+    with_file.media.save("a.pdf", ContentFile(b"%PDF-1.4 x"))
+    lessons = api_client.get(f"/api/courses/{course.id}/").json()["chapters"][0]["lessons"]
+    assert [lesson["published"] for lesson in lessons] == [True, False, True]

@@ -160,13 +160,19 @@ def _demo_file(name: str, make) -> str:
     return name
 
 
+def demo_published_lessons(index: int) -> int:
+    """How many lessons of the index-th demo course are out (the rest show 未更新): a lesson is
+    published when it has its media, so the demo gives media to the first ones only."""
+    return 6 - index % 3
+
+
 def _demo_lesson_media(course: Course, index: int) -> None:
-    """Give the course's published lessons (the first pub_lessons_count, in syllabus order) real
-    media: the notes lesson (chapter 1, lesson 3) a PDF, the others the generated video. The
+    """Give the course's published lessons (the first demo_published_lessons, in syllabus
+    order) real media: the notes lesson (chapter 1, lesson 3) a PDF, the others the generated video. The
     rest stay without media or video id, which the pages show as 未更新."""
     lessons = list(CourseLesson.objects.filter(course=course).order_by("chapter__number", "order"))
     for position, lesson in enumerate(lessons):
-        if lesson.media or position >= course.pub_lessons_count:
+        if lesson.media or position >= demo_published_lessons(index):
             continue
         notes = lesson.chapter.number == 1 and lesson.order == 3
         if notes:

@@ -84,6 +84,7 @@ const ERRORS = {
   sms_code_expired: '验证码已过期或未发送，请重新获取。',
   sms_code_exhausted: '验证码错误次数过多，请重新获取。',
   token_not_valid: '登录已过期，请重新登录。',
+  password_changed: '密码已修改，请用新密码重新登录。',
   authentication_failed: '登录已失效，请重新登录。',
   not_authenticated: '请先登录。',
   permission_denied: '您没有权限执行此操作。',

@@ -35,7 +35,8 @@ def purchase_list(*, user_id: int):
         CoursePurchase.objects.filter(user_id=user_id)
         .select_related("course")
         .only(
-            "course_id", "expires_at", "created_at", "updated_at", "course__name", "course__cover"
+            "course_id", "expires_at", "revoked_at", "created_at", "updated_at", "course__name",
+            "course__cover",
         )
         .order_by("-updated_at", "-id")
     )

@@ -30,6 +30,7 @@ class CourseAccessSerializer(serializers.Serializer):
     active = serializers.BooleanField()
     expires_at = serializers.DateTimeField(allow_null=True, help_text="null = permanent or none")
     expired = serializers.BooleanField(help_text="bought once, access has run out")
+    refunded = serializers.BooleanField(help_text="bought once, the purchase was refunded")
 
 
 class StudyLessonSerializer(serializers.Serializer):

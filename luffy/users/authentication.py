@@ -13,7 +13,6 @@ from luffy.users.active_cache import user_token_stamp
 # The same msgid and code as simplejwt's own check in JWTAuthentication (CHECK_REVOKE_TOKEN), so
 # both answer alike; its translation lives in our catalogue (simplejwt's zh_Hans has none).
 PASSWORD_CHANGED = _("The user's password has been changed.")
-PASSWORD_CHANGED_CODE = "password_changed"  # noqa: S105 (an error code, not a secret)
 
 
 def token_stamp_check(token) -> None:
@@ -25,7 +24,7 @@ def token_stamp_check(token) -> None:
             _("This account is disabled or no longer exists."), code="user_inactive"
         )
     if token.get(api_settings.REVOKE_TOKEN_CLAIM) != stamp:
-        raise AuthenticationFailed(PASSWORD_CHANGED, code=PASSWORD_CHANGED_CODE)
+        raise AuthenticationFailed(PASSWORD_CHANGED, code="password_changed")
 
 
 class ActiveTokenUserAuthentication(JWTStatelessUserAuthentication):

@@ -6,4 +6,5 @@ app_name = "orders"
 urlpatterns = [
     path("", api.OrderListApi.as_view(), name="orders"),
     path("<str:order_number>/", api.OrderDetailApi.as_view(), name="order"),
+    path("<str:order_number>/cart/", api.OrderToCartApi.as_view(), name="order-to-cart"),
 ]

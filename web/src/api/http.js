@@ -39,6 +39,7 @@ export function apiError(error) {
     code: data.code || 'error',
     detail: data.detail || `请求失败（${response.status}）`,
     errors: data.errors || {},
+    ...(data.outcome ? { outcome: data.outcome } : {}), // e.g. payment_pending: why not yet
   }
 }
 

@@ -38,6 +38,7 @@ const ERRORS = {
   order_expired: '该订单已超过支付时限，请重新下单。',
   order_paid: '该订单刚刚已支付成功，不能取消。',
   order_not_found: '订单不存在。',
+  order_not_closed: '只有已取消或已超时的订单可以把课程放回购物车。',
   bad_signature: '回传的支付参数不完整或已被篡改，无法确认这笔付款。如果您已付款，请到「我的订单」查看订单状态。',
   payment_pending: '支付结果尚未确认，请稍候。',
   payment_refunded: '这笔付款到账时订单已取消或超时，且所用的优惠券或积分已不可用，款项将原路退回您的支付宝账户，请留意退款通知。',

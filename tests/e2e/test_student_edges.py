@@ -207,3 +207,35 @@ def _course_id(store, name: str) -> int:
     from tests.e2e.test_store import course_id
 
     return course_id(store, name)
+
+
+COURSE_PARTLY_ON_SALE = "Python 爬虫开发"  # 限时折扣 from ¥100: not its ¥49.75 month
+
+
+@pytest.mark.parametrize("page", [None, PHONE], indirect=True, ids=["desktop", "phone"])
+def test_the_course_page_names_the_options_a_sale_covers(page, store, shot):
+    from playwright.sync_api import expect
+
+    page.goto(f"/courses/{_course_id(store, COURSE_PARTLY_ON_SALE)}")
+    expect(page.locator("[data-test=sale-scope]")).to_have_text("仅限 3个月有效、永久有效")
+    expect(page.locator("[data-test=option-on-sale]")).to_have_count(2)
+    assert (
+        page.evaluate("() => document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    )
+    shot(f"student-sale-scope-{page.viewport_size['width']}")
+
+
+@pytest.mark.parametrize("page", [PHONE], indirect=True)
+def test_phone_layout_of_the_edges(page, store, buyer, shot):
+    """After the tests above: a refunded order, a cancelled one, a refunded course."""
+    login(page, buyer)
+    for path, ready, name in [
+        ("/my/orders", "[data-test=order]", "student-phone-my-orders"),
+        ("/my/orders?status=4", "[data-test=order-refunded]", "student-phone-refunded"),
+        ("/my/orders?status=2", "[data-test=order-to-cart]", "student-phone-cancelled"),
+        ("/my/courses", "[data-test=my-course]", "student-phone-my-courses"),
+    ]:
+        page.goto(path)
+        page.locator(ready).first.wait_for()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"], path
+        shot(name)

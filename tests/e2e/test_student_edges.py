@@ -239,3 +239,31 @@ def test_phone_layout_of_the_edges(page, store, buyer, shot):
         page.locator(ready).first.wait_for()
         assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"], path
         shot(name)
+
+
+def test_one_sms_code_field_on_the_four_pages(page, store, buyer):
+    """The shared SmsCodeInput: a malformed number is caught before anything is sent; a good
+    one gets a code for the page's purpose, and the button counts down. One number per page:
+    a number gets one code a minute."""
+    from playwright.sync_api import expect
+
+    for path, mobile in [
+        ("/register", store.new_mobile()),
+        ("/login/sms", store.register()),
+        ("/password/forgot", store.register()),
+    ]:
+        page.goto(path)
+        page.locator("[data-test=mobile]").fill("123")
+        page.locator("[data-test=send-code]").click()
+        page.get_by_text("手机号格式不正确").wait_for()
+        page.locator("[data-test=mobile]").fill(mobile)
+        page.locator("[data-test=send-code]").click()
+        expect(page.locator("[data-test=send-code]")).to_have_text(re.compile(r"\d+ 秒后重发"))
+        assert store.sms_code(mobile), path
+    login(page, buyer)
+    page.goto("/my/profile")
+    other = store.new_mobile()
+    page.locator("[data-test=new-mobile]").fill(other)
+    page.locator("[data-test=send-mobile-code]").click()
+    expect(page.locator("[data-test=send-mobile-code]")).to_have_text(re.compile(r"\d+ 秒后重发"))
+    assert store.sms_code(other)

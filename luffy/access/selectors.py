@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from luffy.access.models import CoursePurchase
 from luffy.catalog.models import Course, CourseLesson
+from luffy.common.choices import choice_code
 from luffy.common.errors import Forbidden, NotAuthenticated, NotFound
 
 
@@ -100,7 +101,7 @@ def lesson_for_study(*, user_id: int | None, course_id: int, lesson_id: int) -> 
         "id": lesson.id,
         "course_id": lesson.course_id,
         "name": lesson.name,
-        "section_type": lesson.get_section_type_display(),
+        "section_type": choice_code(CourseLesson.Section, lesson.section_type),
         "duration": lesson.duration,
         "free_trial": lesson.free_trial,
         "link": lesson.link,

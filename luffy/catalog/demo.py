@@ -185,8 +185,7 @@ def demo_catalog_load() -> dict[str, int]:
                 "brief": f"<p><strong>{name}</strong> 从零开始 项目驱动。</p>",
                 "pub_date": date(2025, 1, 1) + timedelta(days=30 * i),
                 "students": 100 + 37 * i,
-                "lessons_count": 6,
-                "pub_lessons_count": 6 - i % 3,
+                "status": Course.Status.ONLINE,
                 "video_url": f"https://media.example.com/trailers/{i + 1}.mp4",
             },
         )

@@ -18,7 +18,7 @@ import nh3
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Case, Exists, F, Min, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models import Case, Count, Exists, F, Min, OuterRef, Prefetch, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,8 +34,10 @@ from luffy.catalog.models import (
     CourseLesson,
     CoursePriceDiscount,
     Navigation,
+    Teacher,
 )
 from luffy.catalog.pricing import Offer, RuleError, parse_rule, quote
+from luffy.common.choices import choice_code
 from luffy.common.errors import NotFound
 from luffy.common.money import ZERO
 
@@ -67,6 +69,25 @@ class PriceQuote:
 
 
 # --- building blocks --------------------------------------------------------------------------
+
+
+def _lesson_count(*conditions: Q) -> Coalesce:
+    """A subquery counting the course's lessons (matching `conditions`): part of the main query."""
+    lessons = (
+        CourseLesson.objects.filter(*conditions, course=OuterRef("pk"))
+        .order_by()
+        .values("course")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(lessons), 0)
+
+
+def with_lesson_counts(courses):
+    """Annotate lessons_count and pub_lessons_count: derived, never typed by hand."""
+    return courses.annotate(
+        lessons_count=_lesson_count(), pub_lessons_count=_lesson_count(CourseLesson.PUBLISHED)
+    )
 
 
 def _image_url(field) -> str | None:
@@ -171,7 +192,7 @@ def _lesson(lesson: CourseLesson) -> dict:
     return {
         "id": lesson.id,
         "name": lesson.name,
-        "section_type": lesson.get_section_type_display(),
+        "section_type": choice_code(CourseLesson.Section, lesson.section_type),
         "duration": lesson.duration,
         "free_trial": lesson.free_trial,
         # Paid material is linked only to buyers (a later module); free trials are public.
@@ -187,7 +208,7 @@ def _course_summary(course: Course, quotes: list[PriceQuote], lessons: list) -> 
         "name": course.name,
         "cover": _image_url(course.cover),
         "students": course.students,
-        "lessons_count": course.lessons_count,
+        "lessons_count": course.lessons_count,  # counted by the caller (annotation or prefetch)
         "pub_lessons_count": course.pub_lessons_count,
         "teacher": (
             {"name": teacher.name, "title": teacher.title, "signature": teacher.signature}
@@ -267,7 +288,7 @@ def course_list(
                 | Q(category__name__icontains=word)
             )
         cheapest = CourseExpire.objects.filter(course=OuterRef("pk")).order_by("price")
-        courses = courses.annotate(
+        courses = with_lesson_counts(courses).annotate(
             list_price=Case(
                 When(price__gt=0, then=F("price")),
                 default=Coalesce(Subquery(cheapest.values("price")[:1]), ZERO),
@@ -332,6 +353,9 @@ def course_detail(*, course_id: int) -> dict:
             raise NotFound(_("No such course, or it is not on sale."), code="course_not_found")
         quotes = _quotes(course, at)
         chapters = course.chapters.all()
+        every_lesson = [lesson for ch in chapters for lesson in ch.lessons.all()]
+        course.lessons_count = len(every_lesson)
+        course.pub_lessons_count = sum(lesson.is_published for lesson in every_lesson)
         lessons = [lesson for ch in chapters for lesson in ch.lessons.all() if lesson.show_on_list]
         teacher = course.teacher
         detail = _course_summary(course, quotes, lessons)
@@ -339,11 +363,11 @@ def course_detail(*, course_id: int) -> dict:
             detail["teacher"].update(
                 brief=teacher.brief,
                 image=_image_url(teacher.image),
-                role=teacher.get_role_display(),
+                role=choice_code(Teacher.Role, teacher.role),
             )
         detail.update(
             video_url=course.video_url,
-            level=course.get_level_display(),
+            level=choice_code(Course.Level, course.level),
             period=course.period,
             pub_date=course.pub_date,
             brief_html=nh3.clean(course.brief),
@@ -416,7 +440,9 @@ class CourseFacts:
         return CourseOffer(self.course_id, self.name, self.cover, self.on_sale, tuple(quotes))
 
 
-def _course_facts_from_db(course_ids: set[int], now: datetime) -> dict[int, CourseFacts]:
+def _course_facts_from_db(
+    course_ids: set[int], now: datetime, *, exclude_activity_id: int | None = None
+) -> dict[int, CourseFacts]:
     """Three plain queries (no model instances: this is the cart's hot path)."""
     if not course_ids:
         return {}
@@ -428,18 +454,17 @@ def _course_facts_from_db(course_ids: set[int], now: datetime) -> dict[int, Cour
     ):
         options[row[0]].append(row[1:])
     offers: dict[int, list] = {course_id: [] for course_id in course_ids}
-    for link_id, course_id, *fields in (
-        CoursePriceDiscount.objects.filter(course_id__in=course_ids, activity__end__gt=now)
-        .order_by("activity__start", "id")
-        .values_list(
-            "id",
-            "course_id",
-            "discount__type__name",
-            "discount__condition",
-            "discount__sale",
-            "activity__start",
-            "activity__end",
-        )
+    links = CoursePriceDiscount.objects.filter(course_id__in=course_ids, activity__end__gt=now)
+    if exclude_activity_id is not None:
+        links = links.exclude(activity_id=exclude_activity_id)
+    for link_id, course_id, *fields in links.order_by("activity__start", "id").values_list(
+        "id",
+        "course_id",
+        "discount__type__name",
+        "discount__condition",
+        "discount__sale",
+        "activity__start",
+        "activity__end",
     ):
         if (offer := _offer(link_id, *fields)) is not None:
             offers[course_id].append(offer)
@@ -507,3 +532,45 @@ def course_prices(
         for q in offer.quotes
         if (q.course_id, q.expire_id) in wanted
     }
+
+
+# --- for the sale form in the admin -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SalePreviewRow:
+    course_id: int
+    course_name: str
+    on_sale: bool  # online: only then do students see the price
+    option: str
+    price: Decimal  # base price of the option
+    sale_price: Decimal  # what students pay while the sale runs (the lowest offer wins)
+    winner: str | None  # the offer giving sale_price, None when no discount applies
+    by_this_sale: bool  # sale_price comes from the sale being previewed
+
+
+def sale_preview(
+    *, course_ids: Iterable[int], offer: Offer, exclude_activity_id: int | None = None
+) -> list[SalePreviewRow]:
+    """Each option of each course priced while `offer` runs, beside the other sales then
+    running (the one being edited, `exclude_activity_id`, left out). 3 queries."""
+    at = max(offer.start, timezone.now())
+    facts = _course_facts_from_db(set(course_ids), at, exclude_activity_id=exclude_activity_id)
+    rows = []
+    for fact in sorted(facts.values(), key=lambda f: f.course_id):
+        offers = (*fact.offers, offer)
+        for q in _price_options(fact.course_id, fact.base_price, fact.options, list(offers), at):
+            won = quote(q.price, offers, at).offer
+            rows.append(
+                SalePreviewRow(
+                    fact.course_id,
+                    fact.name,
+                    fact.on_sale,
+                    q.text,
+                    q.price,
+                    q.real_price,
+                    q.discount_name,
+                    won is offer,
+                )
+            )
+    return rows

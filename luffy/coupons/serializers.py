@@ -31,3 +31,7 @@ class UserCouponSerializer(serializers.Serializer):
 class CouponListSerializer(serializers.Serializer):
     total = serializers.DecimalField(**MONEY, allow_null=True, help_text="selected cart total")
     coupons = UserCouponSerializer(many=True)
+
+
+class RedeemSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=64, help_text="the redeem code, any case")

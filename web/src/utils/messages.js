@@ -31,6 +31,11 @@ const ERRORS = {
   coupon_expired: '该优惠券已过期，请重新选择。',
   coupon_not_started: '该优惠券尚未到使用时间。',
   coupon_below_minimum: '订单金额未达到该优惠券的使用门槛。',
+  redeem_code_empty: '请输入兑换码。',
+  redeem_code_not_found: '兑换码不存在或已失效，请检查是否输入正确。',
+  redeem_code_expired: '该兑换码已过期。',
+  redeem_code_used_up: '该兑换码已被兑完。',
+  redeem_code_limit_reached: '你已兑换过该兑换码，已达每人兑换上限。',
   credit_exceeds_balance: '积分余额不足，请减少使用的积分。',
   credit_exceeds_total: '使用的积分超过了订单可抵扣的上限，请减少积分。',
   invalid_credit: '积分数量无效。',
@@ -118,7 +123,7 @@ const DETAIL_FIRST = new Set([
   'credit_exceeds_balance', 'credit_exceeds_total', 'page_not_found', 'invalid_expire',
   'sms_too_soon', 'login_throttled', 'account_locked', 'throttled', 'rate_limited', 'refund_amount',
   'refund_refused', 'coupon_reserved', 'coupon_not_started', 'coupon_expired', 'coupon_below_minimum',
-  'order_not_unpaid', 'order_total_too_large', 'course_unavailable',
+  'order_not_unpaid', 'order_total_too_large', 'course_unavailable', 'redeem_code_limit_reached',
 ])
 const CHINESE = /[\u4e00-\u9fff]/
 

@@ -16,6 +16,9 @@ class CoursePurchase(models.Model):
         "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         help_text="the order that last granted or extended it",
     )  # fmt: skip
+    # Set when a refund took the access back (access_revoke ended it), so "my courses" says
+    # refunded rather than expired; cleared when the course is bought again.
+    revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -46,7 +46,13 @@ def purchase_list(*, user_id: int):
         CoursePurchase.objects.filter(user_id=user_id)
         .select_related("course")
         .only(
-            "course_id", "expires_at", "created_at", "updated_at", "course__name", "course__cover"
+            "course_id",
+            "expires_at",
+            "revoked_at",
+            "created_at",
+            "updated_at",
+            "course__name",
+            "course__cover",
         )
         .annotate(
             lessons_total=_count(
@@ -102,23 +108,30 @@ def lesson_progress_target(*, user_id: int, course_id: int, lesson_id: int) -> N
 
 
 def course_access(*, user_id: int, course_id: int, at: datetime | None = None) -> dict:
-    """{active, expires_at, expired}: the user's access to one course, in 2 queries.
+    """{active, expires_at, expired, refunded}: the user's access to one course, in 2 queries.
 
     `expired` is true when the user bought the course once and the access has run out, so the
-    page can offer a renewal instead of a first purchase."""
+    page can offer a renewal instead of a first purchase; `refunded` instead when a refund took
+    the access back (no renewal: the course is bought anew)."""
     at = at or timezone.now()
     if not Course.objects.filter(id=course_id).exists():
         raise NotFound(_("No such course."), code="course_not_found")
     purchase = (
         CoursePurchase.objects.filter(user_id=user_id, course_id=course_id)
-        .values("expires_at")
+        .values("expires_at", "revoked_at")
         .first()
     )
     if purchase is None:
-        return {"active": False, "expires_at": None, "expired": False}
+        return {"active": False, "expires_at": None, "expired": False, "refunded": False}
     expires_at = purchase["expires_at"]
     active = expires_at is None or expires_at > at
-    return {"active": active, "expires_at": expires_at, "expired": not active}
+    refunded = not active and purchase["revoked_at"] is not None
+    return {
+        "active": active,
+        "expires_at": expires_at,
+        "expired": not active and not refunded,
+        "refunded": refunded,
+    }
 
 
 def lesson_for_study(*, user_id: int | None, course_id: int, lesson_id: int) -> CourseLesson:

@@ -1,4 +1,5 @@
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -9,6 +10,9 @@ class PurchaseSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(allow_null=True, help_text="null = permanent")
     active = serializers.SerializerMethodField()
     since = serializers.DateTimeField(source="created_at")
+    refunded_at = serializers.SerializerMethodField(
+        help_text="set when the access ended because its order was refunded (not expired)"
+    )
 
     lessons_total = serializers.IntegerField()
     lessons_done = serializers.IntegerField()
@@ -29,11 +33,18 @@ class PurchaseSerializer(serializers.Serializer):
     def get_active(self, purchase) -> bool:
         return purchase.expires_at is None or purchase.expires_at > self.context["now"]
 
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_refunded_at(self, purchase):
+        if purchase.revoked_at is None or self.get_active(purchase):
+            return None
+        return serializers.DateTimeField().to_representation(purchase.revoked_at)
+
 
 class CourseAccessSerializer(serializers.Serializer):
     active = serializers.BooleanField()
     expires_at = serializers.DateTimeField(allow_null=True, help_text="null = permanent or none")
     expired = serializers.BooleanField(help_text="bought once, access has run out")
+    refunded = serializers.BooleanField(help_text="bought once, the purchase was refunded")
 
 
 class PlaybackSerializer(serializers.Serializer):

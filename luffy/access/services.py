@@ -40,11 +40,14 @@ def access_grant(
             start = max(record.expires_at, at)
             record.expires_at = None if days == 0 else start + timedelta(days=days)
             record.order_id = order_id
+            record.revoked_at = None  # bought again after a refund
             record.updated_at = at  # bulk_update does not apply auto_now
             changed.append(record)
     CoursePurchase.objects.bulk_create(new)
     if changed:
-        CoursePurchase.objects.bulk_update(changed, ["expires_at", "order", "updated_at"])
+        CoursePurchase.objects.bulk_update(
+            changed, ["expires_at", "order", "revoked_at", "updated_at"]
+        )
 
 
 def access_revoke(
@@ -52,7 +55,8 @@ def access_revoke(
 ) -> None:
     """Take back what an order granted, for the records it last granted or extended: its days
     come off the end (never before `at`); permanent access, or access bought as permanent,
-    ends at `at`."""
+    ends at `at`. Access that ends here is marked revoked (shown as refunded, not expired); access
+    left from an earlier purchase stays as it is."""
     days = dict(lines)
     purchases = list(
         CoursePurchase.objects.select_for_update().filter(
@@ -65,8 +69,10 @@ def access_revoke(
             purchase.expires_at = at
         else:
             purchase.expires_at = max(at, purchase.expires_at - timedelta(days=bought))
+        if purchase.expires_at <= at:
+            purchase.revoked_at = at
         purchase.updated_at = at
-    CoursePurchase.objects.bulk_update(purchases, ["expires_at", "updated_at"])
+    CoursePurchase.objects.bulk_update(purchases, ["expires_at", "revoked_at", "updated_at"])
 
 
 def lesson_progress_save(

@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
+from enum import StrEnum
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from luffy.access.selectors import active_access
 from luffy.cart.selectors import cart_line
@@ -167,3 +170,64 @@ def _retry_in_thread(user_id: int, course_ids: list[int], order_number: str) -> 
         logger.error("order %s user %s: cart clean-up gave up", order_number, user_id)
 
     threading.Thread(target=run, name=f"cart-clean-{user_id}", daemon=True).start()
+
+
+class SkipReason(StrEnum):
+    """Why a course of an earlier order was not put back in the cart."""
+
+    OWNED = "owned"  # the buyer can use it now (bought since, or still running)
+    OFF_SALE = "off_sale"  # gone, offline, or without any price
+    CART_FULL = "cart_full"
+
+
+_SKIP_TEXT = {
+    SkipReason.OWNED: gettext_lazy("you already have access to it"),
+    SkipReason.OFF_SALE: gettext_lazy("it is no longer on sale"),
+    SkipReason.CART_FULL: gettext_lazy("your cart is full"),
+}
+
+
+@dataclass(frozen=True)
+class PutBack:
+    course_id: int
+    name: str
+    expire_id: int = 0
+    option_changed: bool = False  # the old validity option is gone: the course's default
+    reason: SkipReason | None = None
+
+    @property
+    def reason_text(self) -> str:
+        return str(_SKIP_TEXT[self.reason]) if self.reason else ""
+
+
+def cart_put_back(
+    *, user_id: int, lines: list[tuple[int, int, str]]
+) -> tuple[list[PutBack], list[PutBack], int]:
+    """Put courses back in the cart, selected, each with its validity option where the course
+    still offers it (else its default option): `lines` are (course_id, expire_id, name as
+    sold). Courses the user can use now, or that are no longer on sale, are skipped, and so
+    are the ones that no longer fit. Returns (added, skipped, cart line count). One access
+    query plus the (cached) catalog read, and one Redis script per line."""
+    course_ids = [course_id for course_id, _, _ in lines]
+    offers = course_offers(course_ids=course_ids)
+    owned = active_access(user_id=user_id, course_ids=course_ids)
+    store = CartStore(user_id)
+    added, skipped = [], []
+    count = store.count()
+    for course_id, expire_id, sold_as in lines:
+        offer = offers.get(course_id)
+        name = offer.name if offer else sold_as
+        if course_id in owned:
+            skipped.append(PutBack(course_id, name, reason=SkipReason.OWNED))
+            continue
+        if offer is None or not offer.on_sale or offer.default_expire_id is None:
+            skipped.append(PutBack(course_id, name, reason=SkipReason.OFF_SALE))
+            continue
+        option = expire_id if offer.quote(expire_id) else offer.default_expire_id
+        result = store.add(course_id=course_id, expire_id=option, max_lines=settings.CART_MAX_LINES)
+        if result is None:
+            skipped.append(PutBack(course_id, name, reason=SkipReason.CART_FULL))
+            continue
+        count = result
+        added.append(PutBack(course_id, name, option, option_changed=option != expire_id))
+    return added, skipped, count

@@ -168,8 +168,8 @@ def demo_published_lessons(index: int) -> int:
 
 def _demo_lesson_media(course: Course, index: int) -> None:
     """Give the course's published lessons (the first demo_published_lessons, in syllabus
-    order) real media: the notes lesson (chapter 1, lesson 3) a PDF, the others the generated video. The
-    rest stay without media or video id, which the pages show as 未更新."""
+    order) real media: the notes lesson (chapter 1, lesson 3) a PDF, the others the generated
+    video. The rest stay without media or video id, which the pages show as 未更新."""
     lessons = list(CourseLesson.objects.filter(course=course).order_by("chapter__number", "order"))
     for position, lesson in enumerate(lessons):
         if lesson.media or position >= demo_published_lessons(index):

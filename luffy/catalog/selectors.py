@@ -382,6 +382,8 @@ def course_detail(*, course_id: int) -> dict:
                     "days": q.days,
                     "price": q.price,
                     "real_price": q.real_price,
+                    # A sale may cover only some options (its condition is a minimum price).
+                    "discount_name": q.discount_name,
                 }
                 for q in prices
             ],

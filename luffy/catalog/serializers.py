@@ -112,6 +112,9 @@ class ExpireOptionSerializer(serializers.Serializer):
     days = serializers.IntegerField(help_text="0 = permanent")
     price = money_field()
     real_price = money_field()
+    discount_name = serializers.CharField(
+        allow_null=True, required=False, help_text="the sale this option's price is under, if any"
+    )
 
 
 class ChapterSerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ from luffy.orders.serializers import (
     OrderCreateInputSerializer,
     OrderListQuerySerializer,
     OrderSerializer,
+    PutBackSerializer,
 )
 
 
@@ -84,3 +85,20 @@ class OrderDetailApi(APIView):
     def get(self, request, order_number: str):
         order = selectors.order_get(user_id=request.user.id, order_number=order_number)
         return Response(OrderSerializer(order).data)
+
+
+class OrderToCartApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Put a cancelled or timed-out order's courses back in my cart, with their "
+        "validity options; courses I can use now or no longer on sale are skipped and named",
+        request=None,
+        responses={200: PutBackSerializer, **errors(401, 404, 409, 503)},
+    )
+    def post(self, request, order_number: str):
+        added, skipped, count = services.order_courses_to_cart(
+            user_id=request.user.id, order_number=order_number
+        )
+        body = {"added": added, "skipped": skipped, "cart_num": count}
+        return Response(PutBackSerializer(body).data)

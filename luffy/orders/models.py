@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
@@ -37,6 +37,10 @@ class Order(models.Model):
     )
     pay_deadline = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
+    # What the gateway has confirmed refunding so far (a partial refund leaves the order paid),
+    # and when the latest refund was confirmed; recorded by payments with each refund.
+    refunded_amount = models.DecimalField(**MONEY, default=0)
+    refunded_at = models.DateTimeField(null=True, blank=True)
     # Set when a pay URL was first handed out: only such orders can have a gateway trade.
     sent_to_gateway_at = models.DateTimeField(null=True, blank=True)
     # The gateway's trade number once paid. Unique: one gateway trade settles at most one order
@@ -69,7 +73,11 @@ class Order(models.Model):
                 & Q(total_price__gte=0)
                 & Q(discounted_price__gte=0),
                 name="order_money_not_negative",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=F("real_price")),
+                name="order_refunded_within_price",
+            ),
         ]
 
     def __str__(self) -> str:

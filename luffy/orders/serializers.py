@@ -122,10 +122,33 @@ class OrderSerializer(serializers.ModelSerializer):
         fields = [
             "order_number", "title", "created_at", "status", "status_text", "pay_deadline",
             "paid_at", "total_price", "sale_amount", "discounted_price", "coupon_amount", "credit",
-            "credit_amount", "real_price", "lines",
+            "credit_amount", "real_price", "refunded_amount", "refunded_at", "lines",
         ]  # fmt: skip
         read_only_fields = fields
 
 
 class OrderListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
+
+
+class PutBackLineSerializer(serializers.Serializer):
+    course_id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PutBackAddedSerializer(PutBackLineSerializer):
+    expire_id = serializers.IntegerField(help_text="the validity option now in the cart")
+    option_changed = serializers.BooleanField(
+        help_text="the order's option is no longer offered: the course's default was chosen"
+    )
+
+
+class PutBackSkippedSerializer(PutBackLineSerializer):
+    reason = serializers.ChoiceField(choices=["owned", "off_sale", "cart_full"])
+    reason_text = serializers.CharField()
+
+
+class PutBackSerializer(serializers.Serializer):
+    added = PutBackAddedSerializer(many=True)
+    skipped = PutBackSkippedSerializer(many=True)
+    cart_num = serializers.IntegerField(help_text="lines in the cart now")

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db.models import (
     Count,
+    DecimalField,
     Exists,
     F,
     IntegerField,
@@ -53,6 +54,7 @@ class AnomalyKind(enum.StrEnum):
     CREDIT_LEDGER = "credit_ledger"  # a credit balance differs from its ledger
     ORDER_CREDIT = "order_credit"  # what an order's ledger rows spent disagrees with its status
     TRADE_MISMATCH = "trade_mismatch"  # a trade settled here without a paid order of that amount
+    REFUNDED_TOTAL = "refunded_total"  # an order's refunded total is not its confirmed refunds
 
 
 @dataclass(frozen=True)
@@ -345,6 +347,34 @@ def _trades() -> list[Anomaly]:
     return anomalies
 
 
+def _refunded_totals() -> list[Anomaly]:
+    """What an order shows as refunded (Order.refunded_amount, 已退款 on my orders) is the sum
+    of its refunds the gateway confirmed. Only orders with either are looked at."""
+    succeeded = Refund.objects.filter(order=OuterRef("pk"), status=Refund.Status.SUCCEEDED)
+    confirmed = succeeded.values("order").annotate(total=Sum("amount")).values("total")
+    rows = (
+        Order.objects.filter(Q(refunded_amount__gt=0) | Exists(succeeded))
+        .annotate(
+            confirmed=Coalesce(
+                Subquery(confirmed, output_field=DecimalField(max_digits=12, decimal_places=2)),
+                Value(Decimal(0)),
+                output_field=DecimalField(max_digits=12, decimal_places=2),
+            )
+        )
+        .exclude(refunded_amount=F("confirmed"))
+        .values_list("order_number", "refunded_amount", "confirmed")
+    )
+    return [
+        Anomaly(
+            AnomalyKind.REFUNDED_TOTAL,
+            number,
+            _("shows %(shown)s refunded, the gateway confirmed %(confirmed)s")
+            % {"shown": f"{shown:.2f}", "confirmed": f"{Decimal(total):.2f}"},
+        )
+        for number, shown, total in rows
+    ]
+
+
 CHECKS = (
     _settlements,
     _missing_purchases,
@@ -354,5 +384,6 @@ CHECKS = (
     _credit_ledgers,
     _order_credit,
     _trades,
+    _refunded_totals,
 )
 # One gateway trade on two orders needs no check: Order.trade_no is unique in the database.

@@ -113,6 +113,7 @@ def test_access_endpoint(api_client, user, make_user, course, make_course):
         "active": False,
         "expires_at": None,
         "expired": False,
+        "refunded": False,
     }
     until = timezone.now() + timedelta(days=30)
     buy(user, course, until)

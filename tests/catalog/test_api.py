@@ -162,10 +162,11 @@ def test_course_detail(api_client, make_course, make_discount):
     assert body["teacher"]["brief"] == "<p>ten years</p>" and body["teacher"]["image"] is None
     assert body["expire_options"] == [
         {"id": course.expire_options.get(days=30).id, "text": "30天有效", "days": 30,
-         "price": "50.00", "real_price": "50.00"},  # below the 100 condition
+         "price": "50.00", "real_price": "50.00", "discount_name": None},  # below the condition
         {"id": course.expire_options.get(days=90).id, "text": "90天有效", "days": 90,
-         "price": "120.00", "real_price": "60.00"},
-        {"id": 0, "text": "永久有效", "days": 0, "price": "300.00", "real_price": "240.00"},
+         "price": "120.00", "real_price": "60.00", "discount_name": "限时减免"},
+        {"id": 0, "text": "永久有效", "days": 0, "price": "300.00", "real_price": "240.00",
+         "discount_name": "限时减免"},
     ]  # fmt: skip
     assert body["discount_name"] == "限时减免"
     left = (activity.end - timezone.now()).total_seconds()

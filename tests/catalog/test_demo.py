@@ -79,9 +79,8 @@ def test_demo_lessons_have_real_media_made_here():
     generated MP4 (or PDF notes) that the store's own checks accept; the rest say 未更新."""
     import io
 
-    from luffy.catalog.media import media_type, mp4_duration, sniff
-
     from luffy.catalog.demo import COURSES, demo_published_lessons
+    from luffy.catalog.media import media_type, mp4_duration, sniff
 
     call_command("load_demo_catalog")
     names = [name for name, *_ in COURSES]

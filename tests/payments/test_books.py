@@ -250,3 +250,11 @@ def test_one_trade_on_two_orders_is_refused_by_the_database(books):
     paid = Order.objects.get(id=books["paid"][1].id)
     with pytest.raises(IntegrityError), transaction.atomic():
         Order.objects.filter(id=books["late_settled"][1].id).update(trade_no=paid.trade_no)
+
+
+def test_a_refunded_total_off_the_confirmed_refunds(books):
+    _, staff_refunded, _ = books["staff_refunded"]
+    _, paid, _ = books["paid"]
+    Order.objects.filter(id=staff_refunded.id).update(refunded_amount=F("refunded_amount") - 1)
+    Order.objects.filter(id=paid.id).update(refunded_amount=1)  # shown, never refunded
+    assert found(AnomalyKind.REFUNDED_TOTAL) == {staff_refunded.order_number, paid.order_number}

@@ -296,6 +296,11 @@ SIMPLE_JWT = {
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
     "AUTH_HEADER_TYPES": ("Bearer",),
     "UPDATE_LAST_LOGIN": True,
+    # Tokens carry a hash of the password hash ("hash_password"): a password change or reset
+    # refuses every token issued before it. JWTAuthentication checks it on the user row it
+    # loads anyway; the token-only endpoints and the refresh check it against the cached stamp
+    # (luffy.users.active_cache), so neither costs a query.
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -7,7 +7,8 @@ are in `luffy.payments.services`.
 - settlement: `order_record_paid`, `order_record_late_payment`
 - cancel: `order_record_cancelled`
 - timeout: `orders_record_timed_out` (the sweep's set-based batch)
-- refund: `order_record_refunded`
+- refund: `order_record_refund` (a confirmed refund's amount), `order_record_refunded`
+- put_back: `order_courses_to_cart` (a closed order's courses back in the cart)
 - transitions: the one TRANSITIONS table and `order_transition`
 - locks: the row locks, in the one lock order
 
@@ -15,7 +16,8 @@ The names below are the package's public entry points."""
 
 from luffy.orders.services.cancel import order_record_cancelled
 from luffy.orders.services.checkout import CheckoutResult, order_create
-from luffy.orders.services.refund import order_record_refunded
+from luffy.orders.services.put_back import order_courses_to_cart
+from luffy.orders.services.refund import order_record_refund, order_record_refunded
 from luffy.orders.services.settlement import (
     LateDecision,
     order_record_late_payment,
@@ -28,10 +30,12 @@ __all__ = [
     "TRANSITIONS",
     "CheckoutResult",
     "LateDecision",
+    "order_courses_to_cart",
     "order_create",
     "order_record_cancelled",
     "order_record_late_payment",
     "order_record_paid",
+    "order_record_refund",
     "order_record_refunded",
     "order_transition",
     "orders_record_timed_out",

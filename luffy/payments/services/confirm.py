@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -16,6 +17,7 @@ from luffy.orders import services as orders
 from luffy.orders.models import Order
 from luffy.orders.services import LateDecision
 from luffy.payments.gateway import (
+    GatewayUnavailable,
     TradeReport,
     gateway_for,
 )
@@ -26,6 +28,7 @@ from luffy.payments.services.pay import trade_record_paid
 from luffy.payments.services.refunds import refund_send
 
 S = Order.Status
+logger = logging.getLogger(__name__)
 
 
 def payment_confirm(*, message: PaymentMessage, trade: TradeReport) -> str:
@@ -154,6 +157,12 @@ def payment_query(*, order: Order, source: str = PaymentMessage.Source.QUERY) ->
     return payment_confirm(message=message, trade=answer.trade)
 
 
+# payment_result's pending answer when the gateway could not be asked (its `outcome`), and the
+# seconds after which asking again is worth it.
+GATEWAY_UNAVAILABLE = "gateway_unavailable"
+PENDING_RETRY_AFTER = 5
+
+
 def payment_result(*, user_id: int, params: dict) -> Order:
     """Handle the buyer's return from the cashier: a verified return carries no trade status,
     so an order not paid yet is confirmed by asking the gateway (payment_query)."""
@@ -174,7 +183,13 @@ def payment_result(*, user_id: int, params: dict) -> Order:
         judge(message, Outcome.ALREADY_PAID)
         return order
     judge(message, Outcome.QUERIED)
-    outcome = payment_query(order=order)
+    try:
+        outcome = payment_query(order=order)
+    except GatewayUnavailable:
+        # Paid or not, nobody can tell until the gateway answers: a pending answer the result
+        # page asks again about (the notify or the next query settles it), not an error.
+        logger.warning("payment result for %s: gateway unavailable, pending", order)
+        outcome = GATEWAY_UNAVAILABLE
     order.refresh_from_db()
     if order.status == S.REFUNDED:
         raise Conflict(
@@ -189,6 +204,6 @@ def payment_result(*, user_id: int, params: dict) -> Order:
         raise Conflict(
             _("The payment is not confirmed yet; refresh in a moment."),
             code="payment_pending",
-            extra={"outcome": outcome},
+            extra={"outcome": outcome, "retry_after": PENDING_RETRY_AFTER},
         )
     return order

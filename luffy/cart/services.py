@@ -223,7 +223,7 @@ def cart_put_back(
         if offer is None or not offer.on_sale or offer.default_expire_id is None:
             skipped.append(PutBack(course_id, name, reason=SkipReason.OFF_SALE))
             continue
-        option = expire_id if offer.quote(expire_id) else offer.default_expire_id
+        option = expire_id if offer.option(expire_id) else offer.default_expire_id
         result = store.add(course_id=course_id, expire_id=option, max_lines=settings.CART_MAX_LINES)
         if result is None:
             skipped.append(PutBack(course_id, name, reason=SkipReason.CART_FULL))

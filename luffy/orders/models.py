@@ -37,11 +37,9 @@ class Order(models.Model):
     )
     pay_deadline = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
-    # Set when a pay URL was first handed out: only such orders can have a gateway trade.
+    # Set when a pay URL was first handed out: only such orders can have a gateway trade (the
+    # sweep's indexed flag; the trade itself, with the gateway's number, is payments.Trade).
     sent_to_gateway_at = models.DateTimeField(null=True, blank=True)
-    # The gateway's trade number once paid. Unique: one gateway trade settles at most one order
-    # (null, not "", so that the many orders without one do not collide).
-    trade_no = models.CharField(max_length=64, unique=True, null=True, blank=True)
     # Not auto_now_add: checkout sets it to the same instant as the prices and the deadline.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

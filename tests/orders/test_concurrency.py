@@ -22,6 +22,7 @@ from luffy.orders import services
 from luffy.orders.models import Order, OrderStatusChange
 from luffy.orders.services import checkout
 from luffy.users.models import CreditEntry
+from tests.order_fixtures import settle_with_trade
 
 # Runs on every database: on SQLite (a test database file, WAL, IMMEDIATE transactions) the
 # writers queue; on PostgreSQL and MariaDB the row locks and conditional updates are exercised.
@@ -95,7 +96,7 @@ def cancel(user, order):
 
 
 def settle(order, trade_no=""):
-    return lambda: services.order_record_paid(order_number=order.order_number, trade_no=trade_no)
+    return lambda: settle_with_trade(order.order_number, trade_no)
 
 
 def codes(outcomes) -> list[str]:
@@ -220,7 +221,10 @@ def test_settle_races_cancel(make_user, give_coupon, courses):
         if settled.value:
             seen.add("settled")
             assert cancelled.error.code == "order_not_unpaid"
-            assert (order.status, order.trade_no) == (Order.Status.PAID, f"T{order.id}")
+            assert (order.status, order.trades.get().trade_no) == (
+                Order.Status.PAID,
+                f"T{order.id}",
+            )
             assert sorted(p.course_id for p in purchases) == sorted(c.id for c in bought)
             assert coupon.status == UserCoupon.Status.USED and coupon.order_id == order.id
             assert assert_ledger_consistent(user, start=500) == 300  # not given back

@@ -76,7 +76,7 @@ def test_batches_and_paid_orders_are_untouched(auth_client, user, place_order):
     from luffy.orders.services import order_record_paid
 
     orders = [place_order(auth_client, user) for _ in range(5)]
-    order_record_paid(order_number=orders[0].order_number, trade_no="T")
+    order_record_paid(order_number=orders[0].order_number)
     later = timezone.now() + timedelta(days=1)
     assert orders_record_timed_out(now=later, batch_size=2) == 2
     assert orders_record_timed_out(now=later, batch_size=2) == 2

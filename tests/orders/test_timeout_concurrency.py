@@ -20,6 +20,7 @@ from luffy.orders import services
 from luffy.orders.models import Order, OrderStatusChange
 from luffy.payments.tasks import expire_unpaid_orders
 from luffy.users.models import CreditEntry
+from tests.order_fixtures import settle_with_trade
 from tests.orders import test_concurrency
 from tests.orders.test_concurrency import (  # noqa: F401 (per_thread_cart: autouse fixture)
     assert_ledger_consistent,
@@ -125,9 +126,7 @@ def test_sweeps_at_once_time_out_every_order_once(make_user, give_coupon, course
         paid, live = [], []
         for user in users:
             order = place(user, spare_paid, credit=5)
-            assert services.order_record_paid(
-                order_number=order.order_number, trade_no=f"T{order.id}"
-            )
+            assert services.order_record_paid(order_number=order.order_number)
             paid.append(order)
             coupon = give_coupon(user, sale="-10")
             live.append((place(user, spare_live, coupon=coupon, credit=7), coupon))
@@ -166,11 +165,7 @@ def test_payment_during_the_sweep_is_paid_or_timed_out_never_both(make_user, giv
     for _ in range(ROUNDS + 1):
         placed = make_expired_orders(make_user, give_coupon, courses, users=3, per_user=3)
         settles = [
-            (
-                lambda o=order: services.order_record_paid(
-                    order_number=o.order_number, trade_no=f"T{o.id}"
-                )
-            )
+            (lambda o=order: settle_with_trade(o.order_number, f"T{o.id}"))
             for _, order, _ in placed
         ]
         outcomes = race(sweep_batches(2), sweep_batches(4), *settles)
@@ -183,7 +178,7 @@ def test_payment_during_the_sweep_is_paid_or_timed_out_never_both(make_user, giv
             if outcome.value is True:
                 seen.add("paid")
                 settled_per_course[line.course_id] += 1
-                assert (order.status, order.trade_no) == (S.PAID, f"T{order.id}")
+                assert (order.status, order.trades.get().trade_no) == (S.PAID, f"T{order.id}")
                 assert audit(order) == [(S.UNPAID, S.PAID)]
                 assert releases(order) == []
                 purchase = CoursePurchase.objects.get(user=user, course_id=line.course_id)

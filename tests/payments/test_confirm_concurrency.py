@@ -65,7 +65,7 @@ def assert_settled_once(user, order, coupon, courses, *, buyers: int, trade_no: 
     """One settlement: paid once (one audit row), credit spent once, coupon used, one purchase
     record per course, each course counted once more."""
     order.refresh_from_db()
-    assert (order.status, order.trade_no) == (Order.Status.PAID, trade_no)
+    assert (order.status, order.trades.get().trade_no) == (Order.Status.PAID, trade_no)
     changes = OrderStatusChange.objects.filter(order=order)
     assert list(changes.values_list("from_status", "to_status")) == [
         (Order.Status.UNPAID, Order.Status.PAID)

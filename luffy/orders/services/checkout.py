@@ -131,7 +131,7 @@ def order_create(
                 order=order,
             )
         if real_price == ZERO:  # nothing to pay: no gateway, paid at once
-            settle_locked(order, trade_no=None, paid_at=now, reason="nothing to pay")
+            settle_locked(order, paid_at=now, reason="nothing to pay")
             order.status = Order.Status.PAID
         ordered = [q.course_id for q in quotes]
         number = order.order_number

@@ -5,9 +5,7 @@ from django.utils.translation import gettext as _
 
 from luffy.catalog.media import lesson_storage, validate_lesson_file
 from luffy.catalog.pricing import RuleError, parse_rule
-from luffy.common.money import MAX_MONEY
-
-MONEY = {"max_digits": 10, "decimal_places": 2}
+from luffy.common.money import MAX_MONEY, money_field
 
 
 def validate_sale_rule(value: str) -> None:
@@ -75,8 +73,8 @@ class Course(models.Model):
     students = models.PositiveIntegerField(default=0)
     lessons_count = models.PositiveIntegerField(default=0)
     pub_lessons_count = models.PositiveIntegerField(default=0)
-    price = models.DecimalField(
-        **MONEY, default=0, help_text="price of permanent access; 0 means no permanent option"
+    price = money_field(
+        default=0, help_text="price of permanent access; 0 means no permanent option"
     )
     video_url = models.URLField(blank=True)
 
@@ -154,7 +152,7 @@ class CourseExpire(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="expire_options")
     days = models.PositiveIntegerField()
     text = models.CharField(max_length=32, help_text="e.g. 1个月有效")
-    price = models.DecimalField(**MONEY)
+    price = money_field()
 
     class Meta:
         ordering = ["course", "days"]
@@ -180,9 +178,7 @@ class DiscountType(models.Model):
 
 class Discount(models.Model):
     type = models.ForeignKey(DiscountType, on_delete=models.PROTECT, related_name="discounts")
-    condition = models.DecimalField(
-        **MONEY, default=0, help_text="applies only when the base price reaches this"
-    )
+    condition = money_field(default=0, help_text="applies only when the base price reaches this")
     sale = models.TextField(
         blank=True,
         validators=[validate_sale_rule],

@@ -5,8 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from luffy.catalog.pricing import RuleError, parse_rule
-
-MONEY = {"max_digits": 10, "decimal_places": 2}
+from luffy.common.money import money_field
 
 
 class Coupon(models.Model):
@@ -20,8 +19,8 @@ class Coupon(models.Model):
     name = models.CharField(max_length=64)
     type = models.PositiveSmallIntegerField(choices=Type.choices, default=Type.FIXED)
     sale = models.CharField(max_length=32, help_text='"*0.85" (percentage) or "-20" (fixed)')
-    min_amount = models.DecimalField(
-        **MONEY, default=0, help_text="the order total (after activity discounts) must reach this"
+    min_amount = money_field(
+        default=0, help_text="the order total (after activity discounts) must reach this"
     )
     valid_days = models.PositiveIntegerField(
         null=True, blank=True, help_text="days from the grant; empty = never expires"

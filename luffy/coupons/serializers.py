@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-MONEY = {"max_digits": 10, "decimal_places": 2}
+from luffy.common.serializers import MoneyField
 
 
 class CouponListQuerySerializer(serializers.Serializer):
@@ -16,18 +16,16 @@ class UserCouponSerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.CharField()
     sale = serializers.CharField()
-    min_amount = serializers.DecimalField(**MONEY)
+    min_amount = MoneyField()
     start = serializers.DateTimeField()
     end = serializers.DateTimeField(allow_null=True, help_text="null = never expires")
     status = serializers.CharField()
     usable = serializers.BooleanField()
     reason_code = serializers.CharField(allow_null=True)
     reason = serializers.CharField(allow_null=True, help_text="why it cannot be used")
-    discount = serializers.DecimalField(
-        **MONEY, allow_null=True, help_text="off the selected total"
-    )
+    discount = MoneyField(allow_null=True, help_text="off the selected total")
 
 
 class CouponListSerializer(serializers.Serializer):
-    total = serializers.DecimalField(**MONEY, allow_null=True, help_text="selected cart total")
+    total = MoneyField(allow_null=True, help_text="selected cart total")
     coupons = UserCouponSerializer(many=True)

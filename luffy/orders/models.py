@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-MONEY = {"max_digits": 10, "decimal_places": 2}
+from luffy.common.money import money_field
 
 
 class Order(models.Model):
@@ -26,12 +26,12 @@ class Order(models.Model):
     title = models.CharField(max_length=255)
     status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.UNPAID)
     pay_type = models.PositiveSmallIntegerField(choices=PayType.choices, default=PayType.ALIPAY)
-    total_price = models.DecimalField(**MONEY, help_text="sum of the lines' base prices")
-    discounted_price = models.DecimalField(**MONEY, help_text="after activity discounts")
-    coupon_amount = models.DecimalField(**MONEY, default=0)
+    total_price = money_field(help_text="sum of the lines' base prices")
+    discounted_price = money_field(help_text="after activity discounts")
+    coupon_amount = money_field(default=0)
     credit = models.PositiveIntegerField(default=0, help_text="points used")
-    credit_amount = models.DecimalField(**MONEY, default=0)
-    real_price = models.DecimalField(**MONEY, help_text="what the buyer pays")
+    credit_amount = money_field(default=0)
+    real_price = money_field(help_text="what the buyer pays")
     user_coupon = models.ForeignKey(
         "coupons.UserCoupon", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -83,8 +83,8 @@ class OrderLine(models.Model):
     expire_id = models.PositiveIntegerField(help_text="0 = permanent")
     expire_text = models.CharField(max_length=32)
     expire_days = models.PositiveIntegerField(help_text="0 = permanent")
-    price = models.DecimalField(**MONEY)
-    real_price = models.DecimalField(**MONEY)
+    price = money_field()
+    real_price = money_field()
     discount_name = models.CharField(max_length=32, blank=True)
 
     class Meta:

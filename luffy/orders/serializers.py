@@ -3,10 +3,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from luffy.common.serializers import CountField, IdField
+from luffy.common.serializers import CountField, IdField, MoneyField
 from luffy.orders.models import Order
-
-MONEY = {"max_digits": 10, "decimal_places": 2}
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -26,14 +24,14 @@ class OrderCreateInputSerializer(serializers.Serializer):
     pay_type = PayTypeField()
     coupon_id = IdField(required=False, allow_null=True)
     credit = CountField(required=False, default=0)
-    expected_real_price = serializers.DecimalField(
-        **MONEY, required=False, help_text="the total the buyer saw; a difference is reported"
+    expected_real_price = MoneyField(
+        required=False, help_text="the total the buyer saw; a difference is reported"
     )
 
 
 class OrderCreatedSerializer(serializers.Serializer):
     order_number = serializers.CharField()
-    real_price = serializers.DecimalField(**MONEY)
+    real_price = MoneyField()
     status = serializers.IntegerField()
     pay_deadline = serializers.DateTimeField()
     price_changed = serializers.BooleanField()
@@ -46,8 +44,8 @@ class OrderLineSerializer(serializers.Serializer):
     cover = serializers.SerializerMethodField()
     expire_text = serializers.CharField()
     expire_days = serializers.IntegerField(help_text="0 = permanent")
-    price = serializers.DecimalField(**MONEY)
-    real_price = serializers.DecimalField(**MONEY)
+    price = MoneyField()
+    real_price = MoneyField()
     discount_name = serializers.CharField()
 
     def get_cover(self, line) -> str | None:

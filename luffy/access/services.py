@@ -1,12 +1,14 @@
 """Writes of course access: granted (or extended) by a payment, taken back by a refund.
 
-Callers hold the buyer's user lock (the common lock order: user, order, then the rows here)."""
+Callers hold the buyer's user lock (the one lock order, luffy.common.locks: user, order,
+courses, then the purchase records here)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from luffy.access.models import CoursePurchase
+from luffy.common.locks import lock_rows
 
 
 def access_grant(
@@ -17,8 +19,10 @@ def access_grant(
     stays permanent. Two statements at most besides the read."""
     existing = {
         p.course_id: p
-        for p in CoursePurchase.objects.select_for_update().filter(
-            user_id=user_id, course_id__in=[course_id for course_id, _ in lines]
+        for p in lock_rows(
+            CoursePurchase.objects.filter(
+                user_id=user_id, course_id__in=[course_id for course_id, _ in lines]
+            )
         )
     }
     new, changed = [], []
@@ -50,8 +54,8 @@ def access_revoke(
     ends at `at`."""
     days = dict(lines)
     purchases = list(
-        CoursePurchase.objects.select_for_update().filter(
-            user_id=user_id, course_id__in=days, order_id=order_id
+        lock_rows(
+            CoursePurchase.objects.filter(user_id=user_id, course_id__in=days, order_id=order_id)
         )
     )
     for purchase in purchases:

@@ -21,7 +21,7 @@ from luffy.coupons.services import (
     user_coupons_consume,
 )
 from luffy.orders.models import Order, OrderLine
-from luffy.orders.services.locks import lock_user
+from luffy.orders.services.locks import lock_order, lock_user
 from luffy.orders.services.transitions import TRANSITIONS, order_transition
 from luffy.users.credits import credit_change
 from luffy.users.models import CreditEntry
@@ -130,7 +130,7 @@ def order_record_late_payment(
     paid_at = paid_at or timezone.now()
     with transaction.atomic():
         lock_user(order.user_id)
-        order = Order.objects.select_for_update().get(id=order.id)
+        order = lock_order(order.id)
         if order.status == S.PAID:
             return LateDecision.ALREADY_PAID
         if order.status == S.REFUNDED:

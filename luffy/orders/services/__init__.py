@@ -7,7 +7,8 @@ are in `luffy.payments.services`.
 - cancel: `order_record_cancelled`
 - timeout: `orders_record_timed_out` (the sweep's set-based batch)
 - refund: `order_record_refunded`
-- transitions: the one TRANSITIONS table and `order_transition`
+- transitions: the one TRANSITIONS table, `order_transition`, its set-based
+  `order_transition_many` (the sweep) and `order_record_created` (checkout's first audit row)
 - locks: the row locks, in the one lock order
 
 The names below are the package's public entry points."""
@@ -21,7 +22,12 @@ from luffy.orders.services.settlement import (
     order_record_paid,
 )
 from luffy.orders.services.timeout import orders_record_timed_out
-from luffy.orders.services.transitions import TRANSITIONS, order_transition
+from luffy.orders.services.transitions import (
+    TRANSITIONS,
+    order_record_created,
+    order_transition,
+    order_transition_many,
+)
 
 __all__ = [
     "TRANSITIONS",
@@ -29,9 +35,11 @@ __all__ = [
     "LateDecision",
     "order_create",
     "order_record_cancelled",
+    "order_record_created",
     "order_record_late_payment",
     "order_record_paid",
     "order_record_refunded",
     "order_transition",
+    "order_transition_many",
     "orders_record_timed_out",
 ]

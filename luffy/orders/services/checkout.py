@@ -30,6 +30,7 @@ from luffy.orders.models import Order, OrderLine
 from luffy.orders.selectors import unpaid_courses
 from luffy.orders.services.locks import lock_courses, lock_user
 from luffy.orders.services.settlement import settle_locked
+from luffy.orders.services.transitions import order_record_created
 from luffy.users.credits import credit_change
 from luffy.users.models import CreditEntry, User
 
@@ -105,6 +106,7 @@ def order_create(
         )
         order.order_number = _order_number(order)
         Order.objects.filter(id=order.id).update(order_number=order.order_number)
+        order_record_created(order_id=order.id)
         OrderLine.objects.bulk_create(
             OrderLine(
                 order=order,

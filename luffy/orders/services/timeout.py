@@ -16,7 +16,7 @@ from luffy.coupons.services import (
 )
 from luffy.orders.models import Order
 from luffy.orders.services.locks import lock_orders_skip_locked, lock_users
-from luffy.orders.services.transitions import audit_many
+from luffy.orders.services.transitions import order_transition_many
 from luffy.users.credits import credits_release
 
 S = Order.Status
@@ -75,8 +75,7 @@ def orders_record_timed_out(
         ids = [order_id for order_id, _, _, _ in mine]
         if not ids:
             return 0
-        Order.objects.filter(id__in=ids, status=S.UNPAID).update(status=S.TIMED_OUT, updated_at=now)
-        audit_many(ids, S.UNPAID, S.TIMED_OUT, at=now)
+        order_transition_many(order_ids=ids, from_status=S.UNPAID, to_status=S.TIMED_OUT, at=now)
         user_coupons_release(order_ids=ids, at=now)
         credits_release(orders=[(o, u, c) for o, u, c, _number in mine], note="order timed out")
     for _order_id, user_id, _credit, number in mine:

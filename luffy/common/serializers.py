@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from luffy.common.error_codes import ERROR_CODE_CHOICES
 from luffy.common.money import MONEY_DIGITS, MONEY_PLACES
 
 
@@ -7,7 +8,10 @@ class ErrorSerializer(serializers.Serializer):
     """The shape of every API error (documented in the schema)."""
 
     detail = serializers.CharField()
-    code = serializers.CharField()
+    code = serializers.ChoiceField(
+        choices=ERROR_CODE_CHOICES,
+        help_text="what went wrong, for programs: one of the registry luffy.common.error_codes",
+    )
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()), required=False
     )

@@ -1,8 +1,8 @@
 """Writes of course access: granted (or extended) by a payment, taken back by a refund; and a
 student's progress in a lesson.
 
-Callers of the access writes hold the buyer's user lock (the common lock order: user, order,
-then the rows here)."""
+Callers hold the buyer's user lock (the one lock order, luffy.common.locks: user, order,
+courses, then the purchase records here)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.db import connection
 
 from luffy.access.models import CoursePurchase, LessonProgress
 from luffy.access.selectors import lesson_progress_target
+from luffy.common.locks import lock_rows
 
 
 def access_grant(
@@ -22,8 +23,10 @@ def access_grant(
     stays permanent. Two statements at most besides the read."""
     existing = {
         p.course_id: p
-        for p in CoursePurchase.objects.select_for_update().filter(
-            user_id=user_id, course_id__in=[course_id for course_id, _ in lines]
+        for p in lock_rows(
+            CoursePurchase.objects.filter(
+                user_id=user_id, course_id__in=[course_id for course_id, _ in lines]
+            )
         )
     }
     new, changed = [], []
@@ -59,8 +62,8 @@ def access_revoke(
     left from an earlier purchase stays as it is."""
     days = dict(lines)
     purchases = list(
-        CoursePurchase.objects.select_for_update().filter(
-            user_id=user_id, course_id__in=days, order_id=order_id
+        lock_rows(
+            CoursePurchase.objects.filter(user_id=user_id, course_id__in=days, order_id=order_id)
         )
     )
     for purchase in purchases:

@@ -5,9 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from luffy.catalog.media import lesson_storage, validate_lesson_file
 from luffy.catalog.pricing import RuleError, parse_rule
-from luffy.common.money import MAX_MONEY
-
-MONEY = {"max_digits": 10, "decimal_places": 2}
+from luffy.common.money import MAX_MONEY, money_field
 
 
 def validate_sale_rule(value: str) -> None:
@@ -99,9 +97,8 @@ class Course(models.Model):
     # Kept by settlement (F() + 1 per paid course line), never typed: read-only in the admin.
     # The lesson counters are not stored: selectors count the lessons.
     students = models.PositiveIntegerField(_("students"), default=0, editable=False)
-    price = models.DecimalField(
-        _("permanent price"),
-        **MONEY,
+    price = money_field(
+        verbose_name=_("permanent price"),
         default=0,
         help_text=_("price of permanent access; 0 means no permanent option"),
     )
@@ -210,7 +207,9 @@ class CourseExpire(models.Model):
     )
     days = models.PositiveIntegerField(_("valid days"))
     text = models.CharField(_("label"), max_length=32, help_text=_("e.g. 1个月有效"))
-    price = models.DecimalField(_("price"), **MONEY)
+    price = money_field(
+        verbose_name=_("price"),
+    )
 
     class Meta:
         ordering = ["course", "days"]
@@ -247,9 +246,8 @@ class Discount(models.Model):
         related_name="discounts",
         verbose_name=_("discount type"),
     )
-    condition = models.DecimalField(
-        _("minimum price"),
-        **MONEY,
+    condition = money_field(
+        verbose_name=_("minimum price"),
         default=0,
         help_text=_("applies only when the base price reaches this"),
     )

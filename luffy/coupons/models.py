@@ -5,8 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from luffy.catalog.pricing import RuleError, parse_rule
-
-MONEY = {"max_digits": 10, "decimal_places": 2}
+from luffy.common.money import money_field
 
 
 class Coupon(models.Model):
@@ -22,9 +21,8 @@ class Coupon(models.Model):
     sale = models.CharField(
         _("rule"), max_length=32, help_text=_('"*0.85" (percentage) or "-20" (fixed)')
     )
-    min_amount = models.DecimalField(
-        _("minimum order"),
-        **MONEY,
+    min_amount = money_field(
+        verbose_name=_("minimum order"),
         default=0,
         help_text=_("the order total (after activity discounts) must reach this"),
     )

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-MONEY = {"max_digits": 10, "decimal_places": 2}
+from luffy.common.serializers import MoneyField
 
 
 class UserCouponSerializer(serializers.Serializer):
@@ -8,7 +8,7 @@ class UserCouponSerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.CharField()
     sale = serializers.CharField()
-    min_amount = serializers.DecimalField(**MONEY)
+    min_amount = MoneyField()
     start = serializers.DateTimeField()
     end = serializers.DateTimeField(allow_null=True, help_text="null = never expires")
     status = serializers.CharField()

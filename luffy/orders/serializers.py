@@ -3,10 +3,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from luffy.common.serializers import CountField, IdField
+from luffy.common.serializers import CountField, IdField, MoneyField
 from luffy.orders.models import Order
-
-MONEY = {"max_digits": 10, "decimal_places": 2}
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -26,14 +24,14 @@ class OrderCreateInputSerializer(serializers.Serializer):
     pay_type = PayTypeField()
     coupon_id = IdField(required=False, allow_null=True)
     credit = CountField(required=False, default=0)
-    expected_real_price = serializers.DecimalField(
-        **MONEY, required=False, help_text="the total the buyer saw; a difference is reported"
+    expected_real_price = MoneyField(
+        required=False, help_text="the total the buyer saw; a difference is reported"
     )
 
 
 class OrderCreatedSerializer(serializers.Serializer):
     order_number = serializers.CharField()
-    real_price = serializers.DecimalField(**MONEY)
+    real_price = MoneyField()
     status = serializers.IntegerField()
     pay_deadline = serializers.DateTimeField()
     price_changed = serializers.BooleanField()
@@ -52,8 +50,8 @@ class CheckoutLineSerializer(serializers.Serializer):
     expire_id = serializers.IntegerField(help_text="0 = permanent access")
     expire_text = serializers.CharField()
     expire_days = serializers.IntegerField(help_text="0 = permanent")
-    price = serializers.DecimalField(**MONEY)
-    real_price = serializers.DecimalField(**MONEY, help_text="after the running sale")
+    price = MoneyField()
+    real_price = MoneyField(help_text="after the running sale")
     discount_name = serializers.CharField(allow_null=True)
     renews_until = serializers.DateTimeField(
         allow_null=True,
@@ -66,9 +64,9 @@ class CouponOptionSerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.CharField()
     sale = serializers.CharField()
-    min_amount = serializers.DecimalField(**MONEY)
+    min_amount = MoneyField()
     end = serializers.DateTimeField(allow_null=True, help_text="null = never expires")
-    saving = serializers.DecimalField(**MONEY, help_text="what it takes off this checkout")
+    saving = MoneyField(help_text="what it takes off this checkout")
 
 
 class CheckoutQuoteSerializer(serializers.Serializer):
@@ -76,9 +74,9 @@ class CheckoutQuoteSerializer(serializers.Serializer):
     what POST /api/orders/ charges for the same coupon_id and credit."""
 
     lines = CheckoutLineSerializer(many=True)
-    total_price = serializers.DecimalField(**MONEY, help_text="the base prices")
-    sale_amount = serializers.DecimalField(**MONEY, help_text="taken off by running sales")
-    discounted_price = serializers.DecimalField(**MONEY, help_text="after the running sales")
+    total_price = MoneyField(help_text="the base prices")
+    sale_amount = MoneyField(help_text="taken off by running sales")
+    discounted_price = MoneyField(help_text="after the running sales")
     coupons = CouponOptionSerializer(
         many=True, help_text="the coupons usable on this checkout, the best first"
     )
@@ -86,16 +84,14 @@ class CheckoutQuoteSerializer(serializers.Serializer):
         allow_null=True, help_text="the coupon that saves most; the page preselects it"
     )
     coupon_id = serializers.IntegerField(allow_null=True, help_text="the coupon applied")
-    coupon_amount = serializers.DecimalField(**MONEY)
+    coupon_amount = MoneyField()
     credit_balance = serializers.IntegerField()
     credit_per_yuan = serializers.IntegerField()
     max_credit = serializers.IntegerField(help_text="the most points usable on this checkout")
-    max_credit_amount = serializers.DecimalField(**MONEY, help_text="what max_credit is worth")
+    max_credit_amount = MoneyField(help_text="what max_credit is worth")
     credit = serializers.IntegerField(help_text="the points applied")
-    credit_amount = serializers.DecimalField(**MONEY)
-    real_price = serializers.DecimalField(
-        **MONEY, help_text="to pay; send it back as expected_real_price"
-    )
+    credit_amount = MoneyField()
+    real_price = MoneyField(help_text="to pay; send it back as expected_real_price")
 
 
 class OrderLineSerializer(serializers.Serializer):
@@ -104,8 +100,8 @@ class OrderLineSerializer(serializers.Serializer):
     cover = serializers.SerializerMethodField()
     expire_text = serializers.CharField()
     expire_days = serializers.IntegerField(help_text="0 = permanent")
-    price = serializers.DecimalField(**MONEY)
-    real_price = serializers.DecimalField(**MONEY)
+    price = MoneyField()
+    real_price = MoneyField()
     discount_name = serializers.CharField()
 
     def get_cover(self, line) -> str | None:
@@ -114,7 +110,7 @@ class OrderLineSerializer(serializers.Serializer):
 
 class OrderSerializer(serializers.ModelSerializer):
     status_text = serializers.CharField(source="get_status_display")
-    sale_amount = serializers.DecimalField(**MONEY, help_text="taken off by running sales")
+    sale_amount = MoneyField(help_text="taken off by running sales")
     lines = OrderLineSerializer(many=True)
 
     class Meta:

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from luffy.access.models import CoursePurchase
 from luffy.coupons.models import UserCoupon
 from luffy.orders.models import Order, OrderLine, OrderStatusChange
-from luffy.payments.models import PaymentMessage, Refund
+from luffy.payments.models import PaymentMessage, Refund, Trade
 from luffy.users.models import CreditEntry, User
 
 S = Order.Status
@@ -297,14 +297,18 @@ def _order_credit() -> list[Anomaly]:
 
 def _trades() -> list[Anomaly]:
     """Every verified gateway message that settled a trade names a paid or refunded order of
-    the same amount and trade number; an order with a trade number is paid or refunded."""
+    the same amount and trade number (its paid Trade's); an order with a paid Trade is paid or
+    refunded."""
     order = Order.objects.filter(order_number=OuterRef("out_trade_no"))
+    paid_trade = Trade.objects.filter(
+        order__order_number=OuterRef("out_trade_no"), trade_no__isnull=False
+    )
     rows = (
         PaymentMessage.objects.filter(verified=True, outcome__in=SETTLED_OUTCOMES)
         .annotate(
             order_status=Subquery(order.values("status")[:1]),
             order_price=Subquery(order.values("real_price")[:1]),
-            order_trade_no=Subquery(order.values("trade_no")[:1]),
+            order_trade_no=Subquery(paid_trade.values("trade_no")[:1]),
         )
         .values_list(
             "out_trade_no",
@@ -335,8 +339,12 @@ def _trades() -> list[Anomaly]:
             )
         if problems:
             anomalies.append(Anomaly(AnomalyKind.TRADE_MISMATCH, number, "; ".join(problems)))
-    unpaid = Order.objects.filter(trade_no__isnull=False).exclude(status__in=(S.PAID, S.REFUNDED))
-    for number, status, trade_no in unpaid.values_list("order_number", "status", "trade_no"):
+    unpaid = Trade.objects.filter(trade_no__isnull=False).exclude(
+        order__status__in=(S.PAID, S.REFUNDED)
+    )
+    for number, status, trade_no in unpaid.values_list(
+        "order__order_number", "order__status", "trade_no"
+    ):
         anomalies.append(
             Anomaly(
                 AnomalyKind.TRADE_MISMATCH,
@@ -386,4 +394,4 @@ CHECKS = (
     _trades,
     _refunded_totals,
 )
-# One gateway trade on two orders needs no check: Order.trade_no is unique in the database.
+# One gateway trade on two orders needs no check: Trade.trade_no is unique in the database.

@@ -1,6 +1,6 @@
 from django.db import models
 
-MONEY = {"max_digits": 10, "decimal_places": 2}
+from luffy.common.money import money_field
 
 
 class PaymentMessage(models.Model):
@@ -41,7 +41,7 @@ class Refund(models.Model):
 
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="refunds")
     out_request_no = models.CharField(max_length=64, unique=True)
-    amount = models.DecimalField(**MONEY)
+    amount = money_field()
     reason = models.CharField(max_length=200)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
     response = models.JSONField(null=True, blank=True)
@@ -70,7 +70,7 @@ class Trade(models.Model):
     out_trade_no = models.CharField(max_length=64)
     sent_at = models.DateTimeField(null=True, blank=True, help_text="first pay URL issued")
     trade_no = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    amount = models.DecimalField(**MONEY)
+    amount = money_field()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SENT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -41,7 +41,7 @@ class TestRenewal:
         CoursePurchase.objects.create(user=user, course=course, expires_at=end)
         in_cart(auth_client, course, month_option(course))
         number = checkout(auth_client).json()["order_number"]
-        assert services.order_record_paid(order_number=number, trade_no="t1")
+        assert services.order_record_paid(order_number=number)
         purchase = CoursePurchase.objects.get(user=user, course=course)
         assert purchase.expires_at == end + timedelta(days=30)
 
@@ -54,7 +54,7 @@ class TestRenewal:
         )
         in_cart(auth_client, course, 0)
         number = checkout(auth_client).json()["order_number"]
-        services.order_record_paid(order_number=number, trade_no="t2")
+        services.order_record_paid(order_number=number)
         assert CoursePurchase.objects.get(user=user, course=course).expires_at is None
 
     def test_a_first_purchase_is_no_renewal(self, auth_client, make_course, in_cart):
@@ -90,12 +90,8 @@ def test_a_late_payment_and_a_renewal_settling_together_add_both(
         renewal = order_for(user, quarter)  # allowed: the first order is no longer unpaid
 
         outcomes = race(
-            lambda late=late: services.order_record_late_payment(
-                order_number=late.order_number, trade_no=f"late-{late.id}"
-            ),
-            lambda renewal=renewal: services.order_record_paid(
-                order_number=renewal.order_number, trade_no=f"renew-{renewal.id}"
-            ),
+            lambda late=late: services.order_record_late_payment(order_number=late.order_number),
+            lambda renewal=renewal: services.order_record_paid(order_number=renewal.order_number),
         )
         assert [o.error for o in outcomes] == [None, None]
         assert outcomes[0].value == services.LateDecision.SETTLED and outcomes[1].value is True

@@ -318,6 +318,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PATH_CONVERTER_OVERRIDES": {"id": int},  # luffy/common/converters.py
+    # The error shape's `code`: the registry of API error codes, one named enum.
+    "ENUM_NAME_OVERRIDES": {"ErrorCodeEnum": "luffy.common.error_codes.ERROR_CODE_CHOICES"},
 }
 
 # --- Store rules --------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ are in `luffy.payments.services`.
 - timeout: `orders_record_timed_out` (the sweep's set-based batch)
 - refund: `order_record_refund` (a confirmed refund's amount), `order_record_refunded`
 - put_back: `order_courses_to_cart` (a closed order's courses back in the cart)
-- transitions: the one TRANSITIONS table and `order_transition`
+- transitions: the one TRANSITIONS table, `order_transition`, its set-based
+  `order_transition_many` (the sweep) and `order_record_created` (checkout's first audit row)
 - locks: the row locks, in the one lock order
 
 The names below are the package's public entry points."""
@@ -24,7 +25,12 @@ from luffy.orders.services.settlement import (
     order_record_paid,
 )
 from luffy.orders.services.timeout import orders_record_timed_out
-from luffy.orders.services.transitions import TRANSITIONS, order_transition
+from luffy.orders.services.transitions import (
+    TRANSITIONS,
+    order_record_created,
+    order_transition,
+    order_transition_many,
+)
 
 __all__ = [
     "TRANSITIONS",
@@ -33,10 +39,12 @@ __all__ = [
     "order_courses_to_cart",
     "order_create",
     "order_record_cancelled",
+    "order_record_created",
     "order_record_late_payment",
     "order_record_paid",
     "order_record_refund",
     "order_record_refunded",
     "order_transition",
+    "order_transition_many",
     "orders_record_timed_out",
 ]

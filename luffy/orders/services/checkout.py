@@ -22,6 +22,7 @@ from luffy.orders.models import Order, OrderLine
 from luffy.orders.quote import CheckoutLine, checkout_quote
 from luffy.orders.services.locks import lock_courses, lock_user
 from luffy.orders.services.settlement import settle_locked
+from luffy.orders.services.transitions import order_record_created
 from luffy.users.credits import credit_change
 from luffy.users.models import CreditEntry
 
@@ -81,6 +82,7 @@ def order_create(
         )
         order.order_number = _order_number(order)
         Order.objects.filter(id=order.id).update(order_number=order.order_number)
+        order_record_created(order_id=order.id)
         OrderLine.objects.bulk_create(
             OrderLine(
                 order=order,
@@ -107,7 +109,7 @@ def order_create(
                 order=order,
             )
         if real_price == ZERO:  # nothing to pay: no gateway, paid at once
-            settle_locked(order, trade_no=None, paid_at=now, reason="nothing to pay")
+            settle_locked(order, paid_at=now, reason="nothing to pay")
             order.status = Order.Status.PAID
         ordered = [line.course_id for line in lines]
         number = order.order_number

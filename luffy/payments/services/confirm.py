@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +23,7 @@ from luffy.payments.gateway import (
     gateway_for,
 )
 from luffy.payments.intake import notify_junk_check
-from luffy.payments.models import PaymentMessage, Refund
+from luffy.payments.models import PaymentMessage, Refund, Trade
 from luffy.payments.services.messages import RETRY, Outcome, judge, message_record
 from luffy.payments.services.pay import trade_record_paid
 from luffy.payments.services.refunds import refund_send
@@ -57,28 +58,40 @@ def payment_confirm(*, message: PaymentMessage, trade: TradeReport) -> str:
     try:
         with transaction.atomic():  # the settlement and the Trade's number commit together
             settled = order.status == S.UNPAID and orders.order_record_paid(
-                order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at,
-                order=order,
-            )  # fmt: skip
+                order_number=order.order_number, paid_at=paid_at, order=order
+            )
             if settled:
                 trade_record_paid(order, gateway=merchant.kind, trade_no=trade.trade_no,
                                    at=paid_at)  # fmt: skip
         if settled:
             return judge(message, Outcome.SETTLED)
-        order.refresh_from_db(fields=["status", "trade_no"])
+        paid_as = _status_refresh(order)
         if order.status in (S.CANCELLED, S.TIMED_OUT):
             if _late_payment_decide(order, trade, paid_at) is LateDecision.SETTLED:
                 return judge(message, Outcome.LATE_SETTLED)
-            order.refresh_from_db(fields=["status", "trade_no"])
-    except IntegrityError:  # Order.trade_no is unique: this trade already paid another order
+            paid_as = _status_refresh(order)
+    except IntegrityError:  # Trade.trade_no is unique: this trade already paid another order
         detail = f"trade {trade.trade_no} already settled another order"
         return judge(message, Outcome.TRADE_REUSED, detail, flagged=True)
     if order.status == S.PAID:
-        if order.trade_no and trade.trade_no and order.trade_no != trade.trade_no:
-            detail = f"paid as {order.trade_no}, now also {trade.trade_no}"
+        if paid_as and trade.trade_no and paid_as != trade.trade_no:
+            detail = f"paid as {paid_as}, now also {trade.trade_no}"
             return judge(message, Outcome.PAID_TWICE, detail, flagged=True)
         return judge(message, Outcome.ALREADY_PAID)
     return judge(message, *_late_refund_finish(order))
+
+
+def _status_refresh(order: Order) -> str | None:
+    """Re-read the order's status, and the gateway trade number it was paid with (its paid
+    Trade's), in one query. Returns the trade number (None when not paid through a gateway)."""
+    paid_trade = Trade.objects.filter(order_id=OuterRef("id"), status=Trade.Status.PAID)
+    order.status, paid_as = (
+        Order.objects.filter(id=order.id)
+        .annotate(paid_as=Subquery(paid_trade.values("trade_no")[:1]))
+        .values_list("status", "paid_as")
+        .get()
+    )
+    return paid_as
 
 
 def late_refund_number(order: Order) -> str:
@@ -93,7 +106,7 @@ def _late_payment_decide(order: Order, trade: TradeReport, paid_at: datetime) ->
     committed together, under the order's lock, so a crash between them loses nothing."""
     with transaction.atomic():
         decision = orders.order_record_late_payment(
-            order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at
+            order_number=order.order_number, paid_at=paid_at
         )
         if decision is LateDecision.SETTLED:
             trade_record_paid(order, gateway=gateway_for().kind, trade_no=trade.trade_no,

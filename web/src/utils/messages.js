@@ -17,6 +17,8 @@ export const orderStatus = (status) => ORDER_STATUS[status] || { text: '未知�
 // timed-out one's just the order amount.
 export const amountLabel = (status) => ({ 0: '应付', 1: '实付', 4: '实付' })[status] || '订单金额'
 
+// Keyed by the API error codes of the registry, luffy/common/error_codes.py (ErrorCode, also the
+// ErrorCodeEnum of the OpenAPI schema); tests/common/test_i18n.py fails when one has no text here.
 const ERRORS = {
   file_type: '只能上传 MP4 或 WebM 视频以及 PDF 文档。',
   file_content: '文件内容与文件类型不符，请检查后重新上传。',
@@ -99,6 +101,9 @@ const ERRORS = {
   token_not_valid: '登录已过期，请重新登录。',
   password_changed: '密码已修改，请用新密码重新登录。',
   authentication_failed: '登录已失效，请重新登录。',
+  bad_authorization_header: '登录信息格式不正确，请重新登录。',
+  password_changed: '密码已修改，请重新登录。',
+  user_not_found: '账号不存在，请重新登录。',
   not_authenticated: '请先登录。',
   permission_denied: '您没有权限执行此操作。',
   forbidden: '您没有权限执行此操作。',

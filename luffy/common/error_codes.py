@@ -122,6 +122,24 @@ class ErrorCode(StrEnum):
     NOTIFY_THROTTLED = "notify_throttled", "Too many notifies with an invalid signature."
     REFUND_AMOUNT = "refund_amount", "The refund amount is out of range."
     REFUND_REFUSED = "refund_refused", "The gateway refused the refund."
+    ORDER_NOT_CLOSED = (
+        "order_not_closed",
+        "Only a cancelled or timed-out order goes back to the cart.",
+    )
+    # Redeem codes (兑换码)
+    REDEEM_CODE_EMPTY = "redeem_code_empty", "No redeem code was given."
+    REDEEM_CODE_NOT_FOUND = "redeem_code_not_found", "No such redeem code, or it is switched off."
+    REDEEM_CODE_EXPIRED = "redeem_code_expired", "The redeem code has expired."
+    REDEEM_CODE_USED_UP = "redeem_code_used_up", "The redeem code's total limit is reached."
+    REDEEM_CODE_LIMIT_REACHED = "redeem_code_limit_reached", "This student's limit is reached."
+    # Lesson playback (signed links)
+    LESSON_LINK_INVALID = "lesson_link_invalid", "The lesson link is not valid for this lesson."
+    LESSON_LINK_EXPIRED = "lesson_link_expired", "The lesson link has expired; fetch a new one."
+    LESSON_LINK_OTHER_USER = "lesson_link_other_user", "The lesson link was issued to another user."
+    ACCESS_ENDED = "access_ended", "The access to this course has ended since the link was issued."
+    LESSON_MEDIA_MISSING = "lesson_media_missing", "The lesson's file is missing."
+    RANGE_NOT_SATISFIABLE = "range_not_satisfiable", "The requested byte range is past the end."
+    VIDEO_CLOUD_UNAVAILABLE = "video_cloud_unavailable", "The video cloud did not answer."
 
 
 # (code, meaning) pairs: the choices of the error shape's `code` in the schema.

@@ -8,6 +8,9 @@ in primary-key order, so two transactions never wait for each other in a circle:
     3. courses (before the rows that reference them are inserted: see orders' lock_courses)
     4. purchase records (access); coupons and credit change by conditional updates, no lock
 
+A segment grant (coupons.services.coupon_grant_segment) locks one coupon definition row and
+nothing else, so it stands outside this order and cannot close a circle with it.
+
 Common cannot import the apps, so this module holds the one way to lock (`lock_rows`) and the
 apps wrap it for their rows (orders.services.locks: lock_user(s), lock_order(s), lock_courses;
 access.services for purchase records). Row locks do nothing on SQLite: there the conditional

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from luffy.access.models import CoursePurchase
 from luffy.common.errors import Conflict, NotFound, ValidationFailed
+from luffy.common.locks import lock_rows
 from luffy.coupons.models import (
     Coupon,
     CouponRedemption,
@@ -116,7 +117,7 @@ def coupon_grant_segment(*, coupon: Coupon, users, start: datetime | None = None
     table = UserCoupon._meta.db_table
     columns = ["user_id", "coupon_id", "start", "end", "status", "created_at", "updated_at"]
     with transaction.atomic():
-        Coupon.objects.select_for_update().filter(id=coupon.id).first()  # lock order: coupon
+        lock_rows(Coupon.objects.filter(id=coupon.id)).first()  # only this row: see common.locks
         size = users.count()
         rows = (
             users.exclude(Exists(UserCoupon.objects.filter(user=OuterRef("pk"), coupon=coupon)))

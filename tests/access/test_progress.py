@@ -91,7 +91,7 @@ def test_saving_a_position_costs_two_queries(auth_client, user, course, django_a
         assert auth_client.put(progress_url(course, paid), {"position": 2}).status_code == 204
 
 
-def test_saving_is_throttled_per_user(auth_client, user, course, settings):
+def test_saving_is_throttled_per_user(auth_client, user, course, settings, monkeypatch):
     rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
@@ -100,15 +100,14 @@ def test_saving_is_throttled_per_user(auth_client, user, course, settings):
     from rest_framework.settings import api_settings
     from rest_framework.throttling import ScopedRateThrottle
 
-    ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    try:
-        buy(user, course)
-        paid = lesson(course, 1, 2)
-        codes = [auth_client.put(progress_url(course, paid), {"position": i}).status_code
-                 for i in range(4)]  # fmt: skip
-        assert codes == [204, 204, 204, 429]
-    finally:
-        ScopedRateThrottle.THROTTLE_RATES = rates
+    # monkeypatch, not assignment: undoing it removes the subclass attribute again, so later
+    # tests that patch SimpleRateThrottle.THROTTLE_RATES reach ScopedRateThrottle too.
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", api_settings.DEFAULT_THROTTLE_RATES)
+    buy(user, course)
+    paid = lesson(course, 1, 2)
+    codes = [auth_client.put(progress_url(course, paid), {"position": i}).status_code
+             for i in range(4)]  # fmt: skip
+    assert codes == [204, 204, 204, 429]
 
 
 def test_course_progress(auth_client, user, course):

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccessConfig(AppConfig):
     name = "luffy.access"
     label = "access"
-    verbose_name = "Course access"
+    verbose_name = _("Course access")

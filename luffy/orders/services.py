@@ -61,9 +61,11 @@ TRANSITIONS: dict[tuple[int, int], str] = {
 
 
 def order_transition(
-    *, order_id: int, from_status: int, to_status: int, reason: str = "", **fields
-) -> bool:
-    """Move an order between two statuses if (and only if) it is still in `from_status`."""
+    *, order_id: int, from_status: int, to_status: int, reason: str = "",
+    staff_user_id: int | None = None, **fields,
+) -> bool:  # fmt: skip
+    """Move an order between two statuses if (and only if) it is still in `from_status`.
+    `staff_user_id`: the staff member whose admin action caused it (audit row)."""
     if (from_status, to_status) not in TRANSITIONS:
         raise ValueError(f"no transition {from_status} -> {to_status}")
     with transaction.atomic(savepoint=False):
@@ -76,6 +78,7 @@ def order_transition(
                 from_status=from_status,
                 to_status=to_status,
                 reason=reason or TRANSITIONS[(from_status, to_status)],
+                staff_user_id=staff_user_id,
             )
     return bool(changed)
 
@@ -603,7 +606,7 @@ def _audit_many(order_ids: list[int], from_status: int, to_status: int, *, at: d
 # --- Refunds ----------------------------------------------------------------------------------
 
 
-def order_record_refunded(*, order_id: int, reason: str) -> bool:
+def order_record_refunded(*, order_id: int, reason: str, staff_user_id: int | None = None) -> bool:
     """Record that the whole payment went back to the buyer: paid -> refunded, the access this
     order granted ends (its days are taken back), and the credit it spent is returned. Refunding
     is `payments.services.order_refund`, which asks the gateway first."""
@@ -612,8 +615,9 @@ def order_record_refunded(*, order_id: int, reason: str) -> bool:
     with transaction.atomic():
         _lock_user(order.user_id)
         if not order_transition(
-            order_id=order.id, from_status=S.PAID, to_status=S.REFUNDED, reason=reason
-        ):
+            order_id=order.id, from_status=S.PAID, to_status=S.REFUNDED, reason=reason,
+            staff_user_id=staff_user_id,
+        ):  # fmt: skip
             return False
         lines = list(
             OrderLine.objects.filter(order_id=order.id).values_list("course_id", "expire_days")

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
 
 from luffy.orders.admin import OrderAdmin
 from luffy.orders.models import Order
@@ -6,7 +8,7 @@ from luffy.payments.models import PaymentMessage, Refund, Trade
 
 
 @admin.register(PaymentMessage)
-class PaymentMessageAdmin(admin.ModelAdmin):
+class PaymentMessageAdmin(ModelAdmin):
     list_display = ["created_at", "source", "out_trade_no", "verified", "outcome", "flagged"]
     list_filter = ["flagged", "source", "outcome", "verified"]
     search_fields = ["out_trade_no", "notify_id"]
@@ -14,23 +16,50 @@ class PaymentMessageAdmin(admin.ModelAdmin):
     readonly_fields = [
         field.name for field in PaymentMessage._meta.fields if field.name != "flagged"
     ]
+    actions = ["clear_flag"]
 
     def has_add_permission(self, request):
         return False  # messages come from the gateway only; staff may only clear the flag
 
+    @admin.action(description=_("Clear the flag of the selected messages"), permissions=["change"])
+    def clear_flag(self, request, queryset):
+        count = queryset.filter(flagged=True).update(flagged=False)
+        self.message_user(request, _("%(count)d messages cleared.") % {"count": count})
+
 
 @admin.register(Refund)
-class RefundAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "out_request_no", "order", "amount", "status"]
+class RefundAdmin(ModelAdmin):
+    list_display = ["created_at", "out_request_no", "order", "amount", "status", "staff_user"]
     list_filter = ["status"]
+    list_select_related = ["order", "staff_user"]
     search_fields = ["out_request_no", "order__order_number"]
+    date_hierarchy = "created_at"
     readonly_fields = [field.name for field in Refund._meta.fields]
 
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
 
-class TradeInline(admin.TabularInline):
+
+@admin.register(Trade)
+class TradeAdmin(ModelAdmin):
+    list_display = ["created_at", "gateway", "out_trade_no", "trade_no", "order", "amount",
+                    "status"]  # fmt: skip
+    list_filter = ["gateway", "status"]
+    list_select_related = ["order"]
+    search_fields = ["out_trade_no", "trade_no", "order__order_number"]
+    readonly_fields = [field.name for field in Trade._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TradeInline(TabularInline):
     """The order's gateway trades, read only (payments owns them; orders cannot import them)."""
 
     model = Trade

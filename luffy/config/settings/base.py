@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.utils.translation import gettext_lazy
 
 from luffy.common import embedded_redis
 from luffy.common.logs import logging_config
@@ -28,6 +29,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # The admin theme (issue 15): before django.contrib.admin, whose templates it overrides; its
+    # app config makes admin.site an UnfoldAdminSite (sidebar and dashboard: UNFOLD below).
+    "unfold",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -49,12 +53,14 @@ INSTALLED_APPS = [
     "luffy.orders",
     "luffy.cart",
     "luffy.payments",
+    "luffy.backoffice",
 ]
 
 MIDDLEWARE = [
     "luffy.common.logs.RequestIdMiddleware",  # first: every line of the request carries its id
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # before WhiteNoise: the files it serves get the header too
+    "luffy.common.middleware.AdminCspMiddleware",  # /admin/ only: what unfold's Alpine.js needs
     "luffy.common.middleware.ApiErrorMiddleware",  # every /api/ answer is JSON
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -398,6 +404,27 @@ WECHAT_HTTP_TIMEOUT = env.float("WECHAT_HTTP_TIMEOUT", default=5.0)
 # Seconds a Wechatpay-Timestamp may be off before the message is refused as stale.
 WECHAT_TIMESTAMP_SKEW = env.int("WECHAT_TIMESTAMP_SKEW", default=300)
 
+# --- Back office (django-unfold) ------------------------------------------------------------
+UNFOLD = {
+    "SITE_TITLE": gettext_lazy("Luffy back office"),
+    "SITE_HEADER": gettext_lazy("Luffy"),
+    "SITE_SUBHEADER": gettext_lazy("Back office"),
+    "SITE_SYMBOL": "school",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "luffy.backoffice.dashboard.dashboard_callback",
+    "STYLES": ["luffy.backoffice.navigation.stylesheet"],  # the dashboard's and forms' own CSS
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": True,
+        # Grouped by job (课程, 订单与支付, 用户与积分, 优惠券, 系统), each link shown to whoever
+        # may view its model: luffy/backoffice/navigation.py.
+        "navigation": "luffy.backoffice.navigation.sidebar",
+    },
+}
+# Unpaid orders whose deadline is this close are listed on the dashboard ("about to time out").
+DASHBOARD_TIMEOUT_SOON = timedelta(minutes=env.int("DASHBOARD_TIMEOUT_SOON_MINUTES", default=60))
+
 # --- Content-Security-Policy (django-csp 4) -------------------------------------------------------
 # One policy for the SPA, the admin and the API docs. Scripts only from this origin: the Vite
 # build loads module scripts by URL, the admin has no inline scripts, and /api/docs/ is
@@ -420,3 +447,7 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF, _ALIPAY_GATEWAY_ORIGIN],
     }
 }
+# The admin only (luffy.common.middleware.AdminCspMiddleware): unfold's Alpine.js evaluates its
+# x-data/x-on expressions with the Function constructor, which needs 'unsafe-eval'. Scripts still
+# come only from this origin, and the admin is behind staff login; the SPA keeps the strict one.
+ADMIN_CSP_UPDATE = {"script-src": ["'unsafe-eval'"]}

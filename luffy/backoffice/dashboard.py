@@ -1,0 +1,72 @@
+"""The admin's first page: unfold calls `dashboard_callback` (settings.UNFOLD) with the index
+page's context; the figures come from `reports.dashboard`, the layout from
+templates/backoffice/dashboard.html."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from luffy.backoffice.reports import Dashboard, PeriodFigures, dashboard
+
+PERIOD_TITLES = {"today": _lazy("Today"), "7d": _lazy("Last 7 days"), "30d": _lazy("Last 30 days")}
+
+
+def _yuan(amount: Decimal) -> str:
+    return f"¥{amount:,.2f}"
+
+
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.1f}%"
+
+
+def _period_card(key: str, figures: PeriodFigures) -> dict:
+    return {
+        "key": key,
+        "title": PERIOD_TITLES[key],
+        "revenue": _yuan(figures.revenue),
+        "rows": [
+            (_("Paid orders"), figures.paid_orders),
+            (_("Refunds"), f"{figures.refunds} · {_yuan(figures.refunded)}"),
+            (_("New students"), figures.new_students),
+            (_("Conversion"), _percent(figures.conversion)),
+        ],
+    }
+
+
+def _chart(report: Dashboard) -> str:
+    """Chart.js data for unfold's bar chart component (rendered by the Chart.js unfold ships)."""
+    return json.dumps(
+        {
+            "labels": [day.day.strftime("%m-%d") for day in report.days],
+            "datasets": [
+                {
+                    "label": _("Revenue (yuan)"),
+                    "data": [float(day.revenue) for day in report.days],
+                    "backgroundColor": "var(--color-primary-600)",
+                },
+            ],
+        }
+    )
+
+
+def dashboard_callback(request, context: dict) -> dict:
+    if not request.user.has_perm("orders.view_order"):
+        return context  # the dashboard is sales data: finance, support, the owner
+    report = dashboard()
+    context.update(
+        {
+            "report": report,
+            "period_cards": [_period_card(key, fig) for key, fig in report.periods.items()],
+            "revenue_chart": _chart(report),
+            "chart_total": _yuan(sum((d.revenue for d in report.days), Decimal(0))),
+            "order_change_url": reverse("admin:orders_order_changelist"),
+            "message_list_url": reverse("admin:payments_paymentmessage_changelist")
+            + "?flagged__exact=1",
+        }
+    )
+    return context

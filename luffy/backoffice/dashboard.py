@@ -9,11 +9,15 @@ from decimal import Decimal
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from luffy.backoffice.reports import Dashboard, PeriodFigures, dashboard
 
-PERIOD_TITLES = {"today": _lazy("Today"), "7d": _lazy("Last 7 days"), "30d": _lazy("Last 30 days")}
+PERIOD_TITLES = {
+    "today": gettext_lazy("Today"),
+    "7d": gettext_lazy("Last 7 days"),
+    "30d": gettext_lazy("Last 30 days"),
+}
 
 
 def _yuan(amount: Decimal) -> str:

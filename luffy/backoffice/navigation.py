@@ -10,25 +10,25 @@ from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as noop
+from django.utils.translation import gettext_noop
 
 # (title, icon, models in the order shown); titles are msgids: 课程, 订单与支付, 用户与积分,
 # 优惠券, 系统.
 GROUPS: list[tuple[str, str, list[str]]] = [
-    (noop("Courses"), "school", [
+    (gettext_noop("Courses"), "school", [
         "catalog.course", "catalog.coursechapter", "catalog.courselesson",
         "catalog.coursecategory", "catalog.teacher", "catalog.banner", "catalog.navigation",
     ]),
-    (noop("Orders and payments"), "receipt_long", [
+    (gettext_noop("Orders and payments"), "receipt_long", [
         "orders.order", "payments.refund", "payments.paymentmessage", "payments.trade",
         "access.coursepurchase",
     ]),
-    (noop("Users and credit"), "group", ["users.user", "users.creditentry"]),
-    (noop("Coupons"), "sell", [
+    (gettext_noop("Users and credit"), "group", ["users.user", "users.creditentry"]),
+    (gettext_noop("Coupons"), "sell", [
         "coupons.coupon", "coupons.usercoupon", "catalog.activity", "catalog.discount",
         "catalog.discounttype",
     ]),
-    (noop("System"), "settings", [
+    (gettext_noop("System"), "settings", [
         "auth.group", "django_celery_results.taskresult", "django_celery_results.groupresult",
     ]),
 ]  # fmt: skip

@@ -204,7 +204,7 @@ class OrderAdmin(ModelAdmin):
     def status_label(self, order: Order) -> str:
         return status_text(order)
 
-    @display(description=gettext_lazy("refunded"), ordering="refunded")
+    @display(description=gettext_lazy("refunded amount"), ordering="refunded")
     def refunded_amount(self, order: Order) -> Decimal:
         return order.refunded
 

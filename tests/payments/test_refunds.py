@@ -48,13 +48,13 @@ def test_partial_then_full_refund(admin_client, sandbox, user, paid_order):
     purchase = CoursePurchase.objects.get(user=user)
     ends = purchase.expires_at
     response = refund(admin_client, paid_order, amount="30.00")
-    assert b"Refunded 30.00" in response.content
+    assert "已退款 30.00" in response.content.decode()  # the admin speaks Chinese (issue 15)
     paid_order.refresh_from_db()
     assert paid_order.status == Order.Status.PAID  # a partial refund keeps the order and access
     assert sandbox.trade(paid_order.order_number)["refund_fee"] == "30.00"
 
     response = refund(admin_client, paid_order)  # the rest
-    assert b"Refunded 60.00" in response.content
+    assert "已退款 60.00" in response.content.decode()
     paid_order.refresh_from_db()
     assert paid_order.status == Order.Status.REFUNDED
     assert sandbox.trade(paid_order.order_number)["status"] == "TRADE_CLOSED"
@@ -86,7 +86,7 @@ def test_gateway_down_then_retried_as_the_same_refund(admin_client, sandbox, pai
     assert pending.status == Refund.Status.REQUESTED
     sandbox.request("/sandbox/faults/", method="DELETE")
     response = refund(admin_client, paid_order, amount="55.00")  # retries the pending one
-    assert b"Refunded 10.00" in response.content
+    assert "已退款 10.00" in response.content.decode()
     assert Refund.objects.get().status == Refund.Status.SUCCEEDED
     assert sandbox.trade(paid_order.order_number)["refund_fee"] == "10.00"
 
@@ -101,6 +101,7 @@ def test_csv_export(admin_client, auth_client, make_course, in_cart):
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 1
-    assert rows[0]["order_number"] == order.order_number
-    assert rows[0]["title"] == "数据结构" and rows[0]["real_price"] == "100.00"
-    assert rows[0]["status"] == "unpaid"
+    # Chinese headers and statuses since issue 15 (the export is for the store's finance staff).
+    assert rows[0]["订单号"] == order.order_number
+    assert rows[0]["标题"] == "数据结构" and rows[0]["实付金额"] == "100.00"
+    assert rows[0]["状态"] == "未支付"

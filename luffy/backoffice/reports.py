@@ -127,7 +127,7 @@ def dashboard(*, now: datetime | None = None) -> Dashboard:
     )
     students = (
         get_user_model()
-        .objects.filter(date_joined__gte=first, is_staff=False)
+        .objects.filter(date_joined__gte=first, date_joined__lt=end, is_staff=False)
         .aggregate(
             **{f"n_{key}": Count("id", filter=Q(date_joined__gte=s)) for key, s in since.items()}
         )

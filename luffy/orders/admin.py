@@ -22,7 +22,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
 from luffy.common.errors import ApplicationError
-from luffy.common.money import ZERO
+from luffy.common.money import ZERO, money
 from luffy.orders.models import Order, OrderLine, OrderStatusChange
 from luffy.payments.models import PaymentMessage, Refund
 
@@ -50,10 +50,14 @@ def with_refunded(queryset):
     )
 
 
+def refunded_of(order: Order) -> Decimal:
+    """The `with_refunded` annotation, to the cent (SQLite's SUM drops trailing zeros)."""
+    return money(getattr(order, "refunded", None) or ZERO)
+
+
 def status_text(order: Order) -> str:
     """The status as operators read it: a paid order with part of its money back is 部分退款."""
-    refunded = getattr(order, "refunded", ZERO) or ZERO
-    if order.status == Order.Status.PAID and refunded > 0:
+    if order.status == Order.Status.PAID and refunded_of(order) > 0:
         return _("partly refunded")
     return order.get_status_display()
 
@@ -144,7 +148,7 @@ def csv_columns() -> list[tuple[str, object]]:
         (_("Credit points"), lambda o: o.credit),
         (_("Credit amount"), lambda o: o.credit_amount),
         (_("Amount paid"), lambda o: o.real_price),
-        (_("Refunded"), lambda o: o.refunded),
+        (_("Refunded"), refunded_of),
         (_("Net amount"), lambda o: net_amount(o)),
     ]
 
@@ -153,7 +157,7 @@ def net_amount(order: Order) -> Decimal:
     """What the store kept: paid minus refunded (0 for an order never paid)."""
     if order.paid_at is None:
         return ZERO
-    return order.real_price - (order.refunded or ZERO)
+    return order.real_price - refunded_of(order)
 
 
 @admin.register(Order)
@@ -206,7 +210,7 @@ class OrderAdmin(ModelAdmin):
 
     @display(description=gettext_lazy("refunded amount"), ordering="refunded")
     def refunded_amount(self, order: Order) -> Decimal:
-        return order.refunded
+        return refunded_of(order)
 
     @display(description=gettext_lazy("net amount"))
     def net(self, order: Order) -> Decimal:
@@ -325,4 +329,4 @@ def refundable_amount(order: Order) -> Decimal:
     """What may still be refunded: a paid order's price minus its succeeded refunds."""
     if order.status != Order.Status.PAID:
         return ZERO
-    return order.real_price - (getattr(order, "refunded", ZERO) or ZERO)
+    return order.real_price - refunded_of(order)

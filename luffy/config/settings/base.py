@@ -179,6 +179,10 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=celery_broker_url(REDIS_URL
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True  # task name and arguments in the admin's result list
 CELERY_RESULT_EXPIRES = timedelta(days=7)  # beat's daily backend_cleanup removes older ones
+# Failures are always kept (shown in the admin under 系统), even for tasks that ignore their
+# result: the per-minute timeout sweep does (ignore_result=True), so its 1,440 routine successes
+# a day do not bury the rows worth reading.
+CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED = True
 CELERY_TASK_ACKS_LATE = (
     True  # a worker that dies mid-task leaves it for another: tasks are idempotent
 )

@@ -63,6 +63,7 @@ def status_text(order: Order) -> str:
 
 
 class OrderLineInline(TabularInline):
+    hide_title = True  # the rows' __str__ says nothing the columns do not
     model = OrderLine
     extra = 0
     can_delete = False
@@ -74,12 +75,19 @@ class OrderLineInline(TabularInline):
 
 
 class OrderStatusChangeInline(TabularInline):
+    hide_title = True  # the rows' __str__ says nothing the columns do not
     model = OrderStatusChange
     extra = 0
     can_delete = False
-    fields = ["created_at", "from_status", "to_status", "reason", "staff_user"]
+    fields = ["created_at", "from_status", "to_status", "reason_text", "staff_user"]
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("status history")
+
+    @display(description=gettext_lazy("reason"))
+    def reason_text(self, change: OrderStatusChange) -> str:
+        # The services' own reasons (TRANSITIONS) are msgids; a staff member's reason is shown
+        # as typed.
+        return _(change.reason) if change.reason else ""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -89,6 +97,7 @@ class OrderStatusChangeInline(TabularInline):
 
 
 class RefundInline(TabularInline):
+    hide_title = True  # the rows' __str__ says nothing the columns do not
     model = Refund
     extra = 0
     can_delete = False
@@ -230,13 +239,16 @@ class OrderAdmin(ModelAdmin):
         )
         if not rows:
             return _("None yet.")
+        from luffy.payments.services import OUTCOME_LABELS
+
         sources = dict(PaymentMessage.Source.choices)
         body = format_html_join(
             "",
             '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
             (
                 (reverse("admin:payments_paymentmessage_change", args=[pk]), local(at),
-                 sources.get(source, source), outcome, detail, "⚑" if flagged else "")
+                 sources.get(source, source), OUTCOME_LABELS.get(outcome, outcome), detail,
+                 "⚑" if flagged else "")
                 for pk, at, source, outcome, detail, flagged in rows
             ),
         )  # fmt: skip

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from luffy.access.selectors import active_access
@@ -46,17 +46,19 @@ from luffy.users.credits import credit_change, credits_release
 from luffy.users.models import CreditEntry, User
 
 S = Order.Status
+# The reasons are stored in English on the audit rows; gettext_noop marks them as msgids, so the
+# admin's status history shows them translated.
 TRANSITIONS: dict[tuple[int, int], str] = {
-    (S.UNPAID, S.PAID): "payment confirmed",
-    (S.UNPAID, S.CANCELLED): "cancelled",
-    (S.UNPAID, S.TIMED_OUT): "not paid in time",
-    (S.PAID, S.REFUNDED): "refunded",
+    (S.UNPAID, S.PAID): gettext_noop("payment confirmed"),
+    (S.UNPAID, S.CANCELLED): gettext_noop("cancelled"),
+    (S.UNPAID, S.TIMED_OUT): gettext_noop("not paid in time"),
+    (S.PAID, S.REFUNDED): gettext_noop("refunded"),
     # Late payments (the payment issue): settled if the coupon and credit can be re-reserved,
     # otherwise refunded.
-    (S.CANCELLED, S.PAID): "late payment settled",
-    (S.TIMED_OUT, S.PAID): "late payment settled",
-    (S.CANCELLED, S.REFUNDED): "late payment refunded",
-    (S.TIMED_OUT, S.REFUNDED): "late payment refunded",
+    (S.CANCELLED, S.PAID): gettext_noop("late payment settled"),
+    (S.TIMED_OUT, S.PAID): gettext_noop("late payment settled"),
+    (S.CANCELLED, S.REFUNDED): gettext_noop("late payment refunded"),
+    (S.TIMED_OUT, S.REFUNDED): gettext_noop("late payment refunded"),
 }
 
 

@@ -1,15 +1,17 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import display
 
 from luffy.orders.admin import OrderAdmin
 from luffy.orders.models import Order
 from luffy.payments.models import PaymentMessage, Refund, Trade
+from luffy.payments.services import OUTCOME_LABELS
 
 
 @admin.register(PaymentMessage)
 class PaymentMessageAdmin(ModelAdmin):
-    list_display = ["created_at", "source", "out_trade_no", "verified", "outcome", "flagged"]
+    list_display = ["created_at", "source", "out_trade_no", "verified", "outcome_label", "flagged"]
     list_filter = ["flagged", "source", "outcome", "verified"]
     search_fields = ["out_trade_no", "notify_id"]
     date_hierarchy = "created_at"
@@ -20,6 +22,10 @@ class PaymentMessageAdmin(ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # messages come from the gateway only; staff may only clear the flag
+
+    @display(description=_("outcome"), ordering="outcome")
+    def outcome_label(self, message: PaymentMessage) -> str:
+        return OUTCOME_LABELS.get(message.outcome, message.outcome)
 
     @admin.action(description=_("Clear the flag of the selected messages"), permissions=["change"])
     def clear_flag(self, request, queryset):
@@ -64,6 +70,7 @@ class TradeInline(TabularInline):
 
     model = Trade
     extra = 0
+    hide_title = True
     can_delete = False
     fields = ["gateway", "out_trade_no", "sent_at", "trade_no", "amount", "status"]
     readonly_fields = fields

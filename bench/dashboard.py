@@ -84,6 +84,18 @@ def run_one(orders: int, runs: int) -> None:
         queries += 1
         return execute(sql, params, many, context)
 
+    if os.environ.get("BENCH_PROFILE"):  # seconds per statement, one call
+
+        def timed(execute, sql, params, many, context):
+            began = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                spent = time.perf_counter() - began
+                print(f"profile: {spent:7.3f} s  {sql[:90]}", file=sys.stderr)
+
+        with connection.execute_wrapper(timed):
+            dashboard()
     times = []
     with connection.execute_wrapper(count):
         for _ in range(runs):

@@ -4,9 +4,12 @@ templates/backoffice/dashboard.html."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -58,10 +61,31 @@ def _chart(report: Dashboard) -> str:
     )
 
 
+CACHE_KEY = "backoffice:dashboard"
+
+
+def cached_dashboard() -> Dashboard:
+    """The figures, shared by every operator for DASHBOARD_CACHE_SECONDS: the aggregates scan a
+    month of orders (bench/dashboard.py), a minute-old dashboard is fine. A dead cache is no
+    reason to fail the page."""
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if not seconds:
+        return dashboard()
+    try:
+        report = cache.get(CACHE_KEY)
+    except Exception:  # Redis down: compute it
+        report = None
+    if report is None:
+        report = dashboard()
+        with contextlib.suppress(Exception):
+            cache.set(CACHE_KEY, report, seconds)
+    return report
+
+
 def dashboard_callback(request, context: dict) -> dict:
     if not request.user.has_perm("orders.view_order"):
         return context  # the dashboard is sales data: finance, support, the owner
-    report = dashboard()
+    report = cached_dashboard()
     context.update(
         {
             "report": report,

@@ -132,8 +132,10 @@ def dashboard(*, now: datetime | None = None) -> Dashboard:
             **{f"n_{key}": Count("id", filter=Q(date_joined__gte=s)) for key, s in since.items()}
         )
     )
+    # Driven from the paid orders (the paid_at index), then each order's lines by order_id.
+    paid_ids = Order.objects.filter(paid_at__gte=first, paid_at__lt=end).values("id")
     top_courses = list(
-        OrderLine.objects.filter(order__paid_at__gte=first, order__paid_at__lt=end)
+        OrderLine.objects.filter(order_id__in=paid_ids)
         .values("course_id", "course_name")
         .annotate(revenue=Sum("real_price"), sold=Count("id"))
         .order_by("-revenue", "course_id")[:TOP_COURSES]

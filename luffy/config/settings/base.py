@@ -431,6 +431,8 @@ UNFOLD = {
         "navigation": "luffy.backoffice.navigation.sidebar",
     },
 }
+# Seconds the dashboard's figures are shared before they are computed again (0 = every time).
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 # Unpaid orders whose deadline is this close are listed on the dashboard ("about to time out").
 DASHBOARD_TIMEOUT_SOON = timedelta(minutes=env.int("DASHBOARD_TIMEOUT_SOON_MINUTES", default=60))
 

@@ -195,10 +195,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='order',
-            index=models.Index(fields=['paid_at'], name='order_paid_at'),
+            index=models.Index(fields=['paid_at', 'real_price'], name='order_paid_at'),
         ),
         migrations.AddIndex(
             model_name='order',
-            index=models.Index(fields=['created_at'], name='order_created_at'),
+            index=models.Index(fields=['created_at', 'paid_at'], name='order_created_at'),
         ),
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -82,7 +83,7 @@ def sidebar(request) -> list[dict]:
             opts = model._meta
             items.append(
                 {
-                    "title": str(opts.verbose_name_plural),
+                    "title": capfirst(opts.verbose_name_plural),
                     "icon": ICONS.get(key, icon),
                     "link": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
                     "permission": _can_see(model),

@@ -51,7 +51,7 @@ class TestCancel:
         again = auth_client.post(url)
         assert again.status_code == 409
         assert again.json()["code"] == "order_not_unpaid"
-        assert "cancelled" in again.json()["detail"]
+        assert "已取消" in again.json()["detail"]  # the status, translated (issue 15)
         user.refresh_from_db()
         assert user.credit == 500
         assert CreditEntry.objects.filter(reason="order_release").count() == 1

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from luffy.backoffice.reports import Dashboard, PeriodFigures, dashboard
+
+logger = logging.getLogger(__name__)
 
 PERIOD_TITLES = {
     "today": gettext_lazy("Today"),
@@ -85,7 +89,14 @@ def cached_dashboard() -> Dashboard:
 def dashboard_callback(request, context: dict) -> dict:
     if not request.user.has_perm("orders.view_order"):
         return context  # the dashboard is sales data: finance, support, the owner
-    report = cached_dashboard()
+    try:
+        report = cached_dashboard()
+    except DatabaseError:
+        # A statement over DB_STATEMENT_TIMEOUT (a huge month on a small server): the admin
+        # still opens, saying so, instead of an error page.
+        logger.warning("dashboard: the figures could not be computed in time", exc_info=True)
+        context["report_unavailable"] = True
+        return context
     context.update(
         {
             "report": report,

@@ -62,3 +62,18 @@ def test_the_dashboard_is_cached_between_operators(member, settings):
     with CaptureQueriesContext(connection) as queries:
         client.get("/admin/")
     assert not [q for q in queries if "SUM(" in q["sql"].upper()]  # figures came from the cache
+
+
+def test_figures_that_take_too_long_do_not_break_the_admin(member, settings, monkeypatch):
+    from django.db import OperationalError
+
+    from luffy.backoffice import dashboard
+
+    def too_slow(**kwargs):
+        raise OperationalError("max_statement_time exceeded")
+
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    monkeypatch.setattr(dashboard, "dashboard", too_slow)
+    response = member("财务").get("/admin/")
+    assert response.status_code == 200
+    assert "data-report-unavailable" in response.content.decode()

@@ -167,7 +167,7 @@ def buy_a_course_and_let_the_gateway_notify(base: str, var_dir) -> None:
 
     def paid():
         detail = call(base, f"/api/orders/{order['order_number']}/", token=token)
-        return detail["status_text"] == "paid"
+        return detail["status"] == 1  # paid
 
     assert wait_for(paid, seconds=30), "the notify did not settle the order"
 

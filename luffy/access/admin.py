@@ -1,10 +1,11 @@
 from django.contrib import admin
+from unfold.admin import ModelAdmin
 
 from luffy.access.models import CoursePurchase, LessonProgress
 
 
 @admin.register(CoursePurchase)
-class CoursePurchaseAdmin(admin.ModelAdmin):
+class CoursePurchaseAdmin(ModelAdmin):
     list_display = ["user", "course", "expires_at", "order", "updated_at"]
     list_select_related = ["user", "course", "order"]
     search_fields = ["user__username", "user__mobile", "course__name"]

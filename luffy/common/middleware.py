@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
+from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
@@ -83,3 +84,18 @@ class ApiErrorMiddleware:
             logger.warning("database unavailable during %s: %r", request.path, exception)
             return database_unavailable()
         return None
+
+
+class AdminCspMiddleware:
+    """Loosens the Content-Security-Policy for the admin pages only (settings.ADMIN_CSP_UPDATE:
+    the admin theme's Alpine.js needs 'unsafe-eval'). Runs inside django-csp's middleware, which
+    merges `response._csp_update` into the policy it writes."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path_info.startswith("/admin/") and not hasattr(response, "_csp_update"):
+            response._csp_update = settings.ADMIN_CSP_UPDATE
+        return response

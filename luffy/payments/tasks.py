@@ -12,7 +12,8 @@ SWEEP_LOCK_SECONDS = 15 * 60
 RECONCILE_LOCK_SECONDS = 2 * 3600
 
 
-@shared_task
+# Beat runs it every minute: its successes are not stored (failures are, see settings).
+@shared_task(ignore_result=True)
 def expire_unpaid_orders(batch_size: int | None = None) -> int:
     """Beat, every SWEEP_INTERVAL_SECONDS (60): the timeout sweep
     (payments.services.orders_expire); returns how many orders it timed out. One copy at a

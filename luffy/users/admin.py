@@ -1,17 +1,24 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from luffy.users.forms import GuardedAdminAuthenticationForm
 from luffy.users.models import CreditEntry, User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin, ModelAdmin):
+    # unfold's styled versions of Django's user forms
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
     list_display = ["username", "mobile", "email", "credit", "is_staff", "date_joined"]
     search_fields = ["username", "mobile", "email"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        ("Store", {"fields": ("mobile", "avatar", "credit")}),
+        (_("Store"), {"fields": ("mobile", "nickname", "avatar", "credit")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "mobile", "password1", "password2")}),
@@ -21,7 +28,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(CreditEntry)
-class CreditEntryAdmin(admin.ModelAdmin):
+class CreditEntryAdmin(ModelAdmin):
     list_display = ["user", "amount", "balance_after", "reason", "order", "created_at"]
     list_filter = ["reason"]
     list_select_related = ["user", "order"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import redis
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
+from unfold.forms import AuthenticationForm as AdminAuthenticationForm  # styled by the admin theme
 
 from luffy.common.errors import NotAuthenticated, RateLimited
 from luffy.users import services

@@ -99,3 +99,26 @@ def test_the_request_id_follows_the_task_to_the_worker(api_client, monkeypatch, 
     result = tasks.send_sms_task.delay("13912340003", "hello", "no-request")
     assert wait_until(lambda: len(seen) == 2)
     assert seen[1] == result.id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_routine_sweep_successes_are_not_stored_but_failures_are(client, monkeypatch, real_worker):
+    """Issue 15: the per-minute sweep's successes are noise in the results table; a failure is
+    kept (task_store_errors_even_if_ignored)."""
+    from luffy.payments import tasks as payment_tasks
+
+    sweep = payment_tasks.expire_unpaid_orders
+    name = "luffy.payments.tasks.expire_unpaid_orders"
+    sweep.delay()
+    # It ran: its heartbeat is written at its end.
+    assert wait_until(lambda: client.get("/healthz").json()["heartbeats"]["sweep"] is not None)
+    time.sleep(0.5)  # the worker's result handling follows the task body
+    assert not TaskResult.objects.filter(task_name=name, status="SUCCESS").exists()
+
+    def broken(**kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(payment_tasks, "orders_expire", broken)
+    sweep.delay()
+    assert wait_until(lambda: TaskResult.objects.filter(task_name=name, status="FAILURE").exists())
+    assert not TaskResult.objects.filter(task_name=name, status="SUCCESS").exists()

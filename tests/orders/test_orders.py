@@ -32,7 +32,7 @@ class TestCancel:
         response = auth_client.post(f"/api/orders/{unpaid_order.order_number}/cancel/")
         assert response.status_code == 200
         assert response.json()["status"] == Order.Status.CANCELLED
-        assert response.json()["status_text"] == "cancelled"
+        assert response.json()["status_text"] == "已取消"  # statuses are translated (issue 15)
         user.refresh_from_db()
         assert user.credit == 500
         release = CreditEntry.objects.get(order=unpaid_order, reason="order_release")
@@ -51,7 +51,7 @@ class TestCancel:
         again = auth_client.post(url)
         assert again.status_code == 409
         assert again.json()["code"] == "order_not_unpaid"
-        assert "cancelled" in again.json()["detail"]
+        assert "已取消" in again.json()["detail"]  # the status, translated (issue 15)
         user.refresh_from_db()
         assert user.credit == 500
         assert CreditEntry.objects.filter(reason="order_release").count() == 1
@@ -166,7 +166,7 @@ class TestMyOrders:
         assert body["count"] == 2
         assert [o["order_number"] for o in body["results"]] == [newer, older]
         order = body["results"][0]
-        assert order["status_text"] == "unpaid" and order["real_price"] == "100.00"
+        assert order["status_text"] == "未支付" and order["real_price"] == "100.00"
         assert order["lines"] == [
             {
                 "course_id": second.id,

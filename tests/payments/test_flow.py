@@ -78,7 +78,7 @@ def test_pay_return_and_notify_settle_once(auth_client, user, sandbox, order):
     assert auth_client.get("/api/payments/alipay/result/", params).json() == body
     assert CoursePurchase.objects.filter(user=user).count() == 1
     listed = auth_client.get("/api/orders/").json()["results"][0]
-    assert listed["status_text"] == "paid"
+    assert listed["status_text"] == "已支付"  # statuses are translated (issue 15)
 
 
 def judged(order, source):

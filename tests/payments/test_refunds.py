@@ -5,6 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from luffy.access.models import CoursePurchase
@@ -48,13 +49,13 @@ def test_partial_then_full_refund(admin_client, sandbox, user, paid_order):
     purchase = CoursePurchase.objects.get(user=user)
     ends = purchase.expires_at
     response = refund(admin_client, paid_order, amount="30.00")
-    assert b"Refunded 30.00" in response.content
+    assert "已退款 30.00" in response.content.decode()  # the admin speaks Chinese (issue 15)
     paid_order.refresh_from_db()
     assert paid_order.status == Order.Status.PAID  # a partial refund keeps the order and access
     assert sandbox.trade(paid_order.order_number)["refund_fee"] == "30.00"
 
     response = refund(admin_client, paid_order)  # the rest
-    assert b"Refunded 60.00" in response.content
+    assert "已退款 60.00" in response.content.decode()
     paid_order.refresh_from_db()
     assert paid_order.status == Order.Status.REFUNDED
     assert sandbox.trade(paid_order.order_number)["status"] == "TRADE_CLOSED"
@@ -86,7 +87,7 @@ def test_gateway_down_then_retried_as_the_same_refund(admin_client, sandbox, pai
     assert pending.status == Refund.Status.REQUESTED
     sandbox.request("/sandbox/faults/", method="DELETE")
     response = refund(admin_client, paid_order, amount="55.00")  # retries the pending one
-    assert b"Refunded 10.00" in response.content
+    assert "已退款 10.00" in response.content.decode()
     assert Refund.objects.get().status == Refund.Status.SUCCEEDED
     assert sandbox.trade(paid_order.order_number)["refund_fee"] == "10.00"
 
@@ -101,9 +102,137 @@ def test_csv_export(admin_client, auth_client, make_course, in_cart):
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 1
-    assert rows[0]["order_number"] == order.order_number
-    assert rows[0]["title"] == "数据结构" and rows[0]["real_price"] == "100.00"
-    assert rows[0]["status"] == "unpaid"
+    # Chinese headers and statuses since issue 15 (the export is for the store's finance staff).
+    assert rows[0]["订单号"] == order.order_number
+    assert rows[0]["标题"] == "数据结构" and rows[0]["实付金额"] == "100.00"
+    assert rows[0]["状态"] == "未支付"
+
+
+# --- The back office's order page, roles and export (issue 15) ---------------------------------
+
+
+@pytest.fixture
+def staff(make_user, client):
+    """staff("财务") -> a Django test client logged in as a staff member of that role's group."""
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    def make(role: str):
+        member = make_user(is_staff=True)
+        member.groups.add(Group.objects.get(name=role))
+        browser = Client()
+        browser.force_login(member)
+        browser.user = member
+        return browser
+
+    return make
+
+
+def test_order_page_refund_button_records_who(staff, sandbox, paid_order):
+    finance = staff("财务")
+    page = finance.get(f"/admin/orders/order/{paid_order.id}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"/admin/orders/order/{paid_order.id}/refund/" in html and "退款" in html
+    form = finance.get(f"/admin/orders/order/{paid_order.id}/refund/")
+    assert "¥90.00" in form.content.decode()  # the refundable amount
+
+    done = finance.post(
+        f"/admin/orders/order/{paid_order.id}/refund/",
+        {"amount": "30.00", "reason": "课程不满意"},
+        follow=True,
+    )
+    assert "已退款 30.00" in done.content.decode()
+    assert "¥60.00" in finance.get(f"/admin/orders/order/{paid_order.id}/refund/").content.decode()
+    listing = finance.get("/admin/orders/order/").content.decode()
+    assert "部分退款" in listing and "30.00" in listing and "60.00" in listing
+
+    finance.post(f"/admin/orders/order/{paid_order.id}/refund/", {"amount": "", "reason": "全退"})
+    refunds = list(Refund.objects.order_by("id"))
+    assert [r.staff_user_id for r in refunds] == [finance.user.id, finance.user.id]
+    change = paid_order.status_changes.latest("id")
+    assert (change.to_status, change.staff_user_id) == (Order.Status.REFUNDED, finance.user.id)
+    page = finance.get(f"/admin/orders/order/{paid_order.id}/change/").content.decode()
+    assert "退款记录" in page and "状态记录" in page and finance.user.username in page
+
+
+def test_staff_notes_are_the_only_editable_field(staff, paid_order):
+    finance = staff("财务")
+    response = finance.post(
+        f"/admin/orders/order/{paid_order.id}/change/",
+        {"staff_note": "用户来电，已说明退款规则", "real_price": "0.01",
+         **_empty_inlines(paid_order)},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    paid_order.refresh_from_db()
+    assert paid_order.staff_note == "用户来电，已说明退款规则"
+    assert paid_order.real_price == Decimal("90.00")
+
+
+def _empty_inlines(order) -> dict:
+    data = {}
+    for prefix, count in (("lines", order.lines.count()), ("status_changes",
+                          order.status_changes.count()), ("refunds", 0), ("trades",
+                          order.trades.count())):  # fmt: skip
+        data.update({f"{prefix}-TOTAL_FORMS": count, f"{prefix}-INITIAL_FORMS": count})
+    for n, line in enumerate(order.lines.all()):
+        data[f"lines-{n}-id"] = line.id
+    for n, change in enumerate(order.status_changes.all()):
+        data[f"status_changes-{n}-id"] = change.id
+    for n, trade in enumerate(order.trades.all()):
+        data[f"trades-{n}-id"] = trade.id
+    return data
+
+
+def test_operations_cannot_refund(staff, paid_order):
+    operations = staff("运营")
+    assert operations.get(f"/admin/orders/order/{paid_order.id}/refund/").status_code == 403
+    operations.post(f"/admin/orders/order/{paid_order.id}/refund/", {"reason": "x"})
+    operations.post("/admin/orders/order/", {"action": "refund", "apply": "1", "reason": "x",
+                                             "_selected_action": [paid_order.id]})  # fmt: skip
+    assert not Refund.objects.exists()
+
+
+def test_support_reads_orders_but_cannot_refund_or_export(staff, paid_order):
+    support = staff("客服")
+    page = support.get(f"/admin/orders/order/{paid_order.id}/change/")
+    assert page.status_code == 200
+    assert f"/admin/orders/order/{paid_order.id}/refund/" not in page.content.decode()
+    assert support.get(f"/admin/orders/order/{paid_order.id}/refund/").status_code == 403
+    support.post("/admin/orders/order/", {"action": "refund", "apply": "1", "reason": "x",
+                                          "_selected_action": [paid_order.id]})  # fmt: skip
+    assert not Refund.objects.exists()
+    export = support.post(
+        "/admin/orders/order/", {"action": "export_csv", "_selected_action": [paid_order.id]}
+    )
+    assert not export.get("Content-Type", "").startswith("text/csv")
+    assert support.get(f"/admin/users/user/{paid_order.user_id}/change/").status_code == 200
+
+
+def test_support_cannot_change_prices(staff, make_course):
+    course = make_course(price="100.00")
+    support = staff("客服")
+    assert support.get(f"/admin/catalog/course/{course.id}/change/").status_code == 200  # reads
+    response = support.post(
+        f"/admin/catalog/course/{course.id}/change/", {"name": course.name, "price": "1.00"}
+    )
+    assert response.status_code == 403
+    course.refresh_from_db()
+    assert course.price == Decimal("100.00")
+
+
+def test_csv_export_has_refunds_and_local_times(staff, paid_order):
+    finance = staff("财务")
+    finance.post(f"/admin/orders/order/{paid_order.id}/refund/", {"amount": "30", "reason": "r"})
+    response = finance.post(
+        "/admin/orders/order/", {"action": "export_csv", "_selected_action": [paid_order.id]}
+    )
+    assert isinstance(response, StreamingHttpResponse)
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert (row["实付金额"], row["已退金额"], row["净收入"]) == ("90.00", "30.00", "60.00")
+    assert row["状态"] == "部分退款"
+    assert row["支付时间"] == timezone.localtime(paid_order.paid_at).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def test_the_back_office_finds_and_exports_an_order_by_its_gateway_trade_number(
@@ -119,4 +248,4 @@ def test_the_back_office_finds_and_exports_an_order_by_its_gateway_trade_number(
         "/admin/orders/order/", {"action": "export_csv", "_selected_action": [paid_order.id]}
     )
     text = b"".join(response.streaming_content).decode("utf-8-sig")
-    assert [row["trade_no"] for row in csv.DictReader(io.StringIO(text))] == [trade_no]
+    assert [row["支付平台交易号"] for row in csv.DictReader(io.StringIO(text))] == [trade_no]

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.utils.translation import gettext_lazy
 
 from luffy.common import embedded_redis
 from luffy.common.logs import logging_config
@@ -28,6 +29,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # The admin theme (issue 15): before django.contrib.admin, whose templates it overrides; its
+    # app config makes admin.site an UnfoldAdminSite (sidebar and dashboard: UNFOLD below).
+    "unfold",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -49,12 +53,14 @@ INSTALLED_APPS = [
     "luffy.orders",
     "luffy.cart",
     "luffy.payments",
+    "luffy.backoffice",
 ]
 
 MIDDLEWARE = [
     "luffy.common.logs.RequestIdMiddleware",  # first: every line of the request carries its id
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # before WhiteNoise: the files it serves get the header too
+    "luffy.common.middleware.AdminCspMiddleware",  # /admin/ only: what unfold's Alpine.js needs
     "luffy.common.middleware.ApiErrorMiddleware",  # every /api/ answer is JSON
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -173,6 +179,10 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=celery_broker_url(REDIS_URL
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True  # task name and arguments in the admin's result list
 CELERY_RESULT_EXPIRES = timedelta(days=7)  # beat's daily backend_cleanup removes older ones
+# Failures are always kept (shown in the admin under 系统), even for tasks that ignore their
+# result: the per-minute timeout sweep does (ignore_result=True), so its 1,440 routine successes
+# a day do not bury the rows worth reading.
+CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED = True
 CELERY_TASK_ACKS_LATE = (
     True  # a worker that dies mid-task leaves it for another: tasks are idempotent
 )
@@ -202,6 +212,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
+# Django's login view is only the admin's (the SPA signs in through the API): after it, the
+# dashboard. unfold's login page posts without the stock "next" field, so this is where it lands.
+LOGIN_REDIRECT_URL = "admin:index"
 AUTHENTICATION_BACKENDS = ["luffy.users.backends.UsernameOrMobileBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -213,7 +226,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Chinese for people by default; a client sending Accept-Language: en gets the English sources.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "luffy" / "locale"]  # .po in git, .mo compiled at start-up
+# .po in git, .mo compiled at start-up. The second: the admin theme's words (unfold has no
+# Chinese catalog of its own); luffy/locale stays first, so makemessages files everything there.
+LOCALE_PATHS = [BASE_DIR / "luffy" / "locale", BASE_DIR / "luffy" / "backoffice" / "unfold_locale"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -432,6 +447,29 @@ WECHAT_HTTP_TIMEOUT = env.float("WECHAT_HTTP_TIMEOUT", default=5.0)
 # Seconds a Wechatpay-Timestamp may be off before the message is refused as stale.
 WECHAT_TIMESTAMP_SKEW = env.int("WECHAT_TIMESTAMP_SKEW", default=300)
 
+# --- Back office (django-unfold) ------------------------------------------------------------
+UNFOLD = {
+    "SITE_TITLE": gettext_lazy("Luffy back office"),
+    "SITE_HEADER": gettext_lazy("Luffy"),
+    "SITE_SUBHEADER": gettext_lazy("Back office"),
+    "SITE_SYMBOL": "school",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "luffy.backoffice.dashboard.dashboard_callback",
+    "STYLES": ["luffy.backoffice.navigation.stylesheet"],  # the dashboard's and forms' own CSS
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": True,
+        # Grouped by job (课程, 订单与支付, 用户与积分, 优惠券, 系统), each link shown to whoever
+        # may view its model: luffy/backoffice/navigation.py.
+        "navigation": "luffy.backoffice.navigation.sidebar",
+    },
+}
+# Seconds the dashboard's figures are shared before they are computed again (0 = every time).
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
+# Unpaid orders whose deadline is this close are listed on the dashboard ("about to time out").
+DASHBOARD_TIMEOUT_SOON = timedelta(minutes=env.int("DASHBOARD_TIMEOUT_SOON_MINUTES", default=60))
+
 # --- Content-Security-Policy (django-csp 4) -------------------------------------------------------
 # One policy for the SPA, the admin and the API docs. Scripts only from this origin: the Vite
 # build loads module scripts by URL, the admin has no inline scripts, and /api/docs/ is
@@ -459,3 +497,7 @@ if VIDEO_CLOUD_PROVIDER == "polyv":
     _POLYV = ["https://player.polyv.net", "https://*.polyv.net", "https://*.videocc.net"]
     for _directive in ("script-src", "connect-src", "frame-src"):
         CONTENT_SECURITY_POLICY["DIRECTIVES"].setdefault(_directive, [SELF]).extend(_POLYV)
+# The admin only (luffy.common.middleware.AdminCspMiddleware): unfold's Alpine.js evaluates its
+# x-data/x-on expressions with the Function constructor, which needs 'unsafe-eval'. Scripts still
+# come only from this origin, and the admin is behind staff login; the SPA keeps the strict one.
+ADMIN_CSP_UPDATE = {"script-src": ["'unsafe-eval'"]}

@@ -30,7 +30,7 @@ def order_record_refund(*, order_id: int, amount: Decimal, at: datetime) -> None
     )
 
 
-def order_record_refunded(*, order_id: int, reason: str) -> bool:
+def order_record_refunded(*, order_id: int, reason: str, staff_user_id: int | None = None) -> bool:
     """Record that the whole payment went back to the buyer: paid -> refunded, the access this
     order granted ends (its days are taken back), and the credit it spent is returned. Refunding
     is `payments.services.order_refund`, which asks the gateway first."""
@@ -39,7 +39,11 @@ def order_record_refunded(*, order_id: int, reason: str) -> bool:
     with transaction.atomic():
         lock_user(order.user_id)
         if not order_transition(
-            order_id=order.id, from_status=S.PAID, to_status=S.REFUNDED, reason=reason
+            order_id=order.id,
+            from_status=S.PAID,
+            to_status=S.REFUNDED,
+            reason=reason,
+            staff_user_id=staff_user_id,
         ):
             return False
         lines = list(

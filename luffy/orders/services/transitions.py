@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from luffy.orders.models import Order, OrderStatusChange
 
@@ -18,25 +19,34 @@ S = Order.Status
 # UPDATE (order_record_created writes it), so order_transition refuses it.
 CREATED = (None, S.UNPAID)
 
+# The reasons are stored in English on the audit rows; gettext_noop marks them as msgids, so the
+# admin's status history shows them translated.
 TRANSITIONS: dict[tuple[int | None, int], str] = {
-    CREATED: "order placed",
-    (S.UNPAID, S.PAID): "payment confirmed",
-    (S.UNPAID, S.CANCELLED): "cancelled",
-    (S.UNPAID, S.TIMED_OUT): "not paid in time",
-    (S.PAID, S.REFUNDED): "refunded",
+    CREATED: gettext_noop("order placed"),
+    (S.UNPAID, S.PAID): gettext_noop("payment confirmed"),
+    (S.UNPAID, S.CANCELLED): gettext_noop("cancelled"),
+    (S.UNPAID, S.TIMED_OUT): gettext_noop("not paid in time"),
+    (S.PAID, S.REFUNDED): gettext_noop("refunded"),
     # Late payments (the payment issue): settled if the coupon and credit can be re-reserved,
     # otherwise refunded.
-    (S.CANCELLED, S.PAID): "late payment settled",
-    (S.TIMED_OUT, S.PAID): "late payment settled",
-    (S.CANCELLED, S.REFUNDED): "late payment refunded",
-    (S.TIMED_OUT, S.REFUNDED): "late payment refunded",
+    (S.CANCELLED, S.PAID): gettext_noop("late payment settled"),
+    (S.TIMED_OUT, S.PAID): gettext_noop("late payment settled"),
+    (S.CANCELLED, S.REFUNDED): gettext_noop("late payment refunded"),
+    (S.TIMED_OUT, S.REFUNDED): gettext_noop("late payment refunded"),
 }
 
 
 def order_transition(
-    *, order_id: int, from_status: int, to_status: int, reason: str = "", **fields
+    *,
+    order_id: int,
+    from_status: int,
+    to_status: int,
+    reason: str = "",
+    staff_user_id: int | None = None,
+    **fields,
 ) -> bool:
-    """Move an order between two statuses if (and only if) it is still in `from_status`."""
+    """Move an order between two statuses if (and only if) it is still in `from_status`.
+    `staff_user_id`: the staff member whose admin action caused it (on the audit row)."""
     if (from_status, to_status) not in TRANSITIONS or (from_status, to_status) == CREATED:
         raise ValueError(f"no transition {from_status} -> {to_status}")
     with transaction.atomic(savepoint=False):
@@ -49,6 +59,7 @@ def order_transition(
                 from_status=from_status,
                 to_status=to_status,
                 reason=reason or TRANSITIONS[(from_status, to_status)],
+                staff_user_id=staff_user_id,
             )
     return bool(changed)
 

@@ -6,6 +6,7 @@ import logging
 from enum import StrEnum
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from luffy.common.logs import event
 from luffy.payments.intake import capped_message
@@ -63,6 +64,26 @@ class Outcome(StrEnum):
     TRADE_REUSED = "trade_reused"  # a trade number that already settled another order
     BAD_SIGNATURE = "bad_signature"
 
+
+# What the admin shows for each outcome.
+OUTCOME_LABELS: dict[str, str] = {
+    Outcome.SETTLED: gettext_lazy("settled"),
+    Outcome.LATE_SETTLED: gettext_lazy("late payment settled"),
+    Outcome.ALREADY_PAID: gettext_lazy("already paid"),
+    Outcome.REFUNDED: gettext_lazy("late payment refunded"),
+    Outcome.REFUND_PENDING: gettext_lazy("refund pending"),
+    Outcome.ALREADY_REFUNDED: gettext_lazy("already refunded"),
+    Outcome.NOT_PAID: gettext_lazy("not paid"),
+    Outcome.NO_TRADE: gettext_lazy("no such trade"),
+    Outcome.QUERIED: gettext_lazy("queried"),
+    Outcome.UNKNOWN_ORDER: gettext_lazy("unknown order"),
+    Outcome.WRONG_APP: gettext_lazy("wrong app id"),
+    Outcome.WRONG_SELLER: gettext_lazy("wrong seller"),
+    Outcome.WRONG_AMOUNT: gettext_lazy("wrong amount"),
+    Outcome.PAID_TWICE: gettext_lazy("paid twice"),
+    Outcome.TRADE_REUSED: gettext_lazy("trade number reused"),
+    Outcome.BAD_SIGNATURE: gettext_lazy("bad signature"),
+}
 
 # Outcomes after which the gateway should send the message again (we could not finish).
 RETRY = {Outcome.REFUND_PENDING}

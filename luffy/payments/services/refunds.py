@@ -28,12 +28,24 @@ S = Order.Status
 logger = logging.getLogger(__name__)
 
 
-def refund_request(*, order: Order, amount: Decimal, out_request_no: str, reason: str) -> Refund:
+def refund_request(
+    *,
+    order: Order,
+    amount: Decimal,
+    out_request_no: str,
+    reason: str,
+    staff_user_id: int | None = None,
+) -> Refund:
     """Record a refund and ask the gateway for it. Asking again with the same out_request_no is
-    the same refund (the gateway does it once)."""
+    the same refund (the gateway does it once). `staff_user_id`: who asked (the admin)."""
     refund, _ = Refund.objects.get_or_create(
         out_request_no=out_request_no,
-        defaults={"order": order, "amount": amount, "reason": reason},
+        defaults={
+            "order": order,
+            "amount": amount,
+            "reason": reason,
+            "staff_user_id": staff_user_id,
+        },
     )
     refund_send(refund=refund)
     return refund
@@ -83,9 +95,16 @@ def refund_send(*, refund: Refund) -> bool:
     return True
 
 
-def order_refund(*, order_id: int, amount: Decimal | None = None, reason: str) -> Refund:
+def order_refund(
+    *,
+    order_id: int,
+    amount: Decimal | None = None,
+    reason: str,
+    staff_user_id: int | None = None,
+) -> Refund:
     """Refund a paid order through the gateway, fully (default) or partly. A full refund marks
     the order refunded, ends the access it granted and gives back the credit it spent.
+    `staff_user_id`: who asked (the admin), recorded on the refund and the status change.
 
     An earlier request whose answer never came (gateway down) is retried as the same refund."""
     order = Order.objects.filter(id=order_id).first()
@@ -119,7 +138,7 @@ def order_refund(*, order_id: int, amount: Decimal | None = None, reason: str) -
         number = order.refunds.count() + 1
         refund = refund_request(
             order=order, amount=amount, out_request_no=f"{order.order_number}R{number}",
-            reason=reason,
+            reason=reason, staff_user_id=staff_user_id,
         )  # fmt: skip
     if refund.status == Refund.Status.REQUESTED:
         raise GatewayUnavailable(
@@ -136,5 +155,9 @@ def order_refund(*, order_id: int, amount: Decimal | None = None, reason: str) -
         Decimal(0),
     )
     if total >= order.real_price:
-        orders.order_record_refunded(order_id=order.id, reason=refund.reason)
+        orders.order_record_refunded(
+            order_id=order.id,
+            reason=refund.reason,
+            staff_user_id=staff_user_id or refund.staff_user_id,
+        )
     return refund

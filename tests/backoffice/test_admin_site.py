@@ -1,0 +1,79 @@
+"""The admin as operators see it: the dashboard as its first page, the sidebar grouped by job and
+trimmed to what each role may see, Chinese throughout."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member(make_user, client):
+    def login(role: str | None = None, **flags):
+        user = make_user(is_staff=True, **flags)
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        client.force_login(user)
+        return client
+
+    return login
+
+
+def test_the_roles_exist_with_the_refund_permission_only_for_finance():
+    can_refund = {
+        group.name for group in Group.objects.filter(permissions__codename="refund_order")
+    }
+    assert can_refund == {"财务"}
+    assert set(Group.objects.values_list("name", flat=True)) >= {"运营", "财务", "客服"}
+
+
+def test_dashboard_is_the_first_page_for_finance(member, settings):
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    html = member("财务").get("/admin/").content.decode()
+    for words in ("经营概览", "今天", "近 7 天", "近 30 天", "每日收入", "转化率",
+                  "销售额最高的课程", "待查看的支付消息", "即将超时的未支付订单"):  # fmt: skip
+        assert words in html, words
+    assert "订单与支付" in html and "用户与积分" in html
+    assert "/admin/catalog/course/" not in html  # finance does not edit the catalog
+
+
+def test_operations_see_catalog_and_coupons_but_no_sales(member):
+    html = member("运营").get("/admin/").content.decode()
+    assert "每日收入" not in html
+    assert "课程" in html and "优惠券" in html
+    assert "/admin/catalog/course/" in html and "/admin/coupons/coupon/" in html
+    assert "/admin/orders/order/" not in html
+
+
+def test_the_superuser_sidebar_has_every_group(member):
+    html = member(is_superuser=True).get("/admin/").content.decode()
+    for group in ("课程", "订单与支付", "用户与积分", "优惠券", "系统"):
+        assert group in html, group
+    assert "/admin/django_celery_results/taskresult/" in html and "/admin/auth/group/" in html
+
+
+def test_the_dashboard_is_cached_between_operators(member, settings):
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    client = member(is_superuser=True)
+    client.get("/admin/")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/admin/")
+    assert not [q for q in queries if "SUM(" in q["sql"].upper()]  # figures came from the cache
+
+
+def test_figures_that_take_too_long_do_not_break_the_admin(member, settings, monkeypatch):
+    from django.db import OperationalError
+
+    from luffy.backoffice import dashboard
+
+    def too_slow(**kwargs):
+        raise OperationalError("max_statement_time exceeded")
+
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    monkeypatch.setattr(dashboard, "dashboard", too_slow)
+    response = member("财务").get("/admin/")
+    assert response.status_code == 200
+    assert "data-report-unavailable" in response.content.decode()

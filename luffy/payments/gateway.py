@@ -1,5 +1,5 @@
 """The gateway interface: what the store asks of a payment gateway and what it gets back, in
-the store's own terms. Each gateway is one module behind it (alipay.py; wechat.py next), so
+the store's own terms. Each gateway is one module behind it (alipay.py, wechatpay.py), so
 the payment use cases in services.py never read a gateway's own codes or field names.
 
 Every call that goes over the network raises GatewayUnavailable when no usable answer came
@@ -27,6 +27,7 @@ class GatewayUnavailable(ServiceUnavailable):
 
 class GatewayKind(StrEnum):
     ALIPAY = "alipay"
+    WECHAT = "wechat"
 
 
 @dataclass(frozen=True)
@@ -96,4 +97,8 @@ def gateway_for(kind: str = GatewayKind.ALIPAY) -> Gateway:
         from luffy.payments.alipay import AlipayGateway
 
         return AlipayGateway()
+    if kind == GatewayKind.WECHAT:
+        from luffy.payments.wechatpay import WechatPayGateway
+
+        return WechatPayGateway()
     raise ValueError(f"no such payment gateway: {kind!r}")

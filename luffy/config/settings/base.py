@@ -397,6 +397,15 @@ WECHAT_REFUND_NOTIFY_URL = env(
 WECHAT_HTTP_TIMEOUT = env.float("WECHAT_HTTP_TIMEOUT", default=5.0)
 # Seconds a Wechatpay-Timestamp may be off before the message is refused as stale.
 WECHAT_TIMESTAMP_SKEW = env.int("WECHAT_TIMESTAMP_SKEW", default=300)
+# Offline WeChat Pay sandbox only: its own database, a factor for the notify retry schedule
+# (1 = the real 15s, 15s, 30s, 3m, 10m, 20m, 30m, 30m, 30m, 60m, 3h, 3h, 3h, 6h, 6h), how often
+# its delivery loop looks for due notifies, and who runs that loop ("thread" or "celery").
+WECHAT_SANDBOX_DATABASE_URL = env(
+    "WECHAT_SANDBOX_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'wechat_sandbox.sqlite3'}"
+)
+WECHAT_SANDBOX_NOTIFY_TIME_SCALE = env.float("WECHAT_SANDBOX_NOTIFY_TIME_SCALE", default=1.0)
+WECHAT_SANDBOX_NOTIFY_POLL_SECONDS = env.float("WECHAT_SANDBOX_NOTIFY_POLL_SECONDS", default=1.0)
+WECHAT_SANDBOX_NOTIFY_RUNNER = env("WECHAT_SANDBOX_NOTIFY_RUNNER", default="thread")
 
 # --- Content-Security-Policy (django-csp 4) -------------------------------------------------------
 # One policy for the SPA, the admin and the API docs. Scripts only from this origin: the Vite

@@ -293,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("ALIPAY_RETURN_URL", f"{public}/payments/result")
         os.environ.setdefault("ALIPAY_NOTIFY_URL", f"{public}/api/payments/alipay/result/")
         os.environ.setdefault("WECHAT_NOTIFY_URL", f"{public}/api/payments/wechat/notify/")
+        os.environ.setdefault("WECHAT_H5_RETURN_URL", f"{public}/payments/result")
         os.environ.setdefault(
             "WECHAT_REFUND_NOTIFY_URL", f"{public}/api/payments/wechat/refund-notify/"
         )

@@ -16,6 +16,7 @@ class Order(models.Model):
 
     class PayType(models.IntegerChoices):
         ALIPAY = 1, "Alipay"
+        WECHAT = 2, "WeChat Pay"
 
     # Null (not "", which is not unique-safe) only between the insert and the update that
     # derives it from the id, inside the checkout transaction.

@@ -40,6 +40,9 @@ class Refund(models.Model):
         FAILED = "failed"
 
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="refunds")
+    # The gateway (GatewayKind value) whose payment this gives back: an order paid twice, once
+    # by each gateway, has the second payment refunded through its own gateway.
+    gateway = models.CharField(max_length=16, default="alipay")
     out_request_no = models.CharField(max_length=64, unique=True)
     amount = models.DecimalField(**MONEY)
     reason = models.CharField(max_length=200)

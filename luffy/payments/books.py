@@ -40,7 +40,8 @@ S = Order.Status
 LATE_FROM = (S.CANCELLED, S.TIMED_OUT)
 # Outcomes of payment_confirm after which the store holds the buyer's money for the order.
 SETTLED_OUTCOMES = ("settled", "late_settled")
-LATE_REFUND_SUFFIX = "LATE"  # payments.services._late_payment: out_request_no = number + LATE
+# payments.services.confirm.late_refund_number: out_request_no = number + LATE
+LATE_REFUND_SUFFIX = "LATE"
 
 
 class AnomalyKind(enum.StrEnum):

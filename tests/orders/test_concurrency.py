@@ -20,6 +20,7 @@ from luffy.common.errors import ApplicationError
 from luffy.coupons.models import UserCoupon
 from luffy.orders import services
 from luffy.orders.models import Order, OrderStatusChange
+from luffy.orders.services import checkout
 from luffy.users.models import CreditEntry
 
 # Runs on every database: on SQLite (a test database file, WAL, IMMEDIATE transactions) the
@@ -76,7 +77,7 @@ _selected = threading.local()
 def per_thread_cart(monkeypatch):
     """order_create reads the user's selected cart lines; here each thread has its own
     selection (so one user can check out different courses in parallel)."""
-    monkeypatch.setattr(services, "cart_selected_items", lambda *, user_id: list(_selected.items))
+    monkeypatch.setattr(checkout, "cart_selected_items", lambda *, user_id: list(_selected.items))
 
 
 def create(user, courses, **kwargs):

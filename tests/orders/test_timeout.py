@@ -210,7 +210,7 @@ def test_the_sweep_reads_the_unpaid_orders_deadline_index(make_user):
     order: the partial index (PostgreSQL, SQLite), the (status, pay_deadline) one on MariaDB."""
     from django.db import connection
 
-    from luffy.orders.services import _expired_unpaid
+    from luffy.orders.services.timeout import _expired_unpaid
 
     _expired_orders(make_user, users=3, per_user=3)
     query = (

@@ -15,6 +15,7 @@ from luffy.access.models import CoursePurchase
 from luffy.coupons.models import UserCoupon
 from luffy.orders import services as orders
 from luffy.orders.models import Order, OrderStatusChange
+from luffy.orders.services import checkout
 from luffy.payments import alipay
 from luffy.payments import services as payments
 from luffy.payments.books import CHECKS, AnomalyKind, books_check
@@ -39,7 +40,7 @@ def place(monkeypatch, make_user, make_course, give_coupon):
     """place(coupon=True, credit=100) -> (user, order, user coupon or None): an unpaid order
     of one new 100.00 course by a new user holding 500 points."""
     selected = []
-    monkeypatch.setattr(orders, "cart_selected_items", lambda *, user_id: list(selected))
+    monkeypatch.setattr(checkout, "cart_selected_items", lambda *, user_id: list(selected))
 
     def make(*, coupon: bool = True, credit: int = 100, price: str = "100.00"):
         user = make_user()

@@ -108,19 +108,19 @@ def test_reconciliation_finishes_a_late_refund_the_gateway_did_not_take(
     sandbox, auth_client, order, capsys, monkeypatch
 ):
     from luffy.access.models import CoursePurchase
-    from luffy.orders import services as orders
+    from luffy.orders.services import settlement
     from luffy.payments import alipay
     from luffy.payments.models import Refund
 
     pay_after_cancel(sandbox, auth_client, order)
 
     def gone(order, now):  # its coupon or credit was spent elsewhere meanwhile
-        raise orders._CannotReserve
+        raise settlement._CannotReserve
 
     def down(**kwargs):
         raise alipay.GatewayUnavailable()
 
-    monkeypatch.setattr(orders, "_reserve_again", gone)
+    monkeypatch.setattr(settlement, "_reserve_again", gone)
     with monkeypatch.context() as patch:
         patch.setattr(alipay, "trade_refund", down)
         call_command("reconcile_payments")

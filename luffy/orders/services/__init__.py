@@ -1,0 +1,37 @@
+"""Order writes, one module per use case. Each function here only records a state; the use
+cases that must ask the gateway first (settle from a gateway message, cancel, expire, refund)
+are in `luffy.payments.services`.
+
+- checkout: `order_create` (the selected cart lines become an unpaid order)
+- settlement: `order_record_paid`, `order_record_late_payment`
+- cancel: `order_record_cancelled`
+- timeout: `orders_record_timed_out` (the sweep's set-based batch)
+- refund: `order_record_refunded`
+- transitions: the one TRANSITIONS table and `order_transition`
+- locks: the row locks, in the one lock order
+
+The names below are the package's public entry points."""
+
+from luffy.orders.services.cancel import order_record_cancelled
+from luffy.orders.services.checkout import CheckoutResult, order_create
+from luffy.orders.services.refund import order_record_refunded
+from luffy.orders.services.settlement import (
+    LateDecision,
+    order_record_late_payment,
+    order_record_paid,
+)
+from luffy.orders.services.timeout import orders_record_timed_out
+from luffy.orders.services.transitions import TRANSITIONS, order_transition
+
+__all__ = [
+    "TRANSITIONS",
+    "CheckoutResult",
+    "LateDecision",
+    "order_create",
+    "order_record_cancelled",
+    "order_record_late_payment",
+    "order_record_paid",
+    "order_record_refunded",
+    "order_transition",
+    "orders_record_timed_out",
+]

@@ -1,0 +1,194 @@
+"""The one confirmation path: return, notify, query and reconciliation all end in
+`payment_confirm`; late payments are decided there too."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from luffy.common.errors import Conflict, NotFound, ValidationFailed
+from luffy.common.money import money
+from luffy.orders import services as orders
+from luffy.orders.models import Order
+from luffy.orders.services import LateDecision
+from luffy.payments.gateway import (
+    TradeReport,
+    gateway_for,
+)
+from luffy.payments.intake import notify_junk_check
+from luffy.payments.models import PaymentMessage, Refund
+from luffy.payments.services.messages import RETRY, Outcome, judge, message_record
+from luffy.payments.services.pay import trade_record_paid
+from luffy.payments.services.refunds import refund_send
+
+S = Order.Status
+
+
+def payment_confirm(*, message: PaymentMessage, trade: TradeReport) -> str:
+    """Judge a verified message about a trade and act on it; returns the outcome.
+
+    Idempotent: a second message about a settled or refunded trade changes nothing."""
+    order = Order.objects.filter(order_number=trade.out_trade_no).first()
+    if order is None:
+        return judge(message, Outcome.UNKNOWN_ORDER, trade.out_trade_no, flagged=True)
+    merchant = gateway_for()
+    if trade.app_id and trade.app_id != merchant.app_id:
+        return judge(message, Outcome.WRONG_APP, f"app_id {trade.app_id}", flagged=True)
+    if trade.seller_id and trade.seller_id != merchant.seller_id:
+        return judge(message, Outcome.WRONG_SELLER, f"seller_id {trade.seller_id}", flagged=True)
+    try:
+        amount = money(Decimal(trade.total_amount))
+    except (InvalidOperation, ValueError):
+        amount = None
+    if amount != order.real_price:
+        detail = f"paid {trade.total_amount!r}, order is {order.real_price}"
+        return judge(message, Outcome.WRONG_AMOUNT, detail, flagged=True)
+    if not trade.paid:
+        return judge(message, Outcome.NOT_PAID, trade.status)
+
+    paid_at = trade.paid_at or timezone.now()
+    try:
+        with transaction.atomic():  # the settlement and the Trade's number commit together
+            settled = order.status == S.UNPAID and orders.order_record_paid(
+                order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at,
+                order=order,
+            )  # fmt: skip
+            if settled:
+                trade_record_paid(order, gateway=merchant.kind, trade_no=trade.trade_no,
+                                   at=paid_at)  # fmt: skip
+        if settled:
+            return judge(message, Outcome.SETTLED)
+        order.refresh_from_db(fields=["status", "trade_no"])
+        if order.status in (S.CANCELLED, S.TIMED_OUT):
+            if _late_payment_decide(order, trade, paid_at) is LateDecision.SETTLED:
+                return judge(message, Outcome.LATE_SETTLED)
+            order.refresh_from_db(fields=["status", "trade_no"])
+    except IntegrityError:  # Order.trade_no is unique: this trade already paid another order
+        detail = f"trade {trade.trade_no} already settled another order"
+        return judge(message, Outcome.TRADE_REUSED, detail, flagged=True)
+    if order.status == S.PAID:
+        if order.trade_no and trade.trade_no and order.trade_no != trade.trade_no:
+            detail = f"paid as {order.trade_no}, now also {trade.trade_no}"
+            return judge(message, Outcome.PAID_TWICE, detail, flagged=True)
+        return judge(message, Outcome.ALREADY_PAID)
+    return judge(message, *_late_refund_finish(order))
+
+
+def late_refund_number(order: Order) -> str:
+    """The refund request number of a late payment: the same on every path and every retry, so
+    the gateway refunds it once."""
+    return f"{order.order_number}LATE"
+
+
+def _late_payment_decide(order: Order, trade: TradeReport, paid_at: datetime) -> LateDecision:
+    """Money for a cancelled or timed-out order: settled if its coupon and credit are still
+    available, otherwise decided for a refund. The decision and the refund request are
+    committed together, under the order's lock, so a crash between them loses nothing."""
+    with transaction.atomic():
+        decision = orders.order_record_late_payment(
+            order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at
+        )
+        if decision is LateDecision.SETTLED:
+            trade_record_paid(order, gateway=gateway_for().kind, trade_no=trade.trade_no,
+                               at=paid_at)  # fmt: skip
+        if decision is LateDecision.REFUND:
+            Refund.objects.get_or_create(
+                out_request_no=late_refund_number(order),
+                defaults={
+                    "order": order,
+                    "amount": order.real_price,
+                    "reason": "Paid after the order was cancelled or timed out; "
+                    "its coupon or credit is gone.",
+                },
+            )
+    return decision
+
+
+def _late_refund_finish(order: Order) -> tuple[str, str]:
+    """A message about a refunded order: if it is a late payment whose refund the gateway has
+    not confirmed yet, ask for it (the same refund, whoever asks)."""
+    refund = Refund.objects.filter(order=order, out_request_no=late_refund_number(order)).first()
+    if refund is None:  # refunded by staff after it was paid
+        return Outcome.ALREADY_REFUNDED, ""
+    if refund.status == Refund.Status.SUCCEEDED:
+        return Outcome.ALREADY_REFUNDED, refund.out_request_no
+    asked = refund_send(refund=refund)
+    if refund.status == Refund.Status.SUCCEEDED:
+        return Outcome.REFUNDED if asked else Outcome.ALREADY_REFUNDED, refund.out_request_no
+    return Outcome.REFUND_PENDING, f"refund {refund.out_request_no} {refund.status}"
+
+
+def payment_notify(*, data: dict, client_ip: str = "") -> bool:
+    """Handle an async notify. True: answer `success` (the result is recorded, or retrying can
+    never help); False: answer `failure`, so the gateway sends it again. RateLimited: this
+    client sent too many notifies with a bad signature (a signed one is never refused)."""
+    gateway = gateway_for()
+    verified = gateway.verify(data)  # pure computation: nothing is decided yet
+    if not verified:
+        notify_junk_check(client_ip=client_ip)
+    message = message_record(source=PaymentMessage.Source.NOTIFY, data=data, verified=verified)
+    if not verified:
+        # Forged, or our key configuration is wrong: once it is fixed, a retry succeeds.
+        judge(message, Outcome.BAD_SIGNATURE, flagged=True)
+        return False
+    outcome = payment_confirm(message=message, trade=gateway.report(data))
+    return outcome not in RETRY
+
+
+def payment_query(*, order: Order, source: str = PaymentMessage.Source.QUERY) -> str | None:
+    """Ask the gateway about an order's trade and confirm what it says. The outcome, or None
+    when the gateway has no trade for it (the buyer never reached the cashier)."""
+    answer = gateway_for().query(order.order_number)
+    # The client verified the answer's signature; an error answer does not name the trade, so
+    # it is recorded under the order asked about.
+    message = message_record(
+        source=source, data=answer.raw, out_trade_no=order.order_number, verified=True
+    )
+    if answer.trade is None:
+        judge(message, Outcome.NO_TRADE, answer.detail)
+        return None
+    return payment_confirm(message=message, trade=answer.trade)
+
+
+def payment_result(*, user_id: int, params: dict) -> Order:
+    """Handle the buyer's return from the cashier: a verified return carries no trade status,
+    so an order not paid yet is confirmed by asking the gateway (payment_query)."""
+    verified = gateway_for().verify(params)
+    message = message_record(source=PaymentMessage.Source.RETURN, data=params, verified=verified)
+    if not verified:
+        judge(message, Outcome.BAD_SIGNATURE, flagged=False)
+        raise ValidationFailed(
+            _("This payment result could not be verified."), code="bad_signature"
+        )
+    order = Order.objects.filter(
+        user_id=user_id, order_number=params.get("out_trade_no", "")
+    ).first()
+    if order is None:
+        judge(message, Outcome.UNKNOWN_ORDER, "not this user's order")
+        raise NotFound(_("No such order."), code="order_not_found")
+    if order.status == S.PAID:
+        judge(message, Outcome.ALREADY_PAID)
+        return order
+    judge(message, Outcome.QUERIED)
+    outcome = payment_query(order=order)
+    order.refresh_from_db()
+    if order.status == S.REFUNDED:
+        raise Conflict(
+            _(
+                "This order was cancelled or timed out before the payment arrived, so the payment "
+                "goes back to your account."
+            ),
+            code="payment_refunded",
+            extra={"outcome": outcome},
+        )
+    if order.status != S.PAID:
+        raise Conflict(
+            _("The payment is not confirmed yet; refresh in a moment."),
+            code="payment_pending",
+            extra={"outcome": outcome},
+        )
+    return order

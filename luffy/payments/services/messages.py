@@ -1,0 +1,81 @@
+"""Gateway messages stored as received and judged: the outcomes a message can get."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from django.utils import timezone
+
+from luffy.common.logs import event
+from luffy.payments.intake import capped_message
+from luffy.payments.models import PaymentMessage
+
+
+def message_record(
+    *, source: str, data: dict, out_trade_no: str = "", verified: bool | None = None
+) -> PaymentMessage:
+    """Store a gateway message as received, before acting on it (autocommit: it survives a
+    failure while processing), with whether its signature checked out."""
+    raw = capped_message(data)  # at most a few KB, whatever was posted
+    message = PaymentMessage.objects.create(
+        source=source,
+        out_trade_no=(out_trade_no or str(raw.get("out_trade_no", "")))[:64],
+        notify_id=str(raw.get("notify_id", ""))[:128],
+        raw=raw,
+        verified=verified,
+    )
+    event("payment.message_received", order_number=message.out_trade_no, user_id=None,
+          source=message.source, message=message.id, verified=verified)  # fmt: skip
+    return message
+
+
+def judge(message: PaymentMessage, outcome: str, detail: str = "", *, flagged=False) -> str:
+    PaymentMessage.objects.filter(id=message.id).update(
+        outcome=outcome, detail=detail[:255], flagged=flagged, judged_at=timezone.now()
+    )
+    event(
+        "payment.flagged" if flagged else "payment.verdict",
+        order_number=message.out_trade_no, user_id=None, source=message.source,
+        message=message.id, outcome=outcome, detail=detail[:255] or "-",
+        level=logging.WARNING if flagged else logging.INFO,
+    )  # fmt: skip
+    return outcome
+
+
+class Outcome(StrEnum):
+    """The verdict on a gateway message (PaymentMessage.outcome)."""
+
+    SETTLED = "settled"
+    LATE_SETTLED = "late_settled"
+    ALREADY_PAID = "already_paid"
+    REFUNDED = "refunded"  # a late payment's refund succeeded with this message
+    REFUND_PENDING = "refund_pending"  # decided, the gateway has not confirmed it yet
+    ALREADY_REFUNDED = "already_refunded"
+    NOT_PAID = "not_paid"
+    NO_TRADE = "no_trade"
+    QUERIED = "queried"
+    UNKNOWN_ORDER = "unknown_order"
+    WRONG_APP = "wrong_app"
+    WRONG_SELLER = "wrong_seller"
+    WRONG_AMOUNT = "wrong_amount"
+    PAID_TWICE = "paid_twice"
+    TRADE_REUSED = "trade_reused"  # a trade number that already settled another order
+    BAD_SIGNATURE = "bad_signature"
+
+
+# Outcomes after which the gateway should send the message again (we could not finish).
+RETRY = {Outcome.REFUND_PENDING}
+
+
+FLAGGED = {
+    Outcome.WRONG_AMOUNT,
+    Outcome.WRONG_APP,
+    Outcome.WRONG_SELLER,
+    Outcome.PAID_TWICE,
+    Outcome.TRADE_REUSED,
+}
+
+
+# Outcomes that mean the order is paid (or was just settled) by this trade.
+PAID_OUTCOMES = {Outcome.SETTLED, Outcome.LATE_SETTLED, Outcome.ALREADY_PAID}

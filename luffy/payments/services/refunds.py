@@ -1,0 +1,134 @@
+"""Refunds: asked of the gateway outside any transaction, each claimed so that two callers
+never ask twice at once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from luffy.common.errors import Conflict, NotFound, ValidationFailed
+from luffy.common.logs import event
+from luffy.common.money import money
+from luffy.orders import services as orders
+from luffy.orders.models import Order
+from luffy.payments.gateway import (
+    GatewayUnavailable,
+    gateway_for,
+)
+from luffy.payments.models import Refund
+
+S = Order.Status
+logger = logging.getLogger(__name__)
+
+
+def refund_request(*, order: Order, amount: Decimal, out_request_no: str, reason: str) -> Refund:
+    """Record a refund and ask the gateway for it. Asking again with the same out_request_no is
+    the same refund (the gateway does it once)."""
+    refund, _ = Refund.objects.get_or_create(
+        out_request_no=out_request_no,
+        defaults={"order": order, "amount": amount, "reason": reason},
+    )
+    refund_send(refund=refund)
+    return refund
+
+
+def refund_send(*, refund: Refund) -> bool:
+    """Ask the gateway for a recorded refund that has not succeeded yet, unless another path is
+    asking right now (a claim on the row, lapsing after REFUND_RETRY_AFTER seconds): the same
+    refund is never requested twice at once. True if this call got the gateway's answer;
+    `refund` is updated in place either way."""
+    now = timezone.now()
+    lapsed = now - timedelta(seconds=settings.REFUND_RETRY_AFTER)
+    claimed = (
+        Refund.objects.filter(id=refund.id)
+        .exclude(status=Refund.Status.SUCCEEDED)
+        .filter(Q(attempted_at__isnull=True) | Q(attempted_at__lt=lapsed))
+        .update(attempted_at=now)
+    )
+    if not claimed:
+        refund.refresh_from_db()
+        return False
+    try:
+        answer = gateway_for().refund(
+            out_trade_no=refund.order.order_number,
+            amount=refund.amount,
+            out_request_no=refund.out_request_no,
+            reason=refund.reason,
+        )
+    except GatewayUnavailable:
+        logger.warning("refund %s: gateway unavailable, will retry", refund.out_request_no)
+        Refund.objects.filter(id=refund.id).update(attempted_at=None)  # the next path may ask
+        refund.refresh_from_db()
+        return False
+    refund.status = Refund.Status.SUCCEEDED if answer.succeeded else Refund.Status.FAILED
+    refund.response = answer.raw
+    refund.attempted_at = None
+    refund.save(update_fields=["status", "response", "attempted_at", "updated_at"])
+    level = logging.INFO if answer.succeeded else logging.WARNING
+    event("payment.refund", order_number=refund.order.order_number,
+          user_id=refund.order.user_id, refund=refund.out_request_no, amount=refund.amount,
+          status=refund.status, level=level)  # fmt: skip
+    return True
+
+
+def order_refund(*, order_id: int, amount: Decimal | None = None, reason: str) -> Refund:
+    """Refund a paid order through the gateway, fully (default) or partly. A full refund marks
+    the order refunded, ends the access it granted and gives back the credit it spent.
+
+    An earlier request whose answer never came (gateway down) is retried as the same refund."""
+    order = Order.objects.filter(id=order_id).first()
+    if order is None:
+        raise NotFound(_("No such order."), code="order_not_found")
+    if order.status != S.PAID:
+        raise Conflict(
+            _("Only paid orders can be refunded; this one is %(status)s.")
+            % {"status": order.get_status_display()},
+            code="order_not_paid",
+        )
+    pending = order.refunds.filter(status=Refund.Status.REQUESTED).first()
+    if pending is not None:
+        refund = refund_request(
+            order=order, amount=pending.amount, out_request_no=pending.out_request_no,
+            reason=pending.reason,
+        )  # fmt: skip
+    else:
+        refunded = sum(
+            order.refunds.filter(status=Refund.Status.SUCCEEDED).values_list("amount", flat=True),
+            Decimal(0),
+        )
+        left = order.real_price - refunded
+        amount = left if amount is None else money(amount)
+        if amount <= 0 or amount > left:
+            raise ValidationFailed(
+                _("The refund must be more than 0 and at most %(most)s.") % {"most": f"{left:.2f}"},
+                code="refund_amount",
+                field="amount",
+            )
+        number = order.refunds.count() + 1
+        refund = refund_request(
+            order=order, amount=amount, out_request_no=f"{order.order_number}R{number}",
+            reason=reason,
+        )  # fmt: skip
+    if refund.status == Refund.Status.REQUESTED:
+        raise GatewayUnavailable(
+            _("The gateway did not answer; the refund was recorded and can be retried.")
+        )
+    if refund.status == Refund.Status.FAILED:
+        detail = (refund.response or {}).get("sub_msg") or (refund.response or {}).get("msg", "")
+        raise Conflict(
+            _("The gateway refused the refund: %(detail)s") % {"detail": detail},
+            code="refund_refused",
+        )
+    total = sum(
+        order.refunds.filter(status=Refund.Status.SUCCEEDED).values_list("amount", flat=True),
+        Decimal(0),
+    )
+    if total >= order.real_price:
+        orders.order_record_refunded(order_id=order.id, reason=refund.reason)
+    return refund

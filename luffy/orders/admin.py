@@ -32,7 +32,7 @@ class RefundInline(admin.TabularInline):
     model = Refund
     extra = 0
     can_delete = False
-    fields = ["created_at", "out_request_no", "amount", "status", "reason"]
+    fields = ["created_at", "gateway", "out_request_no", "amount", "status", "reason"]
     readonly_fields = fields
 
 
@@ -85,7 +85,7 @@ class OrderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Refund the selected order through Alipay…")
+    @admin.action(description="Refund the selected order through the gateway that was paid…")
     def refund(self, request, queryset):
         from luffy.payments.services import order_refund
 

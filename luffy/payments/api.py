@@ -17,6 +17,7 @@ from luffy.orders.selectors import order_get
 from luffy.orders.serializers import OrderSerializer
 from luffy.payments import services
 from luffy.payments.gateway import GatewayKind
+from luffy.payments.qr import pay_link_view
 from luffy.payments.selectors import payment_result_summary
 from luffy.payments.serializers import (
     PaymentResultSerializer,
@@ -43,12 +44,12 @@ class PayUrlApi(APIView):
     def get(self, request):
         query = PayUrlQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        pay = services.payment_url_create(
+        link = services.payment_url_create(
             user_id=request.user.id,
             client_ip=BaseThrottle().get_ident(request),
             **query.validated_data,
         )
-        return Response(PayUrlSerializer(pay).data)
+        return Response(PayUrlSerializer(pay_link_view(link)).data)
 
 
 class AlipayResultApi(APIView):

@@ -38,8 +38,10 @@ from luffy.payments.gateway import (
     CloseResult,
     GatewayKind,
     GatewayUnavailable,
+    PaymentRefused,
     QueryAnswer,
     RefundAnswer,
+    RefundReport,
     TradeReport,
 )
 
@@ -280,6 +282,7 @@ class WechatPayGateway:
     """The gateway interface for WeChat Pay: Native (QR code) or H5 (phone browsers)."""
 
     kind = GatewayKind.WECHAT
+    creates_trade_remotely = True  # Native/H5 ordering is a call to WeChat
 
     @property
     def app_id(self) -> str:
@@ -291,26 +294,53 @@ class WechatPayGateway:
 
     def pay_url(
         self, *, out_trade_no: str, subject: str, amount: Decimal, deadline: datetime,
-        client_ip: str = "", return_url: str = "",
+        client_ip: str = "", return_url: str | None = None,
     ) -> str:  # fmt: skip
         """The code_url (Native: show it as a QR code) or, with the buyer's `client_ip`, the
-        h5_url (+ redirect_url) to send a phone browser to. Unlike Alipay this is a call to
-        WeChat: GatewayUnavailable when it does not answer; a refusal is ValueError."""
+        h5_url + redirect_url (WECHAT_H5_RETURN_URL naming the order) to send a phone browser
+        to. Unlike Alipay this is a call to WeChat: GatewayUnavailable when it does not answer,
+        PaymentRefused (a WechatRefusal) when it will not take the order."""
         answer = order(out_trade_no=out_trade_no, description=subject, amount=amount,
                        deadline=deadline, client_ip=client_ip)  # fmt: skip
         url = answer.get("h5_url" if client_ip else "code_url")
         if not isinstance(url, str) or not url:
             raise WechatRefusal(str(answer.get("code", "")), str(answer.get("message", "")))
-        if client_ip and return_url:
-            url += ("&" if "?" in url else "?") + "redirect_url=" + _quote(return_url)
+        if client_ip:
+            if return_url is None:
+                back = settings.WECHAT_H5_RETURN_URL
+                query = urllib.parse.urlencode({"pay_type": "wechat", "order_number": out_trade_no})
+                return_url = back + ("&" if "?" in back else "?") + query
+            if return_url:
+                url += ("&" if "?" in url else "?") + "redirect_url=" + _quote(return_url)
         return url
 
     def verify(self, params: dict) -> bool:
-        return notice(params) is not None
+        found = notice(params)
+        return found is not None and found.event_type.startswith("TRANSACTION.")
 
     def report(self, params: dict) -> TradeReport:
         found = notice(params)
         return trade_report(found.resource if found else {})
+
+    def stored(self, params: dict) -> dict:
+        """The headers and raw body as received, and the decrypted resource (only the store's
+        APIv3 key reads it), so the message can be judged again later."""
+        found = notice(params)
+        return {**params, "resource": found.resource if found else None}
+
+    def refund_report(self, params: dict) -> RefundReport | None:
+        """A verified refund notify (REFUND.SUCCESS / ABNORMAL / CLOSED), or None."""
+        found = notice(params)
+        if found is None or not found.event_type.startswith("REFUND."):
+            return None
+        data = found.resource
+        status = str(data.get("refund_status", ""))
+        return RefundReport(
+            out_trade_no=str(data.get("out_trade_no", "")),
+            out_request_no=str(data.get("out_refund_no", "")),
+            succeeded=status == "SUCCESS",
+            status=status,
+        )
 
     def query(self, out_trade_no: str) -> QueryAnswer:
         path = f"/v3/pay/transactions/out-trade-no/{_quote(out_trade_no)}?mchid={self.seller_id}"
@@ -363,9 +393,17 @@ class WechatPayGateway:
         return call("GET", f"/v3/refund/domestic/refunds/{_quote(out_request_no)}").data
 
 
-class WechatRefusal(ValueError):
+REFUSAL_REASONS = {
+    "ORDERPAID": PaymentRefused.Reason.PAID,
+    "ORDER_CLOSED": PaymentRefused.Reason.CLOSED,
+}
+
+
+class WechatRefusal(PaymentRefused):
     """WeChat answered an order request with an error (e.g. ORDERPAID, ORDER_CLOSED)."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
+        super().__init__(
+            REFUSAL_REASONS.get(code, PaymentRefused.Reason.OTHER), f"{code} {message}"
+        )
         self.code, self.message = code, message

@@ -97,8 +97,8 @@ def test_closed_trade_cannot_be_paid_or_reordered(wechat_sandbox, wechat_trade_n
 
 
 def test_a_trade_past_time_expire_is_closed(wechat_sandbox, wechat_trade_no):
-    code_url(wechat_trade_no, deadline=timezone.now() + timedelta(seconds=1))
-    time.sleep(1.2)
+    code_url(wechat_trade_no, deadline=timezone.now() + timedelta(seconds=2))
+    time.sleep(2.2)
     assert gateway.query(wechat_trade_no).raw["trade_state"] == "CLOSED"
 
 

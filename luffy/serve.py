@@ -75,6 +75,7 @@ def sandbox_commands(*, port: str, var_dir: Path, environ) -> list[list[str]]:
         sys.executable, "-m", "celery", "-A", "luffy.alipay_sandbox.celery", "worker",
         "--beat", "--queues", "alipay_sandbox", "--pool", "threads", "--concurrency", "4",
         "--loglevel", "WARNING", "--schedule", str(var_dir / "alipay-sandbox-beat"),
+        "--hostname", "alipay-sandbox@%h",  # its own node name: see worker_command
     ]  # fmt: skip
     web = [
         sys.executable, "-m", "gunicorn", "luffy.alipay_sandbox.wsgi:application",
@@ -153,11 +154,16 @@ def gunicorn_command(*, host: str, port: str, environ) -> list[str]:
 
 
 def worker_command(*, environ, beat_schedule: Path | None = None) -> list[str]:
-    """A Celery worker of the store; with `beat_schedule`, also the scheduler (`make run`)."""
+    """A Celery worker of the store; with `beat_schedule`, also the scheduler (`make run`).
+
+    Each worker on a broker needs its own node name: Celery's default, celery@<host>, names its
+    remote-control queue, which RabbitMQ gives to one connection only, so a second worker on the
+    host (another store worker, the sandbox's) would die with RESOURCE_LOCKED."""
     beat = ["--beat", "--schedule", str(beat_schedule)] if beat_schedule else []
     return [
         sys.executable, "-m", "celery", "-A", "luffy", "worker", *beat,
         "--loglevel", "INFO", "--concurrency", environ.get("CELERY_CONCURRENCY", "2"),
+        "--hostname", f"luffy-{os.getpid()}@%h",
     ]  # fmt: skip
 
 

@@ -54,7 +54,7 @@ def build(*, force: bool = False) -> bool:
     npm = shutil.which("npm")
     if npm is None:
         log(
-            "npm not found: cannot build the web front end (install Node.js 20+ with npm, then "
+            "npm not found: cannot build the web front end (install Node.js 20.19+ with npm, then "
             "run this again). The API still runs under /api/."
         )
         return False

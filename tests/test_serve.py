@@ -254,6 +254,18 @@ class TestParts:
         beat = beat_command(var_dir=tmp_path)
         assert beat[1:6] == ["-m", "celery", "-A", "luffy", "beat"]
 
+    def test_every_worker_has_its_own_node_name(self, tmp_path):
+        # RabbitMQ gives a node's remote-control queue to one connection: the store's worker and
+        # the sandbox's on one host and vhost, both celery@<host>, left one dead (issue 14).
+        from luffy.serve import sandbox_commands, worker_command
+
+        store = TestGunicornCommand.option(worker_command(environ={}), "--hostname")
+        sandbox_worker = sandbox_commands(port="8124", var_dir=tmp_path, environ={})[0]
+        sandbox = TestGunicornCommand.option(sandbox_worker, "--hostname")
+        assert store != sandbox
+        assert store.endswith("@%h") and sandbox.endswith("@%h")
+        assert store != "celery@%h" != sandbox
+
     def test_every_gunicorn_has_its_own_control_socket_or_none(self, tmp_path):
         from luffy.serve import gunicorn_command, sandbox_commands
 

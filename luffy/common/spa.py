@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 NOT_BUILT = (
     "<!doctype html><meta charset=utf-8><title>Luffy</title>"
-    "<p>The web front end is not built yet. <code>make run</code> builds it (needs Node.js 20+ "
+    "<p>The web front end is not built yet. <code>make run</code> builds it (needs Node.js 20.19+ "
     "and npm); the API is at <a href='/api/docs/'>/api/docs/</a>.</p>"
 )
 

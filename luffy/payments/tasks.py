@@ -14,9 +14,9 @@ RECONCILE_LOCK_SECONDS = 2 * 3600
 
 @shared_task
 def expire_unpaid_orders(batch_size: int | None = None) -> int:
-    """Beat, every minute: the timeout sweep (payments.services.orders_expire); returns how
-    many orders it timed out. One copy at a time (a doubled beat, a slow run overlapping the
-    next): another returns 0 at once."""
+    """Beat, every SWEEP_INTERVAL_SECONDS (60): the timeout sweep
+    (payments.services.orders_expire); returns how many orders it timed out. One copy at a
+    time (a doubled beat, a slow run overlapping the next): another returns 0 at once."""
     with single_run("expire-unpaid-orders", seconds=SWEEP_LOCK_SECONDS) as mine:
         if not mine:
             return 0
@@ -27,8 +27,9 @@ def expire_unpaid_orders(batch_size: int | None = None) -> int:
 
 @shared_task
 def reconcile_payments(hours: int = 24) -> dict:
-    """Hourly: settle what lost notifies left unpaid, flag what the gateway does not confirm.
-    One copy at a time: another returns {"skipped": True} at once, without gateway calls."""
+    """Beat, every RECONCILE_INTERVAL_SECONDS (3600): settle what lost notifies left unpaid,
+    flag what the gateway does not confirm. One copy at a time: another returns
+    {"skipped": True} at once, without gateway calls."""
     with single_run("reconcile-payments", seconds=RECONCILE_LOCK_SECONDS) as mine:
         if not mine:
             return {"skipped": True}

@@ -173,7 +173,7 @@ def running_store(var_dir: Path, **extra_env: str):
 def store(tmp_path_factory):
     if not webbuild.build():
         if shutil.which("npm") is None:
-            pytest.skip("npm not found: the front end cannot be built (install Node.js 20+)")
+            pytest.skip("npm not found: the front end cannot be built (install Node.js 20.19+)")
         pytest.fail("the front end did not build (see the output above)")
     try:
         with running_store(tmp_path_factory.mktemp("e2e-var")) as live:

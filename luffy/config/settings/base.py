@@ -184,9 +184,19 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # LOGGING (below) applies: one time fo
 CELERY_TIMEZONE = env("TIME_ZONE", default="Asia/Shanghai")
 # Orders the timeout sweep times out per transaction (a fixed number of statements each).
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=1000)
+# How often beat runs the timeout sweep and the reconciliation (seconds; .ci/multinode.py
+# shortens them to see a doubled beat at work within its time bound).
+SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=60.0)
+RECONCILE_INTERVAL_SECONDS = env.float("RECONCILE_INTERVAL_SECONDS", default=3600.0)
 CELERY_BEAT_SCHEDULE = {
-    "expire-unpaid-orders": {"task": "luffy.payments.tasks.expire_unpaid_orders", "schedule": 60},
-    "reconcile-payments": {"task": "luffy.payments.tasks.reconcile_payments", "schedule": 3600},
+    "expire-unpaid-orders": {
+        "task": "luffy.payments.tasks.expire_unpaid_orders",
+        "schedule": SWEEP_INTERVAL_SECONDS,
+    },
+    "reconcile-payments": {
+        "task": "luffy.payments.tasks.reconcile_payments",
+        "schedule": RECONCILE_INTERVAL_SECONDS,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

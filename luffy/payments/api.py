@@ -44,12 +44,12 @@ class PayUrlApi(APIView):
     def get(self, request):
         query = PayUrlQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        link = services.payment_url_create(
+        url = services.payment_url_create(
             user_id=request.user.id,
             client_ip=BaseThrottle().get_ident(request),
             **query.validated_data,
         )
-        return Response(PayUrlSerializer(pay_link_view(link)).data)
+        return Response(PayUrlSerializer(pay_link_view(url, query.validated_data["pay_type"])).data)
 
 
 class AlipayResultApi(APIView):

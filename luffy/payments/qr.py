@@ -14,15 +14,13 @@ def qr_data_uri(text: str) -> str:
     return segno.make(text, error="m").svg_data_uri(scale=8, border=2)
 
 
-def pay_link_view(link) -> dict:
-    """{url, pay_type, qr_code, sandbox_scan_url} of a services.PayLink."""
-    native = link.url.startswith(CODE_URL_PREFIX)
+def pay_link_view(url: str, pay_type: str) -> dict:
+    """{url, pay_type, qr_code, sandbox_scan_url} of a pay URL (payment_url_create)."""
+    native = url.startswith(CODE_URL_PREFIX)
     scan = settings.WECHAT_SANDBOX_SCAN_URL
     return {
-        "url": link.url,
-        "pay_type": str(link.kind),
-        "qr_code": qr_data_uri(link.url) if native else "",
-        "sandbox_scan_url": f"{scan}?code_url={quote(link.url, safe='')}"
-        if native and scan
-        else "",
+        "url": url,
+        "pay_type": pay_type,
+        "qr_code": qr_data_uri(url) if native else "",
+        "sandbox_scan_url": f"{scan}?code_url={quote(url, safe='')}" if native and scan else "",
     }

@@ -29,6 +29,7 @@ def store(live_server, wechat_sandbox, settings):
     settings.WECHAT_NOTIFY_URL = f"{live_server.url}/api/payments/wechat/notify/"
     settings.WECHAT_REFUND_NOTIFY_URL = f"{live_server.url}/api/payments/wechat/refund-notify/"
     settings.WECHAT_H5_RETURN_URL = f"{live_server.url}/payments/result"
+    settings.WECHAT_SANDBOX_SCAN_URL = f"{wechat_sandbox.url}/sandbox/scan/"
     yield live_server
     # Stop this test's notify retries: the live server outlives the test and its database.
     wechat_sandbox.request("/sandbox/reset/", method="POST", data={})
@@ -70,7 +71,10 @@ def test_native_pay_the_notify_settles_and_the_poll_answers(
     link = pay_link(auth_client, order)
     assert link["pay_type"] == "wechat" and link["url"].startswith("weixin://wxpay/bizpayurl?pr=")
     assert link["qr_code"].startswith("data:image/svg+xml")
-    assert link["sandbox_scan_url"] == ""  # off: the test sandbox is not the default one
+    scan = link["sandbox_scan_url"]
+    assert scan.startswith(f"{wechat_sandbox.url}/sandbox/scan/?code_url=weixin%3A%2F%2F")
+    status, final_url, _ = wechat_sandbox.open_page(scan)  # what the QR code page links to
+    assert status == 200 and "/sandbox/native/" in final_url
     pending = auth_client.get("/api/payments/wechat/result/", {"order_number": order.order_number})
     assert pending.status_code == 409 and pending.json()["code"] == "payment_pending"
     status, page = wechat_sandbox.scan_and_pay(link["url"])
@@ -228,7 +232,7 @@ def test_a_refund_whose_answer_was_lost_is_marked_by_its_notify(auth_client, wec
     assert wait_for(lambda: order_status(order) == Order.Status.PAID, timeout=15)
     refund = Refund.objects.create(
         order=order, gateway="wechat", out_request_no=f"{order.order_number}R1",
-        amount=order.real_price, reason="课程不满意",
+        amount=Decimal("50.00"), reason="课程不满意",
     )  # fmt: skip
     # WeChat refunds it, but its answer never reaches the record (asked here directly).
     gateway_for("wechat").refund(

@@ -16,12 +16,14 @@ PHONE_COURSE = "Docker 与 Kubernetes"
 PHONE = {"width": 390, "height": 844}
 
 
-def checkout_with_wechat(page, store, course: str) -> None:
+def checkout_with_wechat(page, store, course: str, shot=None, name: str = "") -> None:
     add_to_cart(page, store, course)
     page.goto("/cart")
     page.get_by_role("button", name="去结算").click()
     page.wait_for_url("**/checkout")
     page.locator("[data-test=pay-type-wechat]").click()
+    if shot:
+        shot(name)
     page.locator("[data-test=pay]").click()
 
 
@@ -29,7 +31,7 @@ def test_buy_with_wechat_pay_by_scanning_the_qr_code(page, store, shot):
     from playwright.sync_api import expect
 
     login(page, store.register())
-    checkout_with_wechat(page, store, DESKTOP_COURSE)
+    checkout_with_wechat(page, store, DESKTOP_COURSE, shot, "wechat-checkout")
 
     # Our own page shows the QR code of WeChat's code_url and waits for the payment.
     page.wait_for_url(re.compile(r"/payments/wechat/\d+"))
@@ -67,7 +69,7 @@ def test_buy_with_wechat_pay_on_a_phone_by_h5(page, store, shot):
     from playwright.sync_api import expect
 
     login(page, store.register())
-    checkout_with_wechat(page, store, PHONE_COURSE)
+    checkout_with_wechat(page, store, PHONE_COURSE, shot, "wechat-checkout-phone")
 
     # The phone goes to WeChat's H5 page (here the sandbox's), pays, and is sent back.
     page.wait_for_url(re.compile(r"/sandbox/h5/\?prepay_id=wx"))

@@ -42,7 +42,9 @@ def make_courses(
         )
     courses = []
     for i in range(count):
-        course = catalog.Course.objects.create(name=f"Course {i}", price=Decimal("99.00"))
+        course = catalog.Course.objects.create(
+            name=f"Course {i}", price=Decimal("99.00"), status=catalog.Course.Status.ONLINE
+        )
         for days, text, price in options:
             catalog.CourseExpire.objects.create(
                 course=course, days=days, text=text, price=Decimal(price)

@@ -1,6 +1,7 @@
 """Order benchmark: median ms and SQL queries per request for
 (a) creating a 5-line order through the API (the cart refilled before each run) and
-(b) GET /api/orders/ with 50 orders of 2 lines (one page of 50).
+(b) GET /api/orders/ with 50 orders of 2 lines (one page of 50) and
+(c) the checkout preview of a 5-line cart with 20 coupons and credit (POST /api/orders/preview/).
 
     .venv/bin/python bench/orders.py [--repeat 50]
 
@@ -85,6 +86,33 @@ def bench_my_orders(courses, repeat: int) -> dict:
     return {"median_ms": statistics.median(timings[1:]), "sql_queries": max(queries[1:])}
 
 
+def bench_preview(courses, repeat: int) -> dict:
+    """The breakdown the checkout page asks for on every coupon or credit change."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from luffy.coupons.models import Coupon
+    from luffy.coupons.services import coupon_grant
+
+    user = User.objects.create_user(username="bench-viewer", mobile="13900000003", credit=1000)
+    for i in range(20):
+        coupon = Coupon.objects.create(name=f"bench {i}", type=1, sale=f"-{i + 1}", valid_days=30)
+        coupon_grant(coupon=coupon, user_ids=[user.id], start=timezone.now() - timedelta(hours=1))
+    client = client_for(user)
+    fill_cart(client, courses)
+    best = client.post("/api/orders/preview/", {}, "application/json").json()["best_coupon_id"]
+    payload = {"coupon_id": best, "credit": 100}
+    timings, queries = [], []
+    for _ in range(repeat + 1):
+        elapsed, count = timed(
+            lambda: client.post("/api/orders/preview/", payload, "application/json")
+        )
+        timings.append(elapsed)
+        queries.append(count)
+    return {"median_ms": statistics.median(timings[1:]), "sql_queries": max(queries[1:])}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=50)
@@ -96,6 +124,9 @@ def main() -> None:
         "create 5-line order (POST /api/orders/)": lambda: bench_checkout(courses[:5], args.repeat),
         "my orders, 50 x 2 lines (GET /api/orders/?size=50)": lambda: bench_my_orders(
             courses, args.repeat
+        ),
+        "checkout preview, 5 lines, 20 coupons (POST /api/orders/preview/)": lambda: bench_preview(
+            courses[5:10], args.repeat
         ),
     }
     for case, run in cases.items():

@@ -111,7 +111,8 @@ def seed(expired: int) -> dict:
     total = expired * 11
     users = max(total // 10, 10)
     Course.objects.bulk_create(
-        Course(id=i + 1, name=f"Course {i}", price="99.00") for i in range(50)
+        Course(id=i + 1, name=f"Course {i}", price="99.00", status=Course.Status.ONLINE)
+        for i in range(50)
     )
     coupon = Coupon.objects.create(name="bench -10", sale="-10", type=Coupon.Type.FIXED)
 

@@ -43,6 +43,8 @@ def make_course(db, category, teacher):
             category=fields.pop("category", category),
             teacher=fields.pop("teacher", teacher),
             price=Decimal(price),
+            # New courses start as drafts; the factory's courses are on sale unless told.
+            status=fields.pop("status", Course.Status.ONLINE),
             **fields,
         )
         for days, option_price in options:

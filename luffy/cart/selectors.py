@@ -7,7 +7,7 @@ import logging
 from django.utils import timezone
 
 from luffy.cart.store import CartStore, StoredLine
-from luffy.catalog.selectors import CourseOffer, PriceQuote, course_offers_cached
+from luffy.catalog.selectors import CourseOffer, OptionPrice, course_offers_cached
 from luffy.common.money import ZERO
 
 logger = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ SELECTED_FIELDS = ("course_id", "name", "cover", "expire_id", "expire_text", "pr
                    "discount_name")  # fmt: skip
 
 
-def _option(q: PriceQuote) -> dict:
+def _option(q: OptionPrice) -> dict:
     return {
         "id": q.expire_id,
         "text": q.text,
@@ -30,18 +30,18 @@ def _option(q: PriceQuote) -> dict:
 
 def cart_line(stored: StoredLine, offer: CourseOffer) -> dict:
     """One line as the cart page shows it; unavailable lines are never selected."""
-    quote = offer.quote(stored.expire_id)
-    reason = OFFLINE if not offer.on_sale else (OPTION_GONE if quote is None else None)
+    option = offer.option(stored.expire_id)
+    reason = OFFLINE if not offer.on_sale else (OPTION_GONE if option is None else None)
     return {
         "course_id": offer.course_id,
         "name": offer.name,
         "cover": offer.cover,
         "expire_id": stored.expire_id,
-        "expire_text": quote.text if quote else None,
-        "expire_options": [_option(q) for q in offer.quotes] if offer.on_sale else [],
-        "price": quote.price if quote else None,
-        "real_price": quote.real_price if quote else None,
-        "discount_name": quote.discount_name if quote else None,
+        "expire_text": option.text if option else None,
+        "expire_options": [_option(q) for q in offer.options] if offer.on_sale else [],
+        "price": option.price if option else None,
+        "real_price": option.real_price if option else None,
+        "discount_name": option.discount_name if option else None,
         "selected": stored.selected and reason is None,
         "available": reason is None,
         "unavailable_reason": reason,

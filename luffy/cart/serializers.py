@@ -1,9 +1,7 @@
 from rest_framework import serializers
 
 from luffy.catalog.serializers import ExpireOptionSerializer
-from luffy.common.serializers import IdField
-
-MONEY = {"max_digits": 10, "decimal_places": 2, "coerce_to_string": True}
+from luffy.common.serializers import IdField, MoneyField
 
 
 class CartAddInputSerializer(serializers.Serializer):
@@ -33,8 +31,8 @@ class CartLineSerializer(serializers.Serializer):
     expire_id = serializers.IntegerField()
     expire_text = serializers.CharField(allow_null=True)
     expire_options = ExpireOptionSerializer(many=True)
-    price = serializers.DecimalField(**MONEY, allow_null=True)
-    real_price = serializers.DecimalField(**MONEY, allow_null=True)
+    price = MoneyField(allow_null=True)
+    real_price = MoneyField(allow_null=True)
     discount_name = serializers.CharField(allow_null=True)
     selected = serializers.BooleanField()
     available = serializers.BooleanField()
@@ -45,8 +43,8 @@ class CartSerializer(serializers.Serializer):
     lines = CartLineSerializer(many=True)
     cart_num = serializers.IntegerField()
     selected_count = serializers.IntegerField()
-    total_price = serializers.DecimalField(**MONEY)
-    total_real_price = serializers.DecimalField(**MONEY)
+    total_price = MoneyField()
+    total_real_price = MoneyField()
 
 
 class SelectedLineSerializer(serializers.Serializer):
@@ -55,13 +53,13 @@ class SelectedLineSerializer(serializers.Serializer):
     cover = serializers.CharField(allow_null=True)
     expire_id = serializers.IntegerField()
     expire_text = serializers.CharField()
-    price = serializers.DecimalField(**MONEY)
-    real_price = serializers.DecimalField(**MONEY)
+    price = MoneyField()
+    real_price = MoneyField()
     discount_name = serializers.CharField(allow_null=True)
 
 
 class CartSelectedSerializer(serializers.Serializer):
     lines = SelectedLineSerializer(many=True)
     count = serializers.IntegerField()
-    total_price = serializers.DecimalField(**MONEY)
-    total_real_price = serializers.DecimalField(**MONEY)
+    total_price = MoneyField()
+    total_real_price = MoneyField()

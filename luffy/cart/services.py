@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
+from enum import StrEnum
 
 from django.conf import settings
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from luffy.access.selectors import active_access
 from luffy.cart.selectors import cart_line
@@ -28,8 +29,8 @@ def _offer_on_sale(course_id: int) -> CourseOffer:
 
 
 def _check_option(offer: CourseOffer, expire_id: int) -> None:
-    if offer.quote(expire_id) is None:
-        choices = ", ".join(f"{q.expire_id} ({q.text})" for q in offer.quotes)
+    if offer.option(expire_id) is None:
+        choices = ", ".join(f"{q.expire_id} ({q.text})" for q in offer.options)
         raise ValidationFailed(
             _("This validity option does not belong to the course; choose one of: %(choices)s.")
             % {"choices": choices},
@@ -39,19 +40,16 @@ def _check_option(offer: CourseOffer, expire_id: int) -> None:
 
 
 def _refuse_if_owned(user_id: int, course_id: int) -> None:
+    """Permanent access cannot be bought again; time-limited access can be extended (a renewal:
+    the days bought are added to its end)."""
     access = active_access(user_id=user_id, course_ids=[course_id]).get(course_id)
-    if access is None:
+    if access is None or access.expires_at is not None:
         return
-    if access.expires_at is None:
-        message = _("You already have permanent access to this course.")
-        until = None
-    else:
-        local = timezone.localtime(access.expires_at)
-        message = _("You already have access to this course until %(until)s.") % {
-            "until": date_format(local, "Y-m-d H:i")
-        }
-        until = access.expires_at.isoformat()
-    raise Conflict(message, code="already_purchased", extra={"access_until": until})
+    raise Conflict(
+        _("You already have permanent access to this course."),
+        code="already_purchased",
+        extra={"access_until": None},
+    )
 
 
 def cart_add(*, user_id: int, course_id: int, expire_id: int | None = None) -> int:
@@ -91,7 +89,7 @@ def cart_update_line(
         raise Conflict(_("This course is no longer on sale."), code="course_unavailable")
     if expire_id is not None:
         _check_option(offer, expire_id)
-    elif selected and offer.quote(stored.expire_id) is None:
+    elif selected and offer.option(stored.expire_id) is None:
         raise Conflict(
             _("The chosen validity option is no longer offered; pick another first."),
             code="option_unavailable",
@@ -123,7 +121,7 @@ def cart_select_all(*, user_id: int, selected: bool) -> None:
             for line in lines
             if (offer := offers.get(line.course_id))
             and offer.on_sale
-            and offer.quote(line.expire_id)
+            and offer.option(line.expire_id)
         ]
     )
 
@@ -172,3 +170,64 @@ def _retry_in_thread(user_id: int, course_ids: list[int], order_number: str) -> 
         logger.error("order %s user %s: cart clean-up gave up", order_number, user_id)
 
     threading.Thread(target=run, name=f"cart-clean-{user_id}", daemon=True).start()
+
+
+class SkipReason(StrEnum):
+    """Why a course of an earlier order was not put back in the cart."""
+
+    OWNED = "owned"  # the buyer can use it now (bought since, or still running)
+    OFF_SALE = "off_sale"  # gone, offline, or without any price
+    CART_FULL = "cart_full"
+
+
+_SKIP_TEXT = {
+    SkipReason.OWNED: gettext_lazy("you already have access to it"),
+    SkipReason.OFF_SALE: gettext_lazy("it is no longer on sale"),
+    SkipReason.CART_FULL: gettext_lazy("your cart is full"),
+}
+
+
+@dataclass(frozen=True)
+class PutBack:
+    course_id: int
+    name: str
+    expire_id: int = 0
+    option_changed: bool = False  # the old validity option is gone: the course's default
+    reason: SkipReason | None = None
+
+    @property
+    def reason_text(self) -> str:
+        return str(_SKIP_TEXT[self.reason]) if self.reason else ""
+
+
+def cart_put_back(
+    *, user_id: int, lines: list[tuple[int, int, str]]
+) -> tuple[list[PutBack], list[PutBack], int]:
+    """Put courses back in the cart, selected, each with its validity option where the course
+    still offers it (else its default option): `lines` are (course_id, expire_id, name as
+    sold). Courses the user can use now, or that are no longer on sale, are skipped, and so
+    are the ones that no longer fit. Returns (added, skipped, cart line count). One access
+    query plus the (cached) catalog read, and one Redis script per line."""
+    course_ids = [course_id for course_id, _, _ in lines]
+    offers = course_offers(course_ids=course_ids)
+    owned = active_access(user_id=user_id, course_ids=course_ids)
+    store = CartStore(user_id)
+    added, skipped = [], []
+    count = store.count()
+    for course_id, expire_id, sold_as in lines:
+        offer = offers.get(course_id)
+        name = offer.name if offer else sold_as
+        if course_id in owned:
+            skipped.append(PutBack(course_id, name, reason=SkipReason.OWNED))
+            continue
+        if offer is None or not offer.on_sale or offer.default_expire_id is None:
+            skipped.append(PutBack(course_id, name, reason=SkipReason.OFF_SALE))
+            continue
+        option = expire_id if offer.option(expire_id) else offer.default_expire_id
+        result = store.add(course_id=course_id, expire_id=option, max_lines=settings.CART_MAX_LINES)
+        if result is None:
+            skipped.append(PutBack(course_id, name, reason=SkipReason.CART_FULL))
+            continue
+        count = result
+        added.append(PutBack(course_id, name, option, option_changed=option != expire_id))
+    return added, skipped, count

@@ -51,6 +51,11 @@ def cached(key: str, build: Callable[[], tuple[object, datetime | None]]):
     return value
 
 
+def catalog_changed() -> None:
+    """Call after a bulk write (update() sends no signal): cached catalog reads are stale."""
+    _changed()
+
+
 def _changed(**kwargs) -> None:
     # Now for this process, and again after commit: a reader racing the transaction could
     # otherwise cache the old rows under the new version.

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
 
+from luffy.catalog.demo_media import demo_pdf, demo_video
+from luffy.catalog.media import lesson_storage
 from luffy.catalog.models import (
     Activity,
     Banner,
@@ -146,6 +148,52 @@ def cover_svg(title: str, tag: str, color: str, *, banner: bool = False) -> byte
     return ("\n".join([*parts, "</svg>"]) + "\n").encode()
 
 
+DEMO_VIDEO = "demo/lesson-video.mp4"
+DEMO_VIDEO_SECONDS = 20
+
+
+def _demo_file(name: str, make) -> str:
+    """Our own generated file in the lessons storage, written once and shared by lessons."""
+    storage = lesson_storage()
+    if not storage.exists(name):
+        storage.save(name, ContentFile(make()))
+    return name
+
+
+def demo_published_lessons(index: int) -> int:
+    """How many lessons of the index-th demo course are out (the rest show 未更新): a lesson is
+    published when it has its media, so the demo gives media to the first ones only."""
+    return 6 - index % 3
+
+
+def _demo_lesson_media(course: Course, index: int) -> None:
+    """Give the course's published lessons (the first demo_published_lessons, in syllabus
+    order) real media: the notes lesson (chapter 1, lesson 3) a PDF, the others the generated
+    video. The rest stay without media or video id, which the pages show as 未更新."""
+    lessons = list(CourseLesson.objects.filter(course=course).order_by("chapter__number", "order"))
+    for position, lesson in enumerate(lessons):
+        if lesson.media or position >= demo_published_lessons(index):
+            continue
+        notes = lesson.chapter.number == 1 and lesson.order == 3
+        if notes:
+            lesson.media.name = _demo_file(
+                f"demo/course-{index + 1}-notes.pdf",
+                lambda lesson=lesson: demo_pdf(
+                    title=f"{course.name} · 课程讲义",
+                    lines=[lesson.name, "路飞学城 · 示例讲义", "本文件由项目自动生成，仅作演示。"],
+                ),
+            )
+            lesson.section_type = CourseLesson.Section.DOC
+            lesson.duration = 0  # a document has no running time
+        else:
+            lesson.media.name = _demo_file(
+                DEMO_VIDEO, lambda: demo_video(seconds=DEMO_VIDEO_SECONDS, key_every=2)
+            )
+            lesson.duration = DEMO_VIDEO_SECONDS
+        lesson.link = ""  # the file replaces the placeholder video id
+        lesson.save(update_fields=["media", "section_type", "duration", "link"])
+
+
 @transaction.atomic
 def demo_catalog_load() -> dict[str, int]:
     """Create whatever part of the demo catalog is missing; return how many rows were created."""
@@ -185,8 +233,7 @@ def demo_catalog_load() -> dict[str, int]:
                 "brief": f"<p><strong>{name}</strong> 从零开始 项目驱动。</p>",
                 "pub_date": date(2025, 1, 1) + timedelta(days=30 * i),
                 "students": 100 + 37 * i,
-                "lessons_count": 6,
-                "pub_lessons_count": 6 - i % 3,
+                "status": Course.Status.ONLINE,
                 "video_url": f"https://media.example.com/trailers/{i + 1}.mp4",
             },
         )
@@ -219,12 +266,12 @@ def demo_catalog_load() -> dict[str, int]:
                     defaults={
                         "name": f"{number}.{order} {lesson_name}",
                         "section_type": CourseLesson.Section.VIDEO,
-                        "link": f"video-{course.id}-{number}-{order}",
                         "duration": 300 * order,
                         "free_trial": number == 1 and order == 1,
                         "show_on_list": order < 3,
                     },
                 )
+        _demo_lesson_media(course, i)
         courses.append(course)
 
     now = timezone.now().replace(minute=0, second=0, microsecond=0)

@@ -1,13 +1,11 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from luffy.catalog.media import lesson_storage, validate_lesson_file
 from luffy.catalog.pricing import RuleError, parse_rule
-from luffy.common.money import MAX_MONEY
-
-MONEY = {"max_digits": 10, "decimal_places": 2}
+from luffy.common.money import MAX_MONEY, money_field
 
 
 def validate_sale_rule(value: str) -> None:
@@ -18,12 +16,13 @@ def validate_sale_rule(value: str) -> None:
 
 
 class CourseCategory(models.Model):
-    name = models.CharField(max_length=64, unique=True)
-    sort_order = models.PositiveIntegerField(default=0)
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
 
     class Meta:
         ordering = ["sort_order", "id"]
-        verbose_name_plural = "course categories"
+        verbose_name = _("course category")
+        verbose_name_plural = _("course categories")
 
     def __str__(self) -> str:
         return self.name
@@ -31,16 +30,20 @@ class CourseCategory(models.Model):
 
 class Teacher(models.Model):
     class Role(models.IntegerChoices):
-        LECTURER = 0, "lecturer"
-        MENTOR = 1, "mentor"
-        CLASS_TEACHER = 2, "class teacher"
+        LECTURER = 0, _("lecturer")
+        MENTOR = 1, _("mentor")
+        CLASS_TEACHER = 2, _("class teacher")
 
-    name = models.CharField(max_length=64)
-    role = models.PositiveSmallIntegerField(choices=Role.choices, default=Role.LECTURER)
-    title = models.CharField(max_length=64, blank=True)
-    signature = models.CharField(max_length=255, blank=True)
-    image = models.ImageField(upload_to="teachers/", blank=True)
-    brief = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=64)
+    role = models.PositiveSmallIntegerField(_("role"), choices=Role.choices, default=Role.LECTURER)
+    title = models.CharField(_("title"), max_length=64, blank=True)
+    signature = models.CharField(_("signature"), max_length=255, blank=True)
+    image = models.ImageField(_("photo"), upload_to="teachers/", blank=True)
+    brief = models.TextField(_("introduction"), blank=True)
+
+    class Meta:
+        verbose_name = _("teacher")
+        verbose_name_plural = _("teachers")
 
     def __str__(self) -> str:
         return self.name
@@ -48,37 +51,58 @@ class Teacher(models.Model):
 
 class Course(models.Model):
     class Level(models.IntegerChoices):
-        BEGINNER = 0, "beginner"
-        INTERMEDIATE = 1, "intermediate"
-        ADVANCED = 2, "advanced"
+        BEGINNER = 0, _("beginner")
+        INTERMEDIATE = 1, _("intermediate")
+        ADVANCED = 2, _("advanced")
 
     class Status(models.IntegerChoices):
-        ONLINE = 0, "online"
-        OFFLINE = 1, "offline"
-        PRE_LAUNCH = 2, "pre-launch"
+        ONLINE = 0, _("online")
+        OFFLINE = 1, _("offline")
+        PRE_LAUNCH = 2, _("pre-launch")
+        # A new course: being written, not shown nor sold until it is published
+        # (luffy.catalog.services.courses_publish checks it is complete).
+        DRAFT = 3, _("draft")
 
-    name = models.CharField(max_length=128)
-    cover = models.ImageField(upload_to="courses/covers/", blank=True)
-    brief = models.TextField(blank=True, help_text="HTML; sanitized when shown")
-    level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.BEGINNER)
-    status = models.PositiveSmallIntegerField(
-        choices=Status.choices, default=Status.ONLINE, db_index=True
+    name = models.CharField(_("name"), max_length=128)
+    cover = models.ImageField(_("cover"), upload_to="courses/covers/", blank=True)
+    brief = models.TextField(
+        _("introduction"), blank=True, help_text=_("HTML; sanitized when shown")
     )
-    pub_date = models.DateField(null=True, blank=True)
-    period = models.PositiveIntegerField(default=7, help_text="suggested study days")
+    level = models.PositiveSmallIntegerField(
+        _("level"), choices=Level.choices, default=Level.BEGINNER
+    )
+    status = models.PositiveSmallIntegerField(
+        _("status"), choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    pub_date = models.DateField(_("publication date"), null=True, blank=True)
+    period = models.PositiveIntegerField(
+        _("study period"), default=7, help_text=_("suggested study days")
+    )
     category = models.ForeignKey(
-        CourseCategory, on_delete=models.PROTECT, related_name="courses", null=True, blank=True
+        CourseCategory,
+        on_delete=models.PROTECT,
+        related_name="courses",
+        null=True,
+        blank=True,
+        verbose_name=_("category"),
     )
     teacher = models.ForeignKey(
-        Teacher, on_delete=models.SET_NULL, related_name="courses", null=True, blank=True
+        Teacher,
+        on_delete=models.SET_NULL,
+        related_name="courses",
+        null=True,
+        blank=True,
+        verbose_name=_("teacher"),
     )
-    students = models.PositiveIntegerField(default=0)
-    lessons_count = models.PositiveIntegerField(default=0)
-    pub_lessons_count = models.PositiveIntegerField(default=0)
-    price = models.DecimalField(
-        **MONEY, default=0, help_text="price of permanent access; 0 means no permanent option"
+    # Kept by settlement (F() + 1 per paid course line), never typed: read-only in the admin.
+    # The lesson counters are not stored: selectors count the lessons.
+    students = models.PositiveIntegerField(_("students"), default=0, editable=False)
+    price = money_field(
+        verbose_name=_("permanent price"),
+        default=0,
+        help_text=_("price of permanent access; 0 means no permanent option"),
     )
-    video_url = models.URLField(blank=True)
+    video_url = models.URLField(_("trailer video URL"), blank=True)
 
     class Meta:
         constraints = [
@@ -89,19 +113,25 @@ class Course(models.Model):
                 condition=Q(price__lte=MAX_MONEY), name="course_price_at_most_max"
             ),
         ]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
 
     def __str__(self) -> str:
         return self.name
 
 
 class CourseChapter(models.Model):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="chapters")
-    number = models.PositiveSmallIntegerField(default=1)
-    name = models.CharField(max_length=128)
-    summary = models.TextField(blank=True)
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="chapters", verbose_name=_("course")
+    )
+    number = models.PositiveSmallIntegerField(_("chapter number"), default=1)
+    name = models.CharField(_("name"), max_length=128)
+    summary = models.TextField(_("summary"), blank=True)
 
     class Meta:
         ordering = ["course", "number"]
+        verbose_name = _("chapter")
+        verbose_name_plural = _("chapters")
         constraints = [
             models.UniqueConstraint(fields=["course", "number"], name="chapter_number_unique")
         ]
@@ -112,36 +142,54 @@ class CourseChapter(models.Model):
 
 class CourseLesson(models.Model):
     class Section(models.IntegerChoices):
-        DOC = 0, "doc"
-        EXERCISE = 1, "exercise"
-        VIDEO = 2, "video"
+        DOC = 0, _("document")
+        EXERCISE = 1, _("exercise")
+        VIDEO = 2, _("video")
 
-    chapter = models.ForeignKey(CourseChapter, on_delete=models.CASCADE, related_name="lessons")
+    chapter = models.ForeignKey(
+        CourseChapter, on_delete=models.CASCADE, related_name="lessons", verbose_name=_("chapter")
+    )
     # The chapter's course, copied so list pages can fetch lessons by course in one query.
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
-    name = models.CharField(max_length=128)
-    section_type = models.PositiveSmallIntegerField(choices=Section.choices, default=Section.VIDEO)
-    link = models.CharField(max_length=255, blank=True, help_text="video id or document URL")
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="lessons", verbose_name=_("course")
+    )
+    name = models.CharField(_("name"), max_length=128)
+    section_type = models.PositiveSmallIntegerField(
+        _("lesson type"), choices=Section.choices, default=Section.VIDEO
+    )
+    link = models.CharField(
+        _("link"), max_length=255, blank=True, help_text=_("video id or document URL")
+    )
     # The lesson's own file (MP4/WebM video or PDF), in the private lessons storage: only ever
     # handed out as a signed, short-lived link (luffy.access.playback).
     media = models.FileField(
+        _("media file"),
         upload_to="lessons/%Y/%m/",
         storage=lesson_storage,
         blank=True,
         max_length=255,
         validators=[validate_lesson_file],
-        help_text="MP4 / WebM video or PDF document",
+        help_text=_("MP4 / WebM video or PDF document"),
     )
-    duration = models.PositiveIntegerField(default=0, help_text="seconds")
-    free_trial = models.BooleanField(default=False)
-    show_on_list = models.BooleanField(default=False)
-    order = models.PositiveIntegerField(default=0)
+    duration = models.PositiveIntegerField(_("duration"), default=0, help_text=_("seconds"))
+    free_trial = models.BooleanField(_("free trial"), default=False)
+    show_on_list = models.BooleanField(_("shown on the course list"), default=False)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
         ordering = ["chapter__number", "order", "id"]
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
 
     def __str__(self) -> str:
         return self.name
+
+    # A lesson is published (counted in "已更新 N 课时") once it has material to study.
+    PUBLISHED = ~Q(link="") | ~Q(media="")
+
+    @property
+    def is_published(self) -> bool:
+        return bool(self.link or self.media)
 
     def clean(self) -> None:
         if self.chapter_id and self.course_id and self.chapter.course_id != self.course_id:
@@ -151,13 +199,22 @@ class CourseLesson(models.Model):
 class CourseExpire(models.Model):
     """A time-limited validity option. Permanent access is the course's own price."""
 
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="expire_options")
-    days = models.PositiveIntegerField()
-    text = models.CharField(max_length=32, help_text="e.g. 1个月有效")
-    price = models.DecimalField(**MONEY)
+    course = models.ForeignKey(
+        Course,
+        on_delete=models.CASCADE,
+        related_name="expire_options",
+        verbose_name=_("course"),
+    )
+    days = models.PositiveIntegerField(_("valid days"))
+    text = models.CharField(_("label"), max_length=32, help_text=_("e.g. 1个月有效"))
+    price = money_field(
+        verbose_name=_("price"),
+    )
 
     class Meta:
         ordering = ["course", "days"]
+        verbose_name = _("validity option")
+        verbose_name_plural = _("validity options")
         constraints = [
             models.UniqueConstraint(fields=["course", "days"], name="expire_days_unique"),
             models.CheckConstraint(condition=Q(days__gt=0), name="expire_days_positive"),
@@ -172,24 +229,38 @@ class CourseExpire(models.Model):
 
 
 class DiscountType(models.Model):
-    name = models.CharField(max_length=32, unique=True, help_text="e.g. 限时折扣")
+    name = models.CharField(_("name"), max_length=32, unique=True, help_text=_("e.g. 限时折扣"))
+
+    class Meta:
+        verbose_name = _("discount type")
+        verbose_name_plural = _("discount types")
 
     def __str__(self) -> str:
         return self.name
 
 
 class Discount(models.Model):
-    type = models.ForeignKey(DiscountType, on_delete=models.PROTECT, related_name="discounts")
-    condition = models.DecimalField(
-        **MONEY, default=0, help_text="applies only when the base price reaches this"
+    type = models.ForeignKey(
+        DiscountType,
+        on_delete=models.PROTECT,
+        related_name="discounts",
+        verbose_name=_("discount type"),
+    )
+    condition = money_field(
+        verbose_name=_("minimum price"),
+        default=0,
+        help_text=_("applies only when the base price reaches this"),
     )
     sale = models.TextField(
+        _("rule"),
         blank=True,
         validators=[validate_sale_rule],
-        help_text='"" or 0 free · *0.8 multiply · -100 subtract · one 满100-10 tier per line',
+        help_text=_('"" or 0 free · *0.8 multiply · -100 subtract · one 满100-10 tier per line'),
     )
 
     class Meta:
+        verbose_name = _("discount rule")
+        verbose_name_plural = _("discount rules")
         constraints = [
             models.CheckConstraint(
                 condition=Q(condition__gte=0), name="discount_condition_not_negative"
@@ -202,12 +273,13 @@ class Discount(models.Model):
 
 
 class Activity(models.Model):
-    name = models.CharField(max_length=128)
-    start = models.DateTimeField()
-    end = models.DateTimeField()
+    name = models.CharField(_("name"), max_length=128)
+    start = models.DateTimeField(_("starts at"))
+    end = models.DateTimeField(_("ends at"))
 
     class Meta:
-        verbose_name_plural = "activities"
+        verbose_name = _("sale activity")
+        verbose_name_plural = _("sale activities")
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="activity_ends")
         ]
@@ -221,11 +293,19 @@ class Activity(models.Model):
 
 
 class CoursePriceDiscount(models.Model):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="price_discounts")
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="courses")
-    discount = models.ForeignKey(Discount, on_delete=models.PROTECT, related_name="courses")
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="price_discounts", verbose_name=_("course")
+    )
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="courses", verbose_name=_("activity")
+    )
+    discount = models.ForeignKey(
+        Discount, on_delete=models.PROTECT, related_name="courses", verbose_name=_("discount rule")
+    )
 
     class Meta:
+        verbose_name = _("course in a sale")
+        verbose_name_plural = _("courses in sales")
         constraints = [
             models.UniqueConstraint(fields=["course", "activity"], name="one_discount_per_activity")
         ]
@@ -235,14 +315,16 @@ class CoursePriceDiscount(models.Model):
 
 
 class Banner(models.Model):
-    title = models.CharField(max_length=128)
-    image = models.ImageField(upload_to="banners/", blank=True)
-    link = models.CharField(max_length=255, blank=True)
-    sort_order = models.PositiveIntegerField(default=0)
-    is_show = models.BooleanField(default=True)
+    title = models.CharField(_("title"), max_length=128)
+    image = models.ImageField(_("image"), upload_to="banners/", blank=True)
+    link = models.CharField(_("link"), max_length=255, blank=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    is_show = models.BooleanField(_("shown"), default=True)
 
     class Meta:
         ordering = ["sort_order", "id"]
+        verbose_name = _("banner")
+        verbose_name_plural = _("banners")
 
     def __str__(self) -> str:
         return self.title
@@ -250,18 +332,20 @@ class Banner(models.Model):
 
 class Navigation(models.Model):
     class Position(models.TextChoices):
-        HEADER = "header"
-        FOOTER = "footer"
+        HEADER = "header", _("header")
+        FOOTER = "footer", _("footer")
 
-    position = models.CharField(max_length=8, choices=Position.choices)
-    title = models.CharField(max_length=64)
-    link = models.CharField(max_length=255)
-    is_external = models.BooleanField(default=False)
-    sort_order = models.PositiveIntegerField(default=0)
-    is_show = models.BooleanField(default=True)
+    position = models.CharField(_("position"), max_length=8, choices=Position.choices)
+    title = models.CharField(_("title"), max_length=64)
+    link = models.CharField(_("link"), max_length=255)
+    is_external = models.BooleanField(_("external link"), default=False)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    is_show = models.BooleanField(_("shown"), default=True)
 
     class Meta:
         ordering = ["position", "sort_order", "id"]
+        verbose_name = _("navigation link")
+        verbose_name_plural = _("navigation links")
 
     def __str__(self) -> str:
         return f"{self.position}: {self.title}"

@@ -112,23 +112,23 @@ class Offer:
 
 
 @dataclass(frozen=True)
-class Quote:
+class SalePrice:
     price: Decimal  # the base price of the option
     real_price: Decimal
     offer: Offer | None  # the discount that produced real_price; None when nothing applies
 
 
-def quote(base: Decimal, offers: Iterable[Offer], at: datetime) -> Quote:
+def sale_price(base: Decimal, offers: Iterable[Offer], at: datetime) -> SalePrice:
     """The price of `base` at `at`: the lowest price any active offer gives (first wins a tie).
 
     An offer applies when its activity runs at `at` (start <= at < end) and `base` reaches its
     condition. An offer that does not lower the price is not reported."""
     base = money(base)
-    best = Quote(base, base, None)
+    best = SalePrice(base, base, None)
     for offer in offers:
         if not offer.active_at(at) or base < offer.condition:
             continue
         price = offer.rule.apply(base)
         if price < best.real_price:
-            best = Quote(base, price, offer)
+            best = SalePrice(base, price, offer)
     return best

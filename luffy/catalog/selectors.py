@@ -18,7 +18,7 @@ import nh3
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Case, Exists, F, Min, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models import Case, Count, Exists, F, Min, OuterRef, Prefetch, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,8 +34,10 @@ from luffy.catalog.models import (
     CourseLesson,
     CoursePriceDiscount,
     Navigation,
+    Teacher,
 )
-from luffy.catalog.pricing import Offer, RuleError, parse_rule, quote
+from luffy.catalog.pricing import Offer, RuleError, parse_rule, sale_price
+from luffy.common.choices import choice_code
 from luffy.common.errors import NotFound
 from luffy.common.money import ZERO
 
@@ -55,7 +57,7 @@ ORDERINGS = {
 
 
 @dataclass(frozen=True)
-class PriceQuote:
+class OptionPrice:
     course_id: int
     expire_id: int  # PERMANENT_ID for permanent access
     text: str
@@ -67,6 +69,25 @@ class PriceQuote:
 
 
 # --- building blocks --------------------------------------------------------------------------
+
+
+def _lesson_count(*conditions: Q) -> Coalesce:
+    """A subquery counting the course's lessons (matching `conditions`): part of the main query."""
+    lessons = (
+        CourseLesson.objects.filter(*conditions, course=OuterRef("pk"))
+        .order_by()
+        .values("course")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(lessons), 0)
+
+
+def with_lesson_counts(courses):
+    """Annotate lessons_count and pub_lessons_count: derived, never typed by hand."""
+    return courses.annotate(
+        lessons_count=_lesson_count(), pub_lessons_count=_lesson_count(CourseLesson.PUBLISHED)
+    )
 
 
 def _image_url(field) -> str | None:
@@ -109,16 +130,16 @@ def _offers(course: Course) -> list[Offer]:
 
 def _price_options(
     course_id: int, base_price: Decimal, options: Iterable[tuple], offers: list[Offer], at
-) -> list[PriceQuote]:
+) -> list[OptionPrice]:
     """Every option (id, text, days, price), then permanent access if offered, priced at `at`."""
     options = list(options)
     if base_price > 0:
         options.append((PERMANENT_ID, PERMANENT_TEXT, 0, base_price))
-    quotes = []
+    prices = []
     for expire_id, text, days, price in options:
-        q = quote(price, offers, at)
-        quotes.append(
-            PriceQuote(
+        q = sale_price(price, offers, at)
+        prices.append(
+            OptionPrice(
                 course_id,
                 expire_id,
                 text,
@@ -129,19 +150,19 @@ def _price_options(
                 q.offer.end if q.offer else None,
             )
         )
-    return quotes
+    return prices
 
 
-def _quotes(course: Course, at: datetime) -> list[PriceQuote]:
+def _option_prices(course: Course, at: datetime) -> list[OptionPrice]:
     """Every validity option of a prefetched course, priced at `at`; permanent last."""
     options = [(e.id, e.text, e.days, e.price) for e in course.expire_options.all()]
     return _price_options(course.id, course.price, options, _offers(course), at)
 
 
-def _headline(quotes: list[PriceQuote]) -> dict:
+def _headline(prices: list[OptionPrice]) -> dict:
     """The price a list shows: permanent access if offered, else the cheapest option."""
-    best = next((q for q in quotes if q.expire_id == PERMANENT_ID), None)
-    best = best or min(quotes, key=lambda q: (q.price, q.days), default=None)
+    best = next((p for p in prices if p.expire_id == PERMANENT_ID), None)
+    best = best or min(prices, key=lambda p: (p.price, p.days), default=None)
     if best is None:
         return {"price": ZERO, "real_price": ZERO, "discount_name": None, "discount_ends": None}
     return {
@@ -171,23 +192,25 @@ def _lesson(lesson: CourseLesson) -> dict:
     return {
         "id": lesson.id,
         "name": lesson.name,
-        "section_type": lesson.get_section_type_display(),
+        "section_type": choice_code(CourseLesson.Section, lesson.section_type),
         "duration": lesson.duration,
         "free_trial": lesson.free_trial,
         # Paid material is linked only to buyers (a later module); free trials are public.
         "link": lesson.link if lesson.free_trial else None,
         "order": lesson.order,
+        # Nothing to watch yet (no file, no video id): the pages say 未更新.
+        "published": bool(lesson.media or lesson.link),
     }
 
 
-def _course_summary(course: Course, quotes: list[PriceQuote], lessons: list) -> dict:
+def _course_summary(course: Course, prices: list[OptionPrice], lessons: list) -> dict:
     teacher = course.teacher
     return {
         "id": course.id,
         "name": course.name,
         "cover": _image_url(course.cover),
         "students": course.students,
-        "lessons_count": course.lessons_count,
+        "lessons_count": course.lessons_count,  # counted by the caller (annotation or prefetch)
         "pub_lessons_count": course.pub_lessons_count,
         "teacher": (
             {"name": teacher.name, "title": teacher.title, "signature": teacher.signature}
@@ -195,7 +218,7 @@ def _course_summary(course: Course, quotes: list[PriceQuote], lessons: list) -> 
             else None
         ),
         "list_lessons": [_lesson(lesson) for lesson in lessons[:LIST_LESSONS]],
-        **_headline(quotes),
+        **_headline(prices),
     }
 
 
@@ -267,7 +290,7 @@ def course_list(
                 | Q(category__name__icontains=word)
             )
         cheapest = CourseExpire.objects.filter(course=OuterRef("pk")).order_by("price")
-        courses = courses.annotate(
+        courses = with_lesson_counts(courses).annotate(
             list_price=Case(
                 When(price__gt=0, then=F("price")),
                 default=Coalesce(Subquery(cheapest.values("price")[:1]), ZERO),
@@ -299,7 +322,9 @@ def course_list(
                 % {"page": page, "pages": paginator.num_pages},
                 code="page_not_found",
             )
-        results = [_course_summary(c, _quotes(c, at), c.list_lessons) for c in paginator.page(page)]
+        results = [
+            _course_summary(c, _option_prices(c, at), c.list_lessons) for c in paginator.page(page)
+        ]
         page_data = {"count": paginator.count, "num_pages": paginator.num_pages}
         return {**page_data, "results": results}, _next_price_change(at)
 
@@ -330,20 +355,23 @@ def course_detail(*, course_id: int) -> dict:
         )
         if course is None:
             raise NotFound(_("No such course, or it is not on sale."), code="course_not_found")
-        quotes = _quotes(course, at)
+        prices = _option_prices(course, at)
         chapters = course.chapters.all()
+        every_lesson = [lesson for ch in chapters for lesson in ch.lessons.all()]
+        course.lessons_count = len(every_lesson)
+        course.pub_lessons_count = sum(lesson.is_published for lesson in every_lesson)
         lessons = [lesson for ch in chapters for lesson in ch.lessons.all() if lesson.show_on_list]
         teacher = course.teacher
-        detail = _course_summary(course, quotes, lessons)
+        detail = _course_summary(course, prices, lessons)
         if teacher:
             detail["teacher"].update(
                 brief=teacher.brief,
                 image=_image_url(teacher.image),
-                role=teacher.get_role_display(),
+                role=choice_code(Teacher.Role, teacher.role),
             )
         detail.update(
             video_url=course.video_url,
-            level=course.get_level_display(),
+            level=choice_code(Course.Level, course.level),
             period=course.period,
             pub_date=course.pub_date,
             brief_html=nh3.clean(course.brief),
@@ -354,8 +382,10 @@ def course_detail(*, course_id: int) -> dict:
                     "days": q.days,
                     "price": q.price,
                     "real_price": q.real_price,
+                    # A sale may cover only some options (its condition is a minimum price).
+                    "discount_name": q.discount_name,
                 }
-                for q in quotes
+                for q in prices
             ],
             chapters=[
                 {
@@ -384,17 +414,17 @@ class CourseOffer:
     name: str
     cover: str | None
     on_sale: bool  # online; offline and pre-launch courses cannot be bought
-    quotes: tuple[PriceQuote, ...]  # by days, permanent last
+    options: tuple[OptionPrice, ...]  # by days, permanent last
 
-    def quote(self, expire_id: int) -> PriceQuote | None:
-        return next((q for q in self.quotes if q.expire_id == expire_id), None)
+    def option(self, expire_id: int) -> OptionPrice | None:
+        return next((o for o in self.options if o.expire_id == expire_id), None)
 
     @property
     def default_expire_id(self) -> int | None:
         """Permanent access if offered, else the shortest option."""
-        if self.quote(PERMANENT_ID):
+        if self.option(PERMANENT_ID):
             return PERMANENT_ID
-        return self.quotes[0].expire_id if self.quotes else None
+        return self.options[0].expire_id if self.options else None
 
 
 @dataclass(frozen=True)
@@ -407,14 +437,16 @@ class CourseFacts:
     on_sale: bool
     base_price: Decimal
     options: tuple[tuple[int, str, int, Decimal], ...]  # (id, text, days, price) by days
-    offers: tuple[Offer, ...]  # running and future activities; quote() checks the time
+    offers: tuple[Offer, ...]  # running and future activities; sale_price() checks the time
 
     def priced_at(self, at: datetime) -> CourseOffer:
-        quotes = _price_options(self.course_id, self.base_price, self.options, self.offers, at)
-        return CourseOffer(self.course_id, self.name, self.cover, self.on_sale, tuple(quotes))
+        prices = _price_options(self.course_id, self.base_price, self.options, self.offers, at)
+        return CourseOffer(self.course_id, self.name, self.cover, self.on_sale, tuple(prices))
 
 
-def _course_facts_from_db(course_ids: set[int], now: datetime) -> dict[int, CourseFacts]:
+def _course_facts_from_db(
+    course_ids: set[int], now: datetime, *, exclude_activity_id: int | None = None
+) -> dict[int, CourseFacts]:
     """Three plain queries (no model instances: this is the cart's hot path)."""
     if not course_ids:
         return {}
@@ -426,18 +458,17 @@ def _course_facts_from_db(course_ids: set[int], now: datetime) -> dict[int, Cour
     ):
         options[row[0]].append(row[1:])
     offers: dict[int, list] = {course_id: [] for course_id in course_ids}
-    for link_id, course_id, *fields in (
-        CoursePriceDiscount.objects.filter(course_id__in=course_ids, activity__end__gt=now)
-        .order_by("activity__start", "id")
-        .values_list(
-            "id",
-            "course_id",
-            "discount__type__name",
-            "discount__condition",
-            "discount__sale",
-            "activity__start",
-            "activity__end",
-        )
+    links = CoursePriceDiscount.objects.filter(course_id__in=course_ids, activity__end__gt=now)
+    if exclude_activity_id is not None:
+        links = links.exclude(activity_id=exclude_activity_id)
+    for link_id, course_id, *fields in links.order_by("activity__start", "id").values_list(
+        "id",
+        "course_id",
+        "discount__type__name",
+        "discount__condition",
+        "discount__sale",
+        "activity__start",
+        "activity__end",
     ):
         if (offer := _offer(link_id, *fields)) is not None:
             offers[course_id].append(offer)
@@ -488,20 +519,43 @@ def course_offers_cached(
     return {course_id: fact.priced_at(at) for course_id, fact in facts.items()}
 
 
-def course_prices(
-    *, items: Iterable[tuple[int, int]], at: datetime | None = None
-) -> dict[tuple[int, int], PriceQuote]:
-    """Price (course_id, expire_id) pairs at `at` (default now) in 3 queries, uncached.
+# --- for the sale form in the admin -------------------------------------------------------------
 
-    expire_id PERMANENT_ID (0) is permanent access. Pairs whose course is not online or whose
-    option does not exist (or is permanent for a course without a permanent price) are left
-    out of the result: callers treat a missing pair as "no longer for sale"."""
-    wanted = set(items)
-    offers = course_offers(course_ids={course_id for course_id, _ in wanted}, at=at)
-    return {
-        (q.course_id, q.expire_id): q
-        for offer in offers.values()
-        if offer.on_sale
-        for q in offer.quotes
-        if (q.course_id, q.expire_id) in wanted
-    }
+
+@dataclass(frozen=True)
+class SalePreviewRow:
+    course_id: int
+    course_name: str
+    on_sale: bool  # online: only then do students see the price
+    option: str
+    price: Decimal  # base price of the option
+    sale_price: Decimal  # what students pay while the sale runs (the lowest offer wins)
+    winner: str | None  # the offer giving sale_price, None when no discount applies
+    by_this_sale: bool  # sale_price comes from the sale being previewed
+
+
+def sale_preview(
+    *, course_ids: Iterable[int], offer: Offer, exclude_activity_id: int | None = None
+) -> list[SalePreviewRow]:
+    """Each option of each course priced while `offer` runs, beside the other sales then
+    running (the one being edited, `exclude_activity_id`, left out). 3 queries."""
+    at = max(offer.start, timezone.now())
+    facts = _course_facts_from_db(set(course_ids), at, exclude_activity_id=exclude_activity_id)
+    rows = []
+    for fact in sorted(facts.values(), key=lambda f: f.course_id):
+        offers = (*fact.offers, offer)
+        for q in _price_options(fact.course_id, fact.base_price, fact.options, list(offers), at):
+            won = sale_price(q.price, offers, at).offer
+            rows.append(
+                SalePreviewRow(
+                    fact.course_id,
+                    fact.name,
+                    fact.on_sale,
+                    q.text,
+                    q.price,
+                    q.real_price,
+                    q.discount_name,
+                    won is offer,
+                )
+            )
+    return rows

@@ -5,13 +5,7 @@ from rest_framework import serializers
 
 from luffy.catalog.models import Navigation
 from luffy.catalog.selectors import ORDERINGS
-from luffy.common.serializers import CountField, IdField
-
-
-def money_field(**kwargs):
-    return serializers.DecimalField(
-        max_digits=10, decimal_places=2, coerce_to_string=True, **kwargs
-    )
+from luffy.common.serializers import CountField, IdField, MoneyField
 
 
 class NavQuerySerializer(serializers.Serializer):
@@ -76,6 +70,9 @@ class LessonSerializer(serializers.Serializer):
     duration = serializers.IntegerField(help_text="seconds")
     free_trial = serializers.BooleanField()
     link = serializers.CharField(allow_null=True, help_text="only for free trial lessons")
+    published = serializers.BooleanField(
+        default=True, help_text="false: nothing to watch yet (未更新)"
+    )
     order = serializers.IntegerField()
 
 
@@ -86,8 +83,8 @@ class CourseSerializer(serializers.Serializer):
     students = serializers.IntegerField()
     lessons_count = serializers.IntegerField()
     pub_lessons_count = serializers.IntegerField()
-    price = money_field(help_text="permanent access, or the cheapest validity option if none")
-    real_price = money_field(help_text="price now, after the running discount")
+    price = MoneyField(help_text="permanent access, or the cheapest validity option if none")
+    real_price = MoneyField(help_text="price now, after the running discount")
     discount_name = serializers.CharField(allow_null=True)
     discount_seconds_left = serializers.IntegerField(
         allow_null=True, help_text="seconds until the running discount ends"
@@ -107,8 +104,11 @@ class ExpireOptionSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="0 = permanent access")
     text = serializers.CharField()
     days = serializers.IntegerField(help_text="0 = permanent")
-    price = money_field()
-    real_price = money_field()
+    price = MoneyField()
+    real_price = MoneyField()
+    discount_name = serializers.CharField(
+        allow_null=True, required=False, help_text="the sale this option's price is under, if any"
+    )
 
 
 class ChapterSerializer(serializers.Serializer):

@@ -18,11 +18,14 @@ class ApplicationError(Exception):
         code: str | None = None,
         field: str | None = None,
         extra: dict | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         self.message = message or self.default_message
         self.code = code or self.default_code
         self.field = field  # set when the error belongs to one input field
         self.extra = extra or {}
+        # HTTP headers the answer must carry, e.g. Content-Range on a 416
+        self.headers = dict(headers or {})
         super().__init__(self.message)
 
 
@@ -52,6 +55,18 @@ class NotFound(ApplicationError):
 class Conflict(ApplicationError):
     status_code = 409
     default_code = "conflict"
+
+
+class RangeNotSatisfiable(ApplicationError):
+    """A byte range outside the file; the answer names the file's size (RFC 9110 15.5.17)."""
+
+    status_code = 416
+    default_code = "range_not_satisfiable"
+    default_message = _("The requested byte range is outside the file.")
+
+    def __init__(self, message: str | None = None, *, size: int, **kwargs) -> None:
+        kwargs.setdefault("headers", {})["Content-Range"] = f"bytes */{size}"
+        super().__init__(message, **kwargs)
 
 
 class RateLimited(ApplicationError):

@@ -47,8 +47,10 @@ def api_exception_handler(exc, context):
         body = error_body(exc.message, exc.code, **exc.extra)
         if exc.field:
             body["errors"] = {exc.field: [exc.message]}
-        headers = {"Retry-After": str(exc.retry_after)} if hasattr(exc, "retry_after") else None
-        return Response(body, status=exc.status_code, headers=headers)
+        headers = dict(exc.headers)
+        if hasattr(exc, "retry_after"):
+            headers["Retry-After"] = str(exc.retry_after)
+        return Response(body, status=exc.status_code, headers=headers or None)
 
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))

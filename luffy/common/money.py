@@ -5,12 +5,22 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.db import models
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-# The largest amount a money column (max_digits=10, two places) holds; Alipay takes at most
-# 100,000,000.00 per trade, so this is also the largest order total the store accepts.
+# Every money column and every money field of the API: ten digits, two of them after the point.
+MONEY_DIGITS = 10
+MONEY_PLACES = 2
+# The largest amount a money column holds; Alipay takes at most 100,000,000.00 per trade, so
+# this is also the largest order total the store accepts.
 MAX_MONEY = Decimal("99999999.99")
+
+
+def money_field(**kwargs) -> models.DecimalField:
+    """A money column (the one definition). A factory returning a plain DecimalField, not a
+    field class, so the migrations see exactly the columns they always did."""
+    return models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, **kwargs)
 
 
 def money(value: Decimal | int | str) -> Decimal:

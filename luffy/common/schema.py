@@ -12,6 +12,7 @@ _DESCRIPTIONS = {
     404: "Not found.",
     409: "Conflicts with the current state.",
     413: "The request body is too large.",
+    416: "The byte range is outside the file; `Content-Range: bytes */size` names its size.",
     429: "Too many requests; `retry_after` says when to try again.",
     503: "A dependency (database, Redis, gateway) is unavailable.",
 }

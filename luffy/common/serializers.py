@@ -1,11 +1,17 @@
 from rest_framework import serializers
 
+from luffy.common.error_codes import ERROR_CODE_CHOICES
+from luffy.common.money import MONEY_DIGITS, MONEY_PLACES
+
 
 class ErrorSerializer(serializers.Serializer):
     """The shape of every API error (documented in the schema)."""
 
     detail = serializers.CharField()
-    code = serializers.CharField()
+    code = serializers.ChoiceField(
+        choices=ERROR_CODE_CHOICES,
+        help_text="what went wrong, for programs: one of the registry luffy.common.error_codes",
+    )
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()), required=False
     )
@@ -34,3 +40,12 @@ class CountField(serializers.IntegerField):
         kwargs.setdefault("min_value", 0)
         kwargs.setdefault("max_value", MAX_INT)
         super().__init__(**kwargs)
+
+
+class MoneyField(serializers.DecimalField):
+    """A money value in the API: a two-place string, e.g. "12.50" (never a JSON number), with
+    the money columns' digits (luffy.common.money)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("coerce_to_string", True)
+        super().__init__(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, **kwargs)

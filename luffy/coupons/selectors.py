@@ -50,37 +50,32 @@ def coupon_problem(user_coupon: UserCoupon, *, total: Decimal | None, at: dateti
     return None
 
 
-def coupon_list(*, user_id: int, total: Decimal | None = None, at: datetime | None = None):
-    """The user's coupons, newest first, each with whether it can be used on `total` and why
-    not. Two queries, however many coupons."""
+def coupon_list(*, user_id: int, at: datetime | None = None):
+    """The user's coupons, newest first, each with whether it can be used now (on an order of
+    any total) and why not. One query, however many coupons."""
     at = at or timezone.now()
     user_coupons = (
         UserCoupon.objects.filter(user_id=user_id)
         .select_related("coupon", "order")
         .order_by("-start", "-id")
     )
-    result = []
-    for user_coupon in user_coupons:
-        problem = coupon_problem(user_coupon, total=total, at=at)
-        coupon = user_coupon.coupon
-        result.append(
-            {
-                "id": user_coupon.id,
-                "name": coupon.name,
-                "type": coupon.get_type_display(),
-                "sale": coupon.sale,
-                "min_amount": coupon.min_amount,
-                "start": user_coupon.start,
-                "end": user_coupon.end,
-                "status": UserCoupon.Status(user_coupon.status).label,
-                "usable": problem is None,
-                "reason_code": problem[0] if problem else None,
-                "reason": problem[1] if problem else None,
-                "discount": (
-                    total - coupon_rule(coupon).apply(total)
-                    if problem is None and total is not None
-                    else None
-                ),
-            }
-        )
-    return result
+    return [user_coupon_item(user_coupon, at=at) for user_coupon in user_coupons]
+
+
+def user_coupon_item(user_coupon: UserCoupon, *, at: datetime) -> dict:
+    """One coupon as the coupons page shows it (its coupon and order already fetched)."""
+    problem = coupon_problem(user_coupon, total=None, at=at)
+    coupon = user_coupon.coupon
+    return {
+        "id": user_coupon.id,
+        "name": coupon.name,
+        "type": coupon.get_type_display(),
+        "sale": coupon.sale,
+        "min_amount": coupon.min_amount,
+        "start": user_coupon.start,
+        "end": user_coupon.end,
+        "status": UserCoupon.Status(user_coupon.status).label,
+        "usable": problem is None,
+        "reason_code": problem[0] if problem else None,
+        "reason": problem[1] if problem else None,
+    }

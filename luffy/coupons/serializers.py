@@ -1,14 +1,6 @@
 from rest_framework import serializers
 
-MONEY = {"max_digits": 10, "decimal_places": 2}
-
-
-class CouponListQuerySerializer(serializers.Serializer):
-    usable_for = serializers.ChoiceField(
-        choices=["selected"],
-        required=False,
-        help_text="judge each coupon against the selected cart lines",
-    )
+from luffy.common.serializers import MoneyField
 
 
 class UserCouponSerializer(serializers.Serializer):
@@ -16,18 +8,18 @@ class UserCouponSerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.CharField()
     sale = serializers.CharField()
-    min_amount = serializers.DecimalField(**MONEY)
+    min_amount = MoneyField()
     start = serializers.DateTimeField()
     end = serializers.DateTimeField(allow_null=True, help_text="null = never expires")
     status = serializers.CharField()
     usable = serializers.BooleanField()
     reason_code = serializers.CharField(allow_null=True)
     reason = serializers.CharField(allow_null=True, help_text="why it cannot be used")
-    discount = serializers.DecimalField(
-        **MONEY, allow_null=True, help_text="off the selected total"
-    )
 
 
 class CouponListSerializer(serializers.Serializer):
-    total = serializers.DecimalField(**MONEY, allow_null=True, help_text="selected cart total")
     coupons = UserCouponSerializer(many=True)
+
+
+class RedeemSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=64, help_text="the redeem code, any case")

@@ -3,13 +3,14 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import OuterRef, Subquery
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from luffy.common.errors import ApplicationError
 from luffy.orders.models import Order, OrderLine, OrderStatusChange
-from luffy.payments.models import Refund
+from luffy.payments.models import Refund, Trade
 
 
 class OrderLineInline(admin.TabularInline):
@@ -72,7 +73,7 @@ class OrderAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "pay_type", "created_at"]
     list_select_related = ["user"]
-    search_fields = ["order_number", "user__username", "user__mobile", "trade_no"]
+    search_fields = ["order_number", "user__username", "user__mobile", "trades__trade_no"]
     date_hierarchy = "created_at"
     inlines = [OrderLineInline, OrderStatusChangeInline, RefundInline]
     actions = ["refund", "export_csv"]
@@ -124,7 +125,9 @@ class OrderAdmin(admin.ModelAdmin):
         def rows():
             yield "\ufeff"  # a BOM, so spreadsheet programs read the Chinese titles as UTF-8
             yield writer.writerow(CSV_COLUMNS)
-            for o in queryset.select_related("user").order_by("created_at").iterator():
+            paid_trade = Trade.objects.filter(order_id=OuterRef("id"), trade_no__isnull=False)
+            with_trade = queryset.annotate(trade_no=Subquery(paid_trade.values("trade_no")[:1]))
+            for o in with_trade.select_related("user").order_by("created_at").iterator():
                 yield writer.writerow([
                     o.order_number, timezone.localtime(o.created_at).isoformat(),
                     timezone.localtime(o.paid_at).isoformat() if o.paid_at else "",

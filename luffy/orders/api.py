@@ -1,3 +1,4 @@
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
@@ -7,11 +8,15 @@ from rest_framework.views import APIView
 from luffy.common.pagination import PageSizePagination
 from luffy.common.schema import PAGE_PARAMETERS, errors, paginated
 from luffy.orders import selectors, services
+from luffy.orders.quote import checkout_quote
 from luffy.orders.serializers import (
+    CheckoutPreviewInputSerializer,
+    CheckoutQuoteSerializer,
     OrderCreatedSerializer,
     OrderCreateInputSerializer,
     OrderListQuerySerializer,
     OrderSerializer,
+    PutBackSerializer,
 )
 
 
@@ -58,6 +63,21 @@ class OrderListApi(APIView):
         return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
 
 
+class CheckoutPreviewApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="The breakdown of checking out the selected cart lines (nothing is reserved)",
+        request=CheckoutPreviewInputSerializer,
+        responses={200: CheckoutQuoteSerializer, **errors(400, 401, 409, 503)},
+    )
+    def post(self, request):
+        data = CheckoutPreviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        quote = checkout_quote(user_id=request.user.id, at=timezone.now(), **data.validated_data)
+        return Response(CheckoutQuoteSerializer(quote).data)
+
+
 class OrderDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -65,3 +85,20 @@ class OrderDetailApi(APIView):
     def get(self, request, order_number: str):
         order = selectors.order_get(user_id=request.user.id, order_number=order_number)
         return Response(OrderSerializer(order).data)
+
+
+class OrderToCartApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Put a cancelled or timed-out order's courses back in my cart, with their "
+        "validity options; courses I can use now or no longer on sale are skipped and named",
+        request=None,
+        responses={200: PutBackSerializer, **errors(401, 404, 409, 503)},
+    )
+    def post(self, request, order_number: str):
+        added, skipped, count = services.order_courses_to_cart(
+            user_id=request.user.id, order_number=order_number
+        )
+        body = {"added": added, "skipped": skipped, "cart_num": count}
+        return Response(PutBackSerializer(body).data)

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-MONEY = {"max_digits": 10, "decimal_places": 2}
+from luffy.common.money import money_field
 
 
 class Order(models.Model):
@@ -27,22 +27,24 @@ class Order(models.Model):
     title = models.CharField(max_length=255)
     status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.UNPAID)
     pay_type = models.PositiveSmallIntegerField(choices=PayType.choices, default=PayType.ALIPAY)
-    total_price = models.DecimalField(**MONEY, help_text="sum of the lines' base prices")
-    discounted_price = models.DecimalField(**MONEY, help_text="after activity discounts")
-    coupon_amount = models.DecimalField(**MONEY, default=0)
+    total_price = money_field(help_text="sum of the lines' base prices")
+    discounted_price = money_field(help_text="after activity discounts")
+    coupon_amount = money_field(default=0)
     credit = models.PositiveIntegerField(default=0, help_text="points used")
-    credit_amount = models.DecimalField(**MONEY, default=0)
-    real_price = models.DecimalField(**MONEY, help_text="what the buyer pays")
+    credit_amount = money_field(default=0)
+    real_price = money_field(help_text="what the buyer pays")
     user_coupon = models.ForeignKey(
         "coupons.UserCoupon", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     pay_deadline = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
-    # Set when a pay URL was first handed out: only such orders can have a gateway trade.
+    # What the gateway has confirmed refunding so far (a partial refund leaves the order paid),
+    # and when the latest refund was confirmed; recorded by payments with each refund.
+    refunded_amount = money_field(default=0)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    # Set when a pay URL was first handed out: only such orders can have a gateway trade (the
+    # sweep's indexed flag; the trade itself, with the gateway's number, is payments.Trade).
     sent_to_gateway_at = models.DateTimeField(null=True, blank=True)
-    # The gateway's trade number once paid. Unique: one gateway trade settles at most one order
-    # (null, not "", so that the many orders without one do not collide).
-    trade_no = models.CharField(max_length=64, unique=True, null=True, blank=True)
     # Not auto_now_add: checkout sets it to the same instant as the prices and the deadline.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -70,11 +72,20 @@ class Order(models.Model):
                 & Q(total_price__gte=0)
                 & Q(discounted_price__gte=0),
                 name="order_money_not_negative",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=F("real_price")),
+                name="order_refunded_within_price",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.order_number or f"order {self.pk}"
+
+    @property
+    def sale_amount(self):
+        """What the running sales took off the base prices."""
+        return self.total_price - self.discounted_price
 
 
 class OrderLine(models.Model):
@@ -86,8 +97,8 @@ class OrderLine(models.Model):
     expire_id = models.PositiveIntegerField(help_text="0 = permanent")
     expire_text = models.CharField(max_length=32)
     expire_days = models.PositiveIntegerField(help_text="0 = permanent")
-    price = models.DecimalField(**MONEY)
-    real_price = models.DecimalField(**MONEY)
+    price = money_field()
+    real_price = money_field()
     discount_name = models.CharField(max_length=32, blank=True)
 
     class Meta:

@@ -3,10 +3,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from luffy.common.serializers import CountField, IdField
+from luffy.common.serializers import CountField, IdField, MoneyField
 from luffy.orders.models import Order
-
-MONEY = {"max_digits": 10, "decimal_places": 2}
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -30,18 +28,74 @@ class OrderCreateInputSerializer(serializers.Serializer):
     pay_type = PayTypeField()
     coupon_id = IdField(required=False, allow_null=True)
     credit = CountField(required=False, default=0)
-    expected_real_price = serializers.DecimalField(
-        **MONEY, required=False, help_text="the total the buyer saw; a difference is reported"
+    expected_real_price = MoneyField(
+        required=False, help_text="the total the buyer saw; a difference is reported"
     )
 
 
 class OrderCreatedSerializer(serializers.Serializer):
     order_number = serializers.CharField()
-    real_price = serializers.DecimalField(**MONEY)
+    real_price = MoneyField()
     status = serializers.IntegerField()
     pay_deadline = serializers.DateTimeField()
     price_changed = serializers.BooleanField()
     notice = serializers.CharField(allow_null=True)
+
+
+class CheckoutPreviewInputSerializer(serializers.Serializer):
+    coupon_id = IdField(required=False, allow_null=True, help_text="omit or null: no coupon")
+    credit = CountField(required=False, default=0, help_text="credit points to use")
+
+
+class CheckoutLineSerializer(serializers.Serializer):
+    course_id = serializers.IntegerField()
+    name = serializers.CharField(source="course_name")
+    cover = serializers.CharField(allow_null=True)
+    expire_id = serializers.IntegerField(help_text="0 = permanent access")
+    expire_text = serializers.CharField()
+    expire_days = serializers.IntegerField(help_text="0 = permanent")
+    price = MoneyField()
+    real_price = MoneyField(help_text="after the running sale")
+    discount_name = serializers.CharField(allow_null=True)
+    renews_until = serializers.DateTimeField(
+        allow_null=True,
+        help_text="a renewal (续期): the buyer's access ends then and the days are added to it",
+    )
+
+
+class CouponOptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="use as coupon_id")
+    name = serializers.CharField()
+    type = serializers.CharField()
+    sale = serializers.CharField()
+    min_amount = MoneyField()
+    end = serializers.DateTimeField(allow_null=True, help_text="null = never expires")
+    saving = MoneyField(help_text="what it takes off this checkout")
+
+
+class CheckoutQuoteSerializer(serializers.Serializer):
+    """The server's breakdown of checking out the selected cart lines: what the page shows and
+    what POST /api/orders/ charges for the same coupon_id and credit."""
+
+    lines = CheckoutLineSerializer(many=True)
+    total_price = MoneyField(help_text="the base prices")
+    sale_amount = MoneyField(help_text="taken off by running sales")
+    discounted_price = MoneyField(help_text="after the running sales")
+    coupons = CouponOptionSerializer(
+        many=True, help_text="the coupons usable on this checkout, the best first"
+    )
+    best_coupon_id = serializers.IntegerField(
+        allow_null=True, help_text="the coupon that saves most; the page preselects it"
+    )
+    coupon_id = serializers.IntegerField(allow_null=True, help_text="the coupon applied")
+    coupon_amount = MoneyField()
+    credit_balance = serializers.IntegerField()
+    credit_per_yuan = serializers.IntegerField()
+    max_credit = serializers.IntegerField(help_text="the most points usable on this checkout")
+    max_credit_amount = MoneyField(help_text="what max_credit is worth")
+    credit = serializers.IntegerField(help_text="the points applied")
+    credit_amount = MoneyField()
+    real_price = MoneyField(help_text="to pay; send it back as expected_real_price")
 
 
 class OrderLineSerializer(serializers.Serializer):
@@ -50,8 +104,8 @@ class OrderLineSerializer(serializers.Serializer):
     cover = serializers.SerializerMethodField()
     expire_text = serializers.CharField()
     expire_days = serializers.IntegerField(help_text="0 = permanent")
-    price = serializers.DecimalField(**MONEY)
-    real_price = serializers.DecimalField(**MONEY)
+    price = MoneyField()
+    real_price = MoneyField()
     discount_name = serializers.CharField()
 
     def get_cover(self, line) -> str | None:
@@ -60,17 +114,41 @@ class OrderLineSerializer(serializers.Serializer):
 
 class OrderSerializer(serializers.ModelSerializer):
     status_text = serializers.CharField(source="get_status_display")
+    sale_amount = MoneyField(help_text="taken off by running sales")
     lines = OrderLineSerializer(many=True)
 
     class Meta:
         model = Order
         fields = [
             "order_number", "title", "created_at", "status", "status_text", "pay_deadline",
-            "paid_at", "total_price", "discounted_price", "coupon_amount", "credit",
-            "credit_amount", "real_price", "lines",
+            "paid_at", "total_price", "sale_amount", "discounted_price", "coupon_amount", "credit",
+            "credit_amount", "real_price", "refunded_amount", "refunded_at", "lines",
         ]  # fmt: skip
         read_only_fields = fields
 
 
 class OrderListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
+
+
+class PutBackLineSerializer(serializers.Serializer):
+    course_id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PutBackAddedSerializer(PutBackLineSerializer):
+    expire_id = serializers.IntegerField(help_text="the validity option now in the cart")
+    option_changed = serializers.BooleanField(
+        help_text="the order's option is no longer offered: the course's default was chosen"
+    )
+
+
+class PutBackSkippedSerializer(PutBackLineSerializer):
+    reason = serializers.ChoiceField(choices=["owned", "off_sale", "cart_full"])
+    reason_text = serializers.CharField()
+
+
+class PutBackSerializer(serializers.Serializer):
+    added = PutBackAddedSerializer(many=True)
+    skipped = PutBackSkippedSerializer(many=True)
+    cart_num = serializers.IntegerField(help_text="lines in the cart now")

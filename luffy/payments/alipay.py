@@ -168,14 +168,6 @@ def trade_refund(
     )
 
 
-def refund_query(*, out_trade_no: str, out_request_no: str) -> dict:
-    return _call(
-        "api_alipay_trade_fastpay_refund_query",
-        out_request_no=out_request_no,
-        out_trade_no=out_trade_no,
-    )
-
-
 def _signed_content(data: dict) -> str:
     return "&".join(f"{k}={v}" for k, v in sorted(data.items()) if v not in ("", None))
 

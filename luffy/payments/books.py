@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db.models import (
     Count,
+    DecimalField,
     Exists,
     F,
     IntegerField,
@@ -33,7 +34,7 @@ from django.utils.translation import gettext as _
 from luffy.access.models import CoursePurchase
 from luffy.coupons.models import UserCoupon
 from luffy.orders.models import Order, OrderLine, OrderStatusChange
-from luffy.payments.models import PaymentMessage, Refund
+from luffy.payments.models import PaymentMessage, Refund, Trade
 from luffy.users.models import CreditEntry, User
 
 S = Order.Status
@@ -53,6 +54,7 @@ class AnomalyKind(enum.StrEnum):
     CREDIT_LEDGER = "credit_ledger"  # a credit balance differs from its ledger
     ORDER_CREDIT = "order_credit"  # what an order's ledger rows spent disagrees with its status
     TRADE_MISMATCH = "trade_mismatch"  # a trade settled here without a paid order of that amount
+    REFUNDED_TOTAL = "refunded_total"  # an order's refunded total is not its confirmed refunds
 
 
 @dataclass(frozen=True)
@@ -295,14 +297,18 @@ def _order_credit() -> list[Anomaly]:
 
 def _trades() -> list[Anomaly]:
     """Every verified gateway message that settled a trade names a paid or refunded order of
-    the same amount and trade number; an order with a trade number is paid or refunded."""
+    the same amount and trade number (its paid Trade's); an order with a paid Trade is paid or
+    refunded."""
     order = Order.objects.filter(order_number=OuterRef("out_trade_no"))
+    paid_trade = Trade.objects.filter(
+        order__order_number=OuterRef("out_trade_no"), trade_no__isnull=False
+    )
     rows = (
         PaymentMessage.objects.filter(verified=True, outcome__in=SETTLED_OUTCOMES)
         .annotate(
             order_status=Subquery(order.values("status")[:1]),
             order_price=Subquery(order.values("real_price")[:1]),
-            order_trade_no=Subquery(order.values("trade_no")[:1]),
+            order_trade_no=Subquery(paid_trade.values("trade_no")[:1]),
         )
         .values_list(
             "out_trade_no",
@@ -345,8 +351,12 @@ def _trades() -> list[Anomaly]:
             )
         if problems:
             anomalies.append(Anomaly(AnomalyKind.TRADE_MISMATCH, number, "; ".join(problems)))
-    unpaid = Order.objects.filter(trade_no__isnull=False).exclude(status__in=(S.PAID, S.REFUNDED))
-    for number, status, trade_no in unpaid.values_list("order_number", "status", "trade_no"):
+    unpaid = Trade.objects.filter(trade_no__isnull=False).exclude(
+        order__status__in=(S.PAID, S.REFUNDED)
+    )
+    for number, status, trade_no in unpaid.values_list(
+        "order__order_number", "order__status", "trade_no"
+    ):
         anomalies.append(
             Anomaly(
                 AnomalyKind.TRADE_MISMATCH,
@@ -355,6 +365,34 @@ def _trades() -> list[Anomaly]:
             )
         )
     return anomalies
+
+
+def _refunded_totals() -> list[Anomaly]:
+    """What an order shows as refunded (Order.refunded_amount, 已退款 on my orders) is the sum
+    of its refunds the gateway confirmed. Only orders with either are looked at."""
+    succeeded = Refund.objects.filter(order=OuterRef("pk"), status=Refund.Status.SUCCEEDED)
+    confirmed = succeeded.values("order").annotate(total=Sum("amount")).values("total")
+    rows = (
+        Order.objects.filter(Q(refunded_amount__gt=0) | Exists(succeeded))
+        .annotate(
+            confirmed=Coalesce(
+                Subquery(confirmed, output_field=DecimalField(max_digits=12, decimal_places=2)),
+                Value(Decimal(0)),
+                output_field=DecimalField(max_digits=12, decimal_places=2),
+            )
+        )
+        .exclude(refunded_amount=F("confirmed"))
+        .values_list("order_number", "refunded_amount", "confirmed")
+    )
+    return [
+        Anomaly(
+            AnomalyKind.REFUNDED_TOTAL,
+            number,
+            _("shows %(shown)s refunded, the gateway confirmed %(confirmed)s")
+            % {"shown": f"{shown:.2f}", "confirmed": f"{Decimal(total):.2f}"},
+        )
+        for number, shown, total in rows
+    ]
 
 
 CHECKS = (
@@ -366,5 +404,6 @@ CHECKS = (
     _credit_ledgers,
     _order_credit,
     _trades,
+    _refunded_totals,
 )
-# One gateway trade on two orders needs no check: Order.trade_no is unique in the database.
+# One gateway trade on two orders needs no check: Trade.trade_no is unique in the database.

@@ -1,6 +1,6 @@
 from django.db import models
 
-MONEY = {"max_digits": 10, "decimal_places": 2}
+from luffy.common.money import money_field
 
 
 class PaymentMessage(models.Model):
@@ -44,7 +44,7 @@ class Refund(models.Model):
     # by each gateway, has the second payment refunded through its own gateway.
     gateway = models.CharField(max_length=16, default="alipay")
     out_request_no = models.CharField(max_length=64, unique=True)
-    amount = models.DecimalField(**MONEY)
+    amount = money_field()
     reason = models.CharField(max_length=200)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
     response = models.JSONField(null=True, blank=True)
@@ -73,7 +73,7 @@ class Trade(models.Model):
     out_trade_no = models.CharField(max_length=64)
     sent_at = models.DateTimeField(null=True, blank=True, help_text="first pay URL issued")
     trade_no = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    amount = models.DecimalField(**MONEY)
+    amount = money_field()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SENT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-MONEY = {"max_digits": 10, "decimal_places": 2}
+from luffy.common.serializers import MoneyField
 
 
 class PayUrlQuerySerializer(serializers.Serializer):
@@ -34,7 +34,7 @@ class ResultCourseSerializer(serializers.Serializer):
 class PaymentResultSerializer(serializers.Serializer):
     order_number = serializers.CharField()
     pay_time = serializers.DateTimeField()
-    real_price = serializers.DecimalField(**MONEY)
+    real_price = MoneyField()
     user_credit = serializers.IntegerField()
     course_list = ResultCourseSerializer(many=True)
 

@@ -20,6 +20,7 @@ from luffy.users.serializers import (
     LoginInputSerializer,
     MeUpdateInputSerializer,
     MobileStatusSerializer,
+    PasswordChangedSerializer,
     PasswordChangeInputSerializer,
     PasswordResetInputSerializer,
     RegisterInputSerializer,
@@ -35,10 +36,15 @@ def client_ip(request) -> str:
     return BaseThrottle().get_ident(request)
 
 
-def auth_response(user, *, status_code=status.HTTP_200_OK) -> Response:
+def token_pair(user) -> dict[str, str]:
+    # With SIMPLE_JWT["CHECK_REVOKE_TOKEN"] both carry the stamp of the current password.
     refresh = RefreshToken.for_user(user)
-    user.access = str(refresh.access_token)
-    user.refresh = str(refresh)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def auth_response(user, *, status_code=status.HTTP_200_OK) -> Response:
+    tokens = token_pair(user)
+    user.access, user.refresh = tokens["access"], tokens["refresh"]
     return Response(AuthOutputSerializer(user).data, status=status_code)
 
 
@@ -130,7 +136,7 @@ class PasswordResetApi(APIView):
 
     @extend_schema(
         summary="Forgot password: a new one, with a code sent to the registered mobile "
-        "(purpose=reset_password)",
+        "(purpose=reset_password); every token issued before is refused from now on",
         request=PasswordResetInputSerializer,
         responses={200: DetailSerializer, **errors(400, 401, 429, 503)},
     )
@@ -147,15 +153,16 @@ class PasswordChangeApi(APIView):
     throttle_scope = "login_ip"
 
     @extend_schema(
-        summary="Change my password (the current one is required)",
+        summary="Change my password (the current one is required); every token issued before "
+        "is refused from now on, and new ones for this device are returned",
         request=PasswordChangeInputSerializer,
-        responses={200: DetailSerializer, **errors(400, 401, 429)},
+        responses={200: PasswordChangedSerializer, **errors(400, 401, 429)},
     )
     def post(self, request):
         data = PasswordChangeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.user_password_change(user=request.user, **data.validated_data)
-        return Response({"detail": _("Your password has been changed.")})
+        user = services.user_password_change(user=request.user, **data.validated_data)
+        return Response({"detail": _("Your password has been changed."), **token_pair(user)})
 
 
 class TokenRefreshApi(SimpleJWTTokenRefreshView):

@@ -5,6 +5,7 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from luffy.common.money import credit_to_money
+from luffy.users.authentication import token_stamp_check
 from luffy.users.models import User
 from luffy.users.selectors import masked_mobile
 from luffy.users.services import SmsPurpose
@@ -118,6 +119,14 @@ class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class PasswordChangedSerializer(DetailSerializer):
+    """The tokens issued before the change are refused from now on: these replace them on the
+    device that made the change."""
+
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
 class SmsSentSerializer(serializers.Serializer):
     detail = serializers.CharField()
     resend_after = serializers.IntegerField()
@@ -142,9 +151,13 @@ class CreditEntrySerializer(serializers.Serializer):
 
 class ActiveAccountTokenRefreshSerializer(TokenRefreshSerializer):
     """simplejwt's refresh, which refuses an inactive account but raised a 500
-    (User.DoesNotExist) for a deleted one: that is a 401 too."""
+    (User.DoesNotExist) for a deleted one: that is a 401 too; and it did not look at the
+    password stamp (SIMPLE_JWT["CHECK_REVOKE_TOKEN"] checks access tokens only)."""
 
     def validate(self, attrs):
+        # A refresh token issued before a password change or reset gives no new access token
+        # (the access token would carry the old stamp and be refused anyway).
+        token_stamp_check(self.token_class(attrs["refresh"]))
         try:
             return super().validate(attrs)
         except User.DoesNotExist as exc:

@@ -31,15 +31,20 @@ def test_trial_lesson_is_open_to_anyone(api_client, course):
     trial, _ = lessons(course)
     response = api_client.get(url(course.id, trial.id))
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    # Issue 19: no raw `link` any more; the lesson's video id plays through the video cloud.
+    playback = body.pop("playback")
+    assert body == {
         "id": trial.id,
         "course_id": course.id,
         "name": trial.name,
         "section_type": "video",
         "duration": 0,
         "free_trial": True,
-        "link": trial.link,
+        "position": 0,
+        "done": False,
     }
+    assert playback["kind"] == "cloud" and playback["video_id"] == trial.link
 
 
 def test_paid_lesson_needs_login(api_client, course):
@@ -65,7 +70,10 @@ def test_paid_lesson_with_active_access(auth_client, user, course, days):
     buy(user, course, timezone.now() + timedelta(days=days) if days else None)
     response = auth_client.get(url(course.id, paid.id))
     assert response.status_code == 200
-    assert response.json()["link"] == paid.link
+    # Issue 19: a player token for the video id instead of the raw, shareable link.
+    playback = response.json()["playback"]
+    assert playback["kind"] == "cloud" and playback["video_id"] == paid.link
+    assert playback["token"]
 
 
 def test_paid_lesson_after_access_expired(auth_client, user, course):
@@ -105,6 +113,7 @@ def test_access_endpoint(api_client, user, make_user, course, make_course):
         "active": False,
         "expires_at": None,
         "expired": False,
+        "refunded": False,
     }
     until = timezone.now() + timedelta(days=30)
     buy(user, course, until)

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from luffy.catalog.models import Banner, Course, CourseCategory, Navigation
+from luffy.catalog.models import Banner, Course, CourseCategory, CourseLesson, Navigation
 
 pytestmark = pytest.mark.django_db
 
@@ -48,9 +48,11 @@ def test_categories(api_client, category):
 
 
 def test_course_list_item_shape_and_only_online(api_client, make_course, make_discount):
-    course = make_course(
-        price="200.00", students=7, lessons_count=9, pub_lessons_count=5, lessons=5
-    )
+    course = make_course(price="200.00", students=7, lessons=5)
+    # The lesson counters are derived: 4 more lessons without material yet (not published).
+    chapter = course.chapters.get()
+    for order in range(6, 10):
+        CourseLesson.objects.create(chapter=chapter, course=course, name=f"1.{order}", order=order)
     make_course(status=Course.Status.OFFLINE)
     make_course(status=Course.Status.PRE_LAUNCH)
     make_discount(course, rule="*0.5", type_name="限时折扣")
@@ -160,10 +162,11 @@ def test_course_detail(api_client, make_course, make_discount):
     assert body["teacher"]["brief"] == "<p>ten years</p>" and body["teacher"]["image"] is None
     assert body["expire_options"] == [
         {"id": course.expire_options.get(days=30).id, "text": "30天有效", "days": 30,
-         "price": "50.00", "real_price": "50.00"},  # below the 100 condition
+         "price": "50.00", "real_price": "50.00", "discount_name": None},  # below the condition
         {"id": course.expire_options.get(days=90).id, "text": "90天有效", "days": 90,
-         "price": "120.00", "real_price": "60.00"},
-        {"id": 0, "text": "永久有效", "days": 0, "price": "300.00", "real_price": "240.00"},
+         "price": "120.00", "real_price": "60.00", "discount_name": "限时减免"},
+        {"id": 0, "text": "永久有效", "days": 0, "price": "300.00", "real_price": "240.00",
+         "discount_name": "限时减免"},
     ]  # fmt: skip
     assert body["discount_name"] == "限时减免"
     left = (activity.end - timezone.now()).total_seconds()
@@ -208,3 +211,17 @@ def test_rule_that_bypassed_validation_is_ignored_not_a_500(api_client, make_cou
     Discount.objects.update(sale="__import__('os')")  # raw update: no validation, no signal
     body = api_client.get(f"/api/courses/{course.id}/").json()
     assert (body["real_price"], body["discount_name"]) == ("100.00", None)
+
+
+def test_a_lesson_with_nothing_to_watch_is_unpublished(api_client, make_course):
+    """Issue 16: lessons without a file or a video id say 未更新 on the pages."""
+    from django.core.files.base import ContentFile
+
+    course = make_course(lessons=3)
+    empty, with_file = course.lessons.filter(order__in=(2, 3)).order_by("order")
+    empty.link = ""
+    empty.save()
+    with_file.link = ""
+    with_file.media.save("a.pdf", ContentFile(b"%PDF-1.4 x"))
+    lessons = api_client.get(f"/api/courses/{course.id}/").json()["chapters"][0]["lessons"]
+    assert [lesson["published"] for lesson in lessons] == [True, False, True]

@@ -54,3 +54,12 @@ def test_valid_files_pass():
     validate_lesson_file(SimpleUploadedFile("a.mp4", tiny_mp4(3)))
     validate_lesson_file(SimpleUploadedFile("a.webm", b"\x1a\x45\xdf\xa3" + b"\0" * 20))
     validate_lesson_file(SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF"))
+
+
+def test_the_generated_demo_files_pass_the_upload_checks():
+    from luffy.catalog.demo_media import demo_pdf, demo_video
+
+    video = SimpleUploadedFile("lesson.mp4", demo_video(seconds=7), content_type="video/mp4")
+    validate_lesson_file(video)
+    assert lesson_duration_from_file(video) == 7
+    validate_lesson_file(SimpleUploadedFile("notes.pdf", demo_pdf(title="讲义", lines=["一"])))

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from luffy.catalog.pricing import Offer, RuleError, parse_rule, quote
+from luffy.catalog.pricing import Offer, RuleError, parse_rule, sale_price
 
 D = Decimal
 T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -96,42 +96,44 @@ def offer(rule, *, condition="0", start=T0, hours=24, name="限时折扣"):
 
 
 def test_quote_without_offers_is_the_base():
-    q = quote(D("88.8"), [], T0)
+    q = sale_price(D("88.8"), [], T0)
     assert (q.price, q.real_price, q.offer) == (D("88.80"), D("88.80"), None)
 
 
 def test_activity_boundaries_start_inclusive_end_exclusive():
     o = offer("*0.5", hours=1)
-    assert quote(D(100), [o], T0 - timedelta(microseconds=1)).real_price == D(100)
-    assert quote(D(100), [o], T0).real_price == D(50)
-    assert quote(D(100), [o], o.end - timedelta(microseconds=1)).real_price == D(50)
-    assert quote(D(100), [o], o.end).real_price == D(100)
+    assert sale_price(D(100), [o], T0 - timedelta(microseconds=1)).real_price == D(100)
+    assert sale_price(D(100), [o], T0).real_price == D(50)
+    assert sale_price(D(100), [o], o.end - timedelta(microseconds=1)).real_price == D(50)
+    assert sale_price(D(100), [o], o.end).real_price == D(100)
 
 
 def test_condition_is_a_minimum_base_price():
     o = offer("-10", condition="100")
-    assert quote(D("99.99"), [o], T0).offer is None
-    assert quote(D("100"), [o], T0).real_price == D("90.00")
+    assert sale_price(D("99.99"), [o], T0).offer is None
+    assert sale_price(D("100"), [o], T0).real_price == D("90.00")
 
 
 def test_overlapping_activities_lowest_price_wins():
     a, b = offer("*0.9", name="限时折扣"), offer("-30", name="限时减免")
-    assert quote(D(100), [a, b], T0).offer.name == "限时减免"  # 70 < 90
-    assert quote(D(1000), [a, b], T0).offer.name == "限时折扣"  # 900 < 970
+    assert sale_price(D(100), [a, b], T0).offer.name == "限时减免"  # 70 < 90
+    assert sale_price(D(1000), [a, b], T0).offer.name == "限时折扣"  # 900 < 970
     # a tie goes to the offer listed first (activities are listed by start)
-    assert quote(D(100), [offer("-10", name="x"), offer("*0.9", name="y")], T0).offer.name == "x"
+    assert (
+        sale_price(D(100), [offer("-10", name="x"), offer("*0.9", name="y")], T0).offer.name == "x"
+    )
 
 
 def test_overlap_ignores_offers_not_running_or_not_reached():
     later = offer("0", start=T0 + timedelta(hours=1))
     rich = offer("0", condition="500")
     running = offer("*0.8")
-    q = quote(D(100), [later, rich, running], T0)
+    q = sale_price(D(100), [later, rich, running], T0)
     assert (q.real_price, q.offer) == (D("80.00"), running)
 
 
 def test_offer_that_does_not_lower_the_price_is_not_reported():
-    assert quote(D(50), [offer(TIERS)], T0).offer is None
+    assert sale_price(D(50), [offer(TIERS)], T0).offer is None
 
 
 money_values = st.decimals(min_value=0, max_value=10**8 - 1, places=2, allow_nan=False)
@@ -153,6 +155,6 @@ def test_price_is_never_negative_nor_above_base(base, rule_texts):
             offers.append(offer(text))
         except RuleError:  # duplicate thresholds after max/min: skip, it is refused on save
             continue
-    q = quote(base, offers, T0)
+    q = sale_price(base, offers, T0)
     assert D(0) <= q.real_price <= q.price == base.quantize(D("0.01"))
     assert q.real_price == q.real_price.quantize(D("0.01"))

@@ -1,6 +1,7 @@
 """Chinese for people: the API answers in Chinese by default and for Accept-Language zh-hans,
-English for Accept-Language en, and every error code it can return has a Chinese text in the
-front end's messages.js."""
+English for Accept-Language en, and every error code it can return (the registry,
+luffy.common.error_codes) has a Chinese text in the front end's messages.js; a scan of the code
+makes sure every code it raises is in the registry."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from rest_framework import exceptions as drf_exceptions
 from rest_framework_simplejwt import exceptions as jwt_exceptions
 
+from luffy.common.error_codes import ErrorCode
 from luffy.common.i18n import duration_words
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +29,12 @@ CODE_PATTERNS = [
 
 
 def api_error_codes() -> set[str]:
+    """Every code an API error can carry: the registry."""
+    return {code.value for code in ErrorCode}
+
+
+def raised_error_codes() -> set[str]:
+    """The codes the code itself names (services, handlers, DRF and Simple JWT)."""
     codes = set()
     for path in (ROOT / "luffy").rglob("*.py"):
         if any(part in SANDBOXES or part == "migrations" for part in path.parts):
@@ -34,6 +42,9 @@ def api_error_codes() -> set[str]:
         text = path.read_text()
         for pattern in CODE_PATTERNS:
             codes.update(pattern.findall(text))
+    # Simple JWT's authentication raises codes of its own (bad_authorization_header, ...).
+    jwt_source = Path(inspect.getfile(jwt_exceptions)).parent / "authentication.py"
+    codes.update(CODE_PATTERNS[0].findall(jwt_source.read_text()))
     for module in (drf_exceptions, jwt_exceptions):
         for _name, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, drf_exceptions.APIException) and cls.default_code:
@@ -49,9 +60,26 @@ def front_end_codes() -> set[str]:
 
 
 def test_the_collector_finds_codes_from_services_handlers_and_drf():
-    codes = api_error_codes()
+    codes = raised_error_codes()
     assert {"sms_code_wrong", "login_throttled", "database_busy", "nul_character"} <= codes
     assert {"throttled", "permission_denied", "token_not_valid", "coupon_reserved"} <= codes
+    assert {"bad_authorization_header", "password_changed", "user_not_found"} <= codes
+
+
+def test_every_code_the_code_raises_is_in_the_registry():
+    missing = sorted(raised_error_codes() - api_error_codes())
+    assert not missing, f"codes missing from luffy.common.error_codes.ErrorCode: {missing}"
+
+
+def test_the_schema_publishes_the_registry_on_the_error_shape():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    assert components["ErrorCodeEnum"]["enum"] == [code.value for code in ErrorCode]
+    code = components["Error"]["properties"]["code"]
+    assert code["allOf"] == [{"$ref": "#/components/schemas/ErrorCodeEnum"}]
+    assert f"`cart_empty` - {ErrorCode.CART_EMPTY.message}" in code["description"]
 
 
 def test_every_api_error_code_has_a_chinese_text_in_the_front_end():

@@ -76,24 +76,31 @@ def test_checkout_pay_and_study(page, store, buyer, shot):
     expect(line.locator("[data-test=line-price]")).to_have_text(f"¥{month['real_price']}")
     page.get_by_role("button", name="去结算").click()
 
-    # Checkout: two lines, the usable coupon, an unusable one with its reason, 300 points.
+    # Checkout shows the server's breakdown: two lines, only the coupon that fits (the best one,
+    # preselected), the credit cap in words; every change asks the server again.
     page.wait_for_url("**/checkout")
     expect(page.locator("[data-test=checkout-line]")).to_have_count(2)
     total = Decimal(month["real_price"]) + Decimal(option(store, COURSE_B, None)["real_price"])
-    expect(page.locator("[data-test=final-price]")).to_have_text(f"¥{total}")
-    unusable = page.locator("[data-test=coupon-unusable]").filter(has_text="满万减千券")
-    expect(unusable).to_have_class(re.compile(r"is-disabled"))
-    expect(unusable.locator("[data-test=coupon-reason]")).to_contain_text("满 ¥10000.00 可用")
-    assert page.locator("[data-test=coupon-unusable]").filter(has_text="过期体验券").count() == 1
-    page.locator("[data-test=coupon-usable]").filter(has_text="新人立减券").click()
+    usable = page.locator("[data-test=coupon-usable]")
+    expect(usable).to_have_count(1)  # not the one needing 10000, not the expired one
+    expect(usable).to_contain_text("新人立减券")
+    expect(usable).to_have_class(re.compile(r"is-checked"))  # the best one, preselected
+    expect(usable.locator("[data-test=coupon-best]")).to_have_text("最优")
     expect(page.locator("[data-test=coupon-amount]")).to_have_text("-¥20.00")
-    expect(page.locator("[data-test=credit-max-value]")).to_have_text("500")  # the balance
+    expect(page.locator("[data-test=final-price]")).to_have_text(f"¥{total - 20}")
+    expect(page.locator("[data-test=credit-cap]")).to_have_text("最多可用 500 积分（可抵 ¥50.00）")
+    page.locator("[data-test=coupon-none]").click()
+    expect(page.locator("[data-test=coupon-amount]")).to_have_text("-¥0.00")
+    expect(page.locator("[data-test=final-price]")).to_have_text(f"¥{total}")
+    usable.click()
+    expect(page.locator("[data-test=coupon-amount]")).to_have_text("-¥20.00")
     credit = page.locator("[data-test=credit-input] input")
     credit.fill("300")
     credit.press("Tab")
-    expect(page.locator("[data-test=credit-money]")).to_have_text("¥30.00")
+    expect(page.locator("[data-test=credit-money]")).to_have_text("-¥30.00")
     real_price = total - 20 - 30
     expect(page.locator("[data-test=final-price]")).to_have_text(f"¥{real_price}")
+    expect(page.locator("[data-test=pay]")).to_be_enabled()  # the preview has answered
     shot("checkout")
 
     # Pay at the offline sandbox's cashier; its return lands on the result page.
@@ -214,6 +221,68 @@ def test_expired_session_on_my_orders_goes_to_login(page, store, buyer):
     page.get_by_text("登录已过期").wait_for()
 
 
+def change_price(store, name: str, by: str) -> None:
+    """Every option of the course costs `by` more (staff editing prices)."""
+    backend(
+        store,
+        "from decimal import Decimal; from django.db.models import F; "
+        "from luffy.catalog.models import Course, CourseExpire; "
+        f"c = Course.objects.get(name={name!r}); "
+        f"Course.objects.filter(id=c.id, price__gt=0).update(price=F('price') + Decimal({by!r})); "
+        f"CourseExpire.objects.filter(course=c).update(price=F('price') + Decimal({by!r}))",
+    )
+
+
+def test_a_price_change_shows_the_same_figures_on_the_page_and_in_the_dialog(page, store, shot):
+    from playwright.sync_api import expect
+
+    mobile = store.register()
+    login(page, mobile)
+    add_to_cart(page, store, COURSE_D)
+    page.goto("/checkout")
+    final = page.locator("[data-test=final-price]")
+    expect(final).to_have_text(re.compile(r"^¥\d+\.\d\d$"))
+    before = final.inner_text()
+    change_price(store, COURSE_D, "10")
+    try:
+        page.locator("[data-test=pay]").click()
+        dialog = page.locator(".el-message-box")
+        expect(dialog).to_contain_text("价格已变动")
+        expect(final).not_to_have_text(before)  # the page shows the new total ...
+        expect(dialog).to_contain_text(final.inner_text())  # ... the one the dialog asks about
+        shot("checkout-price-changed")
+        dialog.get_by_role("button", name="再看看").click()
+        expect(page.locator("[data-test=pay]")).to_be_enabled()
+        backend(  # nothing placed without consent (fails the command otherwise)
+            store,
+            "from luffy.orders.models import Order; "
+            f"assert not Order.objects.filter(user__mobile={mobile!r}).exists()",
+        )
+    finally:
+        change_price(store, COURSE_D, "-10")
+
+
+@pytest.mark.parametrize("page", [{"width": 390, "height": 844}], indirect=True)
+def test_phone_checkout_with_coupon_and_credit(page, store, shot):
+    from playwright.sync_api import expect
+
+    mobile = store.register()
+    give_coupons_and_credit(store, mobile)
+    login(page, mobile)
+    add_to_cart(page, store, COURSE_A)
+    page.goto("/checkout")
+    expect(page.locator("[data-test=coupon-amount]")).to_have_text("-¥20.00")  # preselected
+    credit = page.locator("[data-test=credit-input] input")
+    credit.fill("200")
+    credit.press("Tab")
+    expect(page.locator("[data-test=credit-money]")).to_have_text("-¥20.00")
+    expect(page.locator("[data-test=pay]")).to_be_enabled()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    shot("phone-checkout-coupon-credit")
+    page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    shot("phone-checkout-bottom", full_page=False)  # the sticky pay bar below the summary
+
+
 @pytest.mark.parametrize("page", [{"width": 390, "height": 844}], indirect=True)
 def test_phone_layout_of_new_pages(page, store, buyer, shot):
     login(page, buyer)
@@ -229,3 +298,19 @@ def test_phone_layout_of_new_pages(page, store, buyer, shot):
         page.locator(ready).first.wait_for()
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, path
         shot(name)
+
+
+def test_an_owned_course_is_renewed_from_its_page(page, store, buyer, shot):
+    """COURSE_A was bought for a month above: its page offers 续期, checkout labels the line."""
+    from playwright.sync_api import expect
+
+    login(page, buyer)
+    page.goto(f"/courses/{course_id(store, COURSE_A)}")
+    expect(page.locator("[data-test=owned]")).to_contain_text("续期后在此基础上顺延")
+    page.locator("[data-test=expire-options]").get_by_text("1个月有效").click()
+    page.locator("[data-test=renew]").click()
+    page.wait_for_url("**/checkout")
+    line = page.locator("[data-test=checkout-line]").filter(has_text=COURSE_A)
+    expect(line.locator("[data-test=line-renewal]")).to_have_text("续期")
+    expect(line).to_contain_text("续期后顺延")
+    shot("checkout-renewal")

@@ -135,7 +135,11 @@ def test_study_page_trial_and_paid_lessons(page, store, account, shot):
     page.goto(f"/player/{course['id']}")
     page.locator("[data-test=trial-lesson]").first.click()
     page.locator("[data-test=lesson-open]").wait_for()
-    assert "正在播放" in page.locator("[data-test=lesson-open]").inner_text()
+    # Issue 19: the trial lesson is a real video now (the demo's own MP4), not a placeholder.
+    page.wait_for_function(
+        "() => { const v = document.querySelector('[data-test=lesson-video]');"
+        " return v && v.readyState >= 1 }"
+    )
     shot("study-trial")
 
     page.locator("[data-test=paid-lesson]").first.click()

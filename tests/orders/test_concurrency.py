@@ -22,6 +22,7 @@ from luffy.orders import services
 from luffy.orders.models import Order, OrderStatusChange
 from luffy.orders.services import checkout
 from luffy.users.models import CreditEntry
+from tests.order_fixtures import settle_with_trade
 
 # Runs on every database: on SQLite (a test database file, WAL, IMMEDIATE transactions) the
 # writers queue; on PostgreSQL and MariaDB the row locks and conditional updates are exercised.
@@ -95,7 +96,7 @@ def cancel(user, order):
 
 
 def settle(order, trade_no=""):
-    return lambda: services.order_record_paid(order_number=order.order_number, trade_no=trade_no)
+    return lambda: settle_with_trade(order.order_number, trade_no)
 
 
 def codes(outcomes) -> list[str]:
@@ -220,7 +221,10 @@ def test_settle_races_cancel(make_user, give_coupon, courses):
         if settled.value:
             seen.add("settled")
             assert cancelled.error.code == "order_not_unpaid"
-            assert (order.status, order.trade_no) == (Order.Status.PAID, f"T{order.id}")
+            assert (order.status, order.trades.get().trade_no) == (
+                Order.Status.PAID,
+                f"T{order.id}",
+            )
             assert sorted(p.course_id for p in purchases) == sorted(c.id for c in bought)
             assert coupon.status == UserCoupon.Status.USED and coupon.order_id == order.id
             assert assert_ledger_consistent(user, start=500) == 300  # not given back
@@ -230,7 +234,7 @@ def test_settle_races_cancel(make_user, give_coupon, courses):
             assert not purchases.exists()
             assert (coupon.status, coupon.order_id) == (UserCoupon.Status.UNUSED, None)
             assert assert_ledger_consistent(user, start=500) == 500
-        assert OrderStatusChange.objects.filter(order=order).count() == 1
+        assert OrderStatusChange.objects.filter(order=order).count() == 2  # created, one more
     students = set(Course.objects.filter(id__in=[c.id for c in courses[:2]]).values_list(
         "students", flat=True
     ))  # fmt: skip
@@ -255,8 +259,11 @@ def test_return_and_notify_settle_once(make_user, give_coupon, courses):
         purchases = CoursePurchase.objects.filter(user=user)
         assert sorted(p.course_id for p in purchases) == sorted(c.id for c in bought)
         assert all(p.order_id == order.id and p.expires_at is None for p in purchases)
-        changes = OrderStatusChange.objects.filter(order=order)
-        assert list(changes.values_list("to_status", flat=True)) == [Order.Status.PAID]
+        changes = OrderStatusChange.objects.filter(order=order).order_by("id")
+        assert list(changes.values_list("to_status", flat=True)) == [
+            Order.Status.UNPAID,  # created (its audit row since issue 12)
+            Order.Status.PAID,
+        ]
         coupon.refresh_from_db()
         assert coupon.status == UserCoupon.Status.USED
         assert assert_ledger_consistent(user, start=100) == 0

@@ -11,7 +11,7 @@ from luffy.orders import services
 from luffy.orders.models import Order, OrderStatusChange
 from luffy.users.models import CreditEntry
 from tests.conftest import client_for
-from tests.order_fixtures import checkout
+from tests.order_fixtures import checkout, settle_with_trade
 
 pytestmark = pytest.mark.django_db
 
@@ -39,11 +39,11 @@ class TestCancel:
         assert (release.amount, release.balance_after) == (200, 500)
         coupon = UserCoupon.objects.get(id=unpaid_order.user_coupon_id)
         assert (coupon.status, coupon.order_id) == (UserCoupon.Status.UNUSED, None)
-        change = OrderStatusChange.objects.get(order=unpaid_order)
-        assert (change.from_status, change.to_status) == (
-            Order.Status.UNPAID,
-            Order.Status.CANCELLED,
-        )
+        changes = OrderStatusChange.objects.filter(order=unpaid_order).order_by("id")
+        assert list(changes.values_list("from_status", "to_status")) == [
+            (None, Order.Status.UNPAID),  # created (its audit row since issue 12)
+            (Order.Status.UNPAID, Order.Status.CANCELLED),
+        ]
 
     def test_second_cancel_is_409_and_returns_nothing(self, auth_client, user, unpaid_order):
         url = f"/api/orders/{unpaid_order.order_number}/cancel/"
@@ -57,7 +57,7 @@ class TestCancel:
         assert CreditEntry.objects.filter(reason="order_release").count() == 1
 
     def test_paid_order_cannot_be_cancelled(self, auth_client, user, unpaid_order):
-        services.order_record_paid(order_number=unpaid_order.order_number, trade_no="T1")
+        services.order_record_paid(order_number=unpaid_order.order_number)
         response = auth_client.post(f"/api/orders/{unpaid_order.order_number}/cancel/")
         assert response.status_code == 409
         user.refresh_from_db()
@@ -81,10 +81,13 @@ class TestCancel:
 
 class TestSettle:
     def test_settles_once(self, user, unpaid_order):
-        assert services.order_record_paid(order_number=unpaid_order.order_number, trade_no="T1")
-        assert not services.order_record_paid(order_number=unpaid_order.order_number, trade_no="T2")
+        assert settle_with_trade(unpaid_order.order_number, "T1")
+        assert not settle_with_trade(unpaid_order.order_number, "T2")
         unpaid_order.refresh_from_db()
-        assert (unpaid_order.status, unpaid_order.trade_no) == (Order.Status.PAID, "T1")
+        assert (unpaid_order.status, unpaid_order.trades.get().trade_no) == (
+            Order.Status.PAID,
+            "T1",
+        )
         line = unpaid_order.lines.get()
         assert CoursePurchase.objects.filter(user=user, course_id=line.course_id).count() == 1
         assert Course.objects.get(id=line.course_id).students == 1

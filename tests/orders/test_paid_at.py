@@ -40,7 +40,7 @@ def test_a_gateway_time_in_the_orders_first_second_is_not_before_the_order(order
 
 def test_a_later_gateway_time_is_kept_as_it_is(order):
     later = order.created_at + timedelta(minutes=3)
-    assert order_record_paid(order_number=order.order_number, trade_no="T-later", paid_at=later)
+    assert order_record_paid(order_number=order.order_number, paid_at=later)
     order.refresh_from_db()
     assert order.paid_at == later
 
@@ -48,9 +48,7 @@ def test_a_later_gateway_time_is_kept_as_it_is(order):
 def test_the_late_payment_path_is_clamped_too(order):
     Order.objects.filter(id=order.id).update(status=Order.Status.TIMED_OUT)
     early = order.created_at - timedelta(seconds=1)
-    decision = order_record_late_payment(
-        order_number=order.order_number, trade_no="T-late", paid_at=early
-    )
+    decision = order_record_late_payment(order_number=order.order_number, paid_at=early)
     assert decision == "late_settled"  # no coupon or credit to take back: settled
     order.refresh_from_db()
     assert order.paid_at == order.created_at

@@ -20,6 +20,7 @@ from luffy.orders import services
 from luffy.orders.models import Order, OrderStatusChange
 from luffy.payments.tasks import expire_unpaid_orders
 from luffy.users.models import CreditEntry
+from tests.order_fixtures import settle_with_trade
 from tests.orders import test_concurrency
 from tests.orders.test_concurrency import (  # noqa: F401 (per_thread_cart: autouse fixture)
     assert_ledger_consistent,
@@ -71,7 +72,11 @@ def expire(orders) -> None:
     )
 
 
-def audit(order) -> list[tuple[int, int]]:
+# Every order's trail starts with its creation (issue 12: from no status to unpaid).
+CREATED = (None, S.UNPAID)
+
+
+def audit(order) -> list[tuple[int | None, int]]:
     changes = OrderStatusChange.objects.filter(order=order).order_by("id")
     return list(changes.values_list("from_status", "to_status"))
 
@@ -105,7 +110,7 @@ def make_expired_orders(make_user, give_coupon, courses, *, users: int, per_user
 def assert_timed_out_once(order, coupon) -> None:
     order.refresh_from_db()
     assert order.status == S.TIMED_OUT, order
-    assert audit(order) == [(S.UNPAID, S.TIMED_OUT)]
+    assert audit(order) == [CREATED, (S.UNPAID, S.TIMED_OUT)]
     assert releases(order) == [order.credit]
     assert not CoursePurchase.objects.filter(order=order).exists()
     if coupon is not None:
@@ -125,9 +130,7 @@ def test_sweeps_at_once_time_out_every_order_once(make_user, give_coupon, course
         paid, live = [], []
         for user in users:
             order = place(user, spare_paid, credit=5)
-            assert services.order_record_paid(
-                order_number=order.order_number, trade_no=f"T{order.id}"
-            )
+            assert services.order_record_paid(order_number=order.order_number)
             paid.append(order)
             coupon = give_coupon(user, sale="-10")
             live.append((place(user, spare_live, coupon=coupon, credit=7), coupon))
@@ -143,12 +146,12 @@ def test_sweeps_at_once_time_out_every_order_once(make_user, give_coupon, course
             assert assert_ledger_consistent(user, start=START_CREDIT) == START_CREDIT - 5 - 7
         for order in paid:
             order.refresh_from_db()
-            assert order.status == S.PAID and audit(order) == [(S.UNPAID, S.PAID)]
+            assert order.status == S.PAID and audit(order) == [CREATED, (S.UNPAID, S.PAID)]
             assert releases(order) == []
         for order, coupon in live:
             order.refresh_from_db()
             coupon.refresh_from_db()
-            assert order.status == S.UNPAID and audit(order) == []
+            assert order.status == S.UNPAID and audit(order) == [CREATED]
             assert (coupon.status, coupon.order_id) == (UserCoupon.Status.RESERVED, order.id)
         # a later sweep finds nothing to do and gives nothing back twice
         assert sweep_batches(5)() == 0
@@ -166,11 +169,7 @@ def test_payment_during_the_sweep_is_paid_or_timed_out_never_both(make_user, giv
     for _ in range(ROUNDS + 1):
         placed = make_expired_orders(make_user, give_coupon, courses, users=3, per_user=3)
         settles = [
-            (
-                lambda o=order: services.order_record_paid(
-                    order_number=o.order_number, trade_no=f"T{o.id}"
-                )
-            )
+            (lambda o=order: settle_with_trade(o.order_number, f"T{o.id}"))
             for _, order, _ in placed
         ]
         outcomes = race(sweep_batches(2), sweep_batches(4), *settles)
@@ -183,8 +182,8 @@ def test_payment_during_the_sweep_is_paid_or_timed_out_never_both(make_user, giv
             if outcome.value is True:
                 seen.add("paid")
                 settled_per_course[line.course_id] += 1
-                assert (order.status, order.trade_no) == (S.PAID, f"T{order.id}")
-                assert audit(order) == [(S.UNPAID, S.PAID)]
+                assert (order.status, order.trades.get().trade_no) == (S.PAID, f"T{order.id}")
+                assert audit(order) == [CREATED, (S.UNPAID, S.PAID)]
                 assert releases(order) == []
                 purchase = CoursePurchase.objects.get(user=user, course_id=line.course_id)
                 assert purchase.order_id == order.id
@@ -213,7 +212,7 @@ def test_payment_during_the_sweep_is_paid_or_timed_out_never_both(make_user, giv
             before = Order.objects.get(id=order.id).status
             assert services.order_record_paid(order_number=order.order_number) is False
             assert Order.objects.get(id=order.id).status == before
-            assert len(audit(order)) == 1
+            assert len(audit(order)) == 2  # created, then paid or timed out
     for course in courses:
         course.refresh_from_db()
         assert course.students == settled_per_course[course.id]
@@ -243,7 +242,7 @@ def test_cancel_during_the_sweep_releases_once(make_user, give_coupon, courses):
             expected = S.TIMED_OUT if outcome.error else S.CANCELLED
             seen.add(expected)
             assert order.status == expected
-            assert audit(order) == [(S.UNPAID, expected)]
+            assert audit(order) == [CREATED, (S.UNPAID, expected)]
             assert releases(order) == [order.credit]
             if coupon is not None:
                 coupon.refresh_from_db()

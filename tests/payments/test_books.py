@@ -19,7 +19,7 @@ from luffy.orders.services import checkout
 from luffy.payments import alipay
 from luffy.payments import services as payments
 from luffy.payments.books import CHECKS, AnomalyKind, books_check
-from luffy.payments.models import PaymentMessage, Refund
+from luffy.payments.models import PaymentMessage, Refund, Trade
 from luffy.users.credits import credit_change
 from luffy.users.models import CreditEntry, User
 from tests.books import assert_books_balanced
@@ -239,14 +239,26 @@ def test_credit_released_twice(books):
 def test_a_trade_settled_for_the_wrong_amount_or_order(books):
     message = PaymentMessage.objects.get(out_trade_no=number(books, "paid"), outcome="settled")
     PaymentMessage.objects.filter(id=message.id).update(raw={**message.raw, "total_amount": "1.00"})
-    # an order naming a trade although it never got paid
-    Order.objects.filter(id=books["cancelled"][1].id).update(trade_no="2026X")
+    # an order with a gateway trade number although it never got paid (its Trade holds it)
+    cancelled = books["cancelled"][1]
+    Trade.objects.create(
+        order=cancelled, gateway="alipay", out_trade_no=cancelled.order_number,
+        amount=cancelled.real_price, trade_no="2026X", status=Trade.Status.PAID,
+    )  # fmt: skip
     assert found(AnomalyKind.TRADE_MISMATCH) == {number(books, "paid"), number(books, "cancelled")}
 
 
 def test_one_trade_on_two_orders_is_refused_by_the_database(books):
     from django.db import IntegrityError, transaction
 
-    paid = Order.objects.get(id=books["paid"][1].id)
+    paid = Trade.objects.get(order_id=books["paid"][1].id)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Order.objects.filter(id=books["late_settled"][1].id).update(trade_no=paid.trade_no)
+        Trade.objects.filter(order_id=books["late_settled"][1].id).update(trade_no=paid.trade_no)
+
+
+def test_a_refunded_total_off_the_confirmed_refunds(books):
+    _, staff_refunded, _ = books["staff_refunded"]
+    _, paid, _ = books["paid"]
+    Order.objects.filter(id=staff_refunded.id).update(refunded_amount=F("refunded_amount") - 1)
+    Order.objects.filter(id=paid.id).update(refunded_amount=1)  # shown, never refunded
+    assert found(AnomalyKind.REFUNDED_TOTAL) == {staff_refunded.order_number, paid.order_number}

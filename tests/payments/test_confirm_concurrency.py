@@ -65,10 +65,11 @@ def assert_settled_once(user, order, coupon, courses, *, buyers: int, trade_no: 
     """One settlement: paid once (one audit row), credit spent once, coupon used, one purchase
     record per course, each course counted once more."""
     order.refresh_from_db()
-    assert (order.status, order.trade_no) == (Order.Status.PAID, trade_no)
-    changes = OrderStatusChange.objects.filter(order=order)
+    assert (order.status, order.trades.get().trade_no) == (Order.Status.PAID, trade_no)
+    changes = OrderStatusChange.objects.filter(order=order).order_by("id")
     assert list(changes.values_list("from_status", "to_status")) == [
-        (Order.Status.UNPAID, Order.Status.PAID)
+        (None, Order.Status.UNPAID),  # created (its audit row since issue 12)
+        (Order.Status.UNPAID, Order.Status.PAID),
     ]
     entries = CreditEntry.objects.filter(user=user)
     assert list(entries.values_list("reason", "amount")) == [("order_reserve", -200)]
@@ -178,12 +179,16 @@ def test_notify_during_the_timeout_sweep(place, courses):
             changes = OrderStatusChange.objects.filter(order=order).order_by("id")
             changes = list(changes.values_list("from_status", "to_status"))
             if outcome == "settled":
-                assert changes == [(Order.Status.UNPAID, Order.Status.PAID)]
+                assert changes == [
+                    (None, Order.Status.UNPAID),  # created (its audit row since issue 12)
+                    (Order.Status.UNPAID, Order.Status.PAID),
+                ]
                 reasons = ["order_reserve"]
             else:
                 assert outcome == "late_settled"
                 late += 1
                 assert changes == [
+                    (None, Order.Status.UNPAID),
                     (Order.Status.UNPAID, Order.Status.TIMED_OUT),
                     (Order.Status.TIMED_OUT, Order.Status.PAID),
                 ]

@@ -121,6 +121,25 @@ def test_lost_notify_is_made_up_by_the_return_query(auth_client, sandbox, order)
     assert judged(order, "query").outcome == "settled"
 
 
+@pytest.mark.parametrize("fault", ["http_503", "api_unavailable"])
+def test_gateway_unreachable_after_paying_is_a_pending_answer(auth_client, sandbox, order, fault):
+    """Not a 503 error: the result page keeps asking, and the next answer settles it."""
+    cashier_url, _ = sandbox.open_cashier(pay_url(auth_client, order))
+    sandbox.faults(drop_notify=20, **{fault: 20})  # the cashier is open: its pay button works
+    status, location, _ = sandbox.press(cashier_url, "pay")
+    assert status == 302, location
+    params = dict(parse_qsl(urlsplit(location).query))
+    response = auth_client.get("/api/payments/alipay/result/", params)
+    assert response.status_code == 409, response.json()
+    body = response.json()
+    assert body["code"] == "payment_pending"
+    assert body["outcome"] == "gateway_unavailable" and body["retry_after"] > 0
+    assert order_status(order) == Order.Status.UNPAID
+    sandbox.faults(**{fault: 0})
+    assert auth_client.get("/api/payments/alipay/result/", params).status_code == 200
+    assert order_status(order) == Order.Status.PAID
+
+
 def test_wrong_amount_notify_is_flagged_and_retried_nothing(auth_client, sandbox, order):
     sandbox.faults(wrong_amount_notify=1)
     pay_at_cashier(sandbox, pay_url(auth_client, order))

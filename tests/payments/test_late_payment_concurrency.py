@@ -95,7 +95,11 @@ def outcomes_of(order) -> list[str]:
     return list(messages.values_list("outcome", flat=True))
 
 
-def history(order) -> list[tuple[int, int]]:
+# Every order's trail starts with its creation (issue 12: from no status to unpaid).
+CREATED = (None, S.UNPAID)
+
+
+def history(order) -> list[tuple[int | None, int]]:
     changes = OrderStatusChange.objects.filter(order=order).order_by("id")
     return list(changes.values_list("from_status", "to_status"))
 
@@ -109,7 +113,7 @@ def test_late_payment_with_coupon_and_credit_left_is_settled_once(
 
         order.refresh_from_db()
         assert order.status == S.PAID
-        assert history(order) == [(S.UNPAID, S.CANCELLED), (S.CANCELLED, S.PAID)]
+        assert history(order) == [CREATED, (S.UNPAID, S.CANCELLED), (S.CANCELLED, S.PAID)]
         assert not Refund.objects.filter(order=order).exists()  # never refunded as well
         assert results[0].value == S.PAID  # the result page shows it paid
         assert outcomes_of(order).count("late_settled") == 1
@@ -131,7 +135,7 @@ def test_late_payment_without_its_coupon_is_refunded_once(sandbox, cancelled_the
 
         order.refresh_from_db()
         assert order.status == S.REFUNDED
-        assert history(order) == [(S.UNPAID, S.CANCELLED), (S.CANCELLED, S.REFUNDED)]
+        assert history(order) == [CREATED, (S.UNPAID, S.CANCELLED), (S.CANCELLED, S.REFUNDED)]
         # Decided at once; the money goes back once the gateway has confirmed the refund, which
         # a busy gateway may delay to a retry (the next notify or reconciliation).
         if Refund.objects.get(order=order).status != Refund.Status.SUCCEEDED:

@@ -104,3 +104,19 @@ def test_csv_export(admin_client, auth_client, make_course, in_cart):
     assert rows[0]["order_number"] == order.order_number
     assert rows[0]["title"] == "数据结构" and rows[0]["real_price"] == "100.00"
     assert rows[0]["status"] == "unpaid"
+
+
+def test_the_back_office_finds_and_exports_an_order_by_its_gateway_trade_number(
+    admin_client, paid_order
+):
+    """The trade number lives on payments.Trade (issue 12): the order list searches it and the
+    CSV export carries it."""
+    trade_no = paid_order.trades.get().trade_no
+    assert trade_no
+    found = admin_client.get("/admin/orders/order/", {"q": trade_no})
+    assert paid_order.order_number in found.content.decode()
+    response = admin_client.post(
+        "/admin/orders/order/", {"action": "export_csv", "_selected_action": [paid_order.id]}
+    )
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert [row["trade_no"] for row in csv.DictReader(io.StringIO(text))] == [trade_no]

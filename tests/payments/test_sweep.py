@@ -75,9 +75,9 @@ def test_reconciliation_settles_a_lost_notify(sandbox, auth_client, order):
 def test_reconciliation_flags_a_payment_the_gateway_does_not_know(
     sandbox, auth_client, order, capsys
 ):
-    from luffy.orders.services import order_record_paid
+    from tests.order_fixtures import settle_with_trade
 
-    order_record_paid(order_number=order.order_number, trade_no="2026000000000000000000000000")
+    settle_with_trade(order.order_number, "2026000000000000000000000000")
     call_command("reconcile_payments")
     assert "1 flagged" in capsys.readouterr().out
     flagged = PaymentMessage.objects.get(out_trade_no=order.order_number, flagged=True)

@@ -95,7 +95,7 @@ def test_native_pay_the_notify_settles_and_the_poll_answers(
     assert message.verified and message.raw["resource"]["amount"]["total"] == 9900
     assert "Wechatpay-Signature" in message.raw["headers"] and message.raw["body"]
     trade = Trade.objects.get(order=order, gateway="wechat")
-    assert trade.status == Trade.Status.PAID and trade.trade_no == order.trade_no
+    assert trade.status == Trade.Status.PAID and trade.trade_no.startswith("4200")
     assert CoursePurchase.objects.filter(user=user).count() == 1
     assert_books_balanced()
 

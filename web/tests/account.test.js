@@ -38,3 +38,13 @@ describe('an order amount says 实付 only when money was paid', () => {
     expect(amountLabel(4)).toBe('实付')
   })
 })
+
+describe('redeem-code errors read in Chinese', () => {
+  it('has a text for each code, and prefers the API Chinese detail for the per-student limit', () => {
+    expect(errorText({ code: 'redeem_code_not_found', detail: 'No such code' })).toMatch(/兑换码不存在/)
+    expect(errorText({ code: 'redeem_code_used_up', detail: 'x' })).toBe('该兑换码已被兑完。')
+    expect(errorText({ code: 'redeem_code_expired', detail: 'x' })).toBe('该兑换码已过期。')
+    expect(errorText({ code: 'redeem_code_limit_reached', detail: 'You have already redeemed this code.' })).toMatch(/上限/)
+    expect(errorText({ code: 'redeem_code_limit_reached', detail: '你已兑换过 2 次该兑换码，已达上限。' })).toMatch(/2 次/)
+  })
+})

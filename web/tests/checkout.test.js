@@ -1,67 +1,46 @@
 import { describe, expect, it } from 'vitest'
-import { centsToString, checkoutAmounts, creditCents, maxCredit, toCents } from '../src/utils/money'
-import { couponFace, formatTimeLeft, secondsUntil } from '../src/utils/format'
+import { creditCapText, orderAsQuote, previewPayload, previewRecovery } from '../src/utils/checkout'
+import { couponFace, formatPrice, formatTimeLeft, secondsUntil } from '../src/utils/format'
 import { couponGroup, couponReason, errorText, orderStatus } from '../src/utils/messages'
 
-describe('cents', () => {
-  it('reads money strings without floats', () => {
-    expect(toCents('12.50')).toBe(1250)
-    expect(toCents('0.1')).toBe(10)
-    expect(toCents('99')).toBe(9900)
-    expect(toCents('0.29')).toBe(29) // 0.29 * 100 is 28.999... as a float
-    expect(toCents('1.005')).toBe(101) // half up, as the server
-    expect(toCents(null)).toBeNull()
-    expect(toCents('-1.00')).toBeNull()
-    expect(toCents('abc')).toBeNull()
+// The page computes no money (utils/money.js is gone): it shows POST /api/orders/preview/.
+describe('checkout preview', () => {
+  it('asks for the page\'s choices, no coupon as null and bad credit as 0', () => {
+    expect(previewPayload(7, 300)).toEqual({ coupon_id: 7, credit: 300 })
+    expect(previewPayload(0, 0)).toEqual({ coupon_id: null, credit: 0 })
+    expect(previewPayload(null, -5)).toEqual({ coupon_id: null, credit: 0 })
+    expect(previewPayload(3, 12.7)).toEqual({ coupon_id: 3, credit: 0 })
+    expect(previewPayload(3, undefined)).toEqual({ coupon_id: 3, credit: 0 })
   })
-  it('writes two places', () => {
-    expect(centsToString(1250)).toBe('12.50')
-    expect(centsToString(5)).toBe('0.05')
-    expect(centsToString(0)).toBe('0.00')
-    expect(centsToString(-3)).toBe('0.00')
+  it('takes the cap the server names when the points are too many', () => {
+    expect(previewRecovery({ code: 'credit_exceeds_total', max_credit: 300 })).toEqual({ credit: 300 })
+    expect(previewRecovery({ code: 'credit_exceeds_balance', max_credit: 40 })).toEqual({ credit: 40 })
+    expect(previewRecovery({ code: 'credit_exceeds_total' })).toEqual({ credit: 0 })
   })
-})
-
-describe('credit', () => {
-  it('is worth points / perYuan yuan, rounded half up to cents', () => {
-    expect(creditCents(500, 10)).toBe(5000)
-    expect(creditCents(7, 10)).toBe(70)
-    expect(creditCents(1, 3)).toBe(33) // 0.333 -> 0.33
-    expect(creditCents(2, 3)).toBe(67) // 0.667 -> 0.67
-    expect(creditCents(1, 200)).toBe(1) // 0.005 -> 0.01
-    expect(creditCents(0, 10)).toBe(0)
+  it('chooses the coupon again when it no longer fits', () => {
+    for (const code of ['coupon_used', 'coupon_reserved', 'coupon_expired', 'coupon_below_minimum', 'coupon_not_found']) {
+      expect(previewRecovery({ code })).toEqual({ coupon: null })
+    }
   })
-  it('is capped by the balance and by what is left to pay', () => {
-    expect(maxCredit(500, 10000, 10)).toBe(500) // balance is the limit
-    expect(maxCredit(5000, 1234, 10)).toBe(123) // 12.34 yuan -> 123 points (12.30)
-    expect(maxCredit(5000, 0, 10)).toBe(0)
-    expect(maxCredit(0, 1000, 10)).toBe(0)
-    expect(maxCredit(100, 67, 3)).toBe(2) // never more than the amount is worth
+  it('is blocked by what no choice can fix', () => {
+    for (const code of ['pending_order', 'already_purchased', 'course_unavailable', 'cart_empty', 'order_total_too_large']) {
+      expect(previewRecovery({ code })).toEqual({ blocked: true })
+    }
+    expect(previewRecovery(undefined)).toEqual({ blocked: true })
   })
-})
-
-describe('checkout amounts', () => {
-  const base = { total: '199.00', couponDiscount: null, balance: 500, perYuan: 10, credit: 0 }
-
-  it('without coupon or credit pays the total', () => {
-    expect(checkoutAmounts(base)).toMatchObject({ maxCredit: 500, credit: 0, creditMoney: '0.00', realPrice: '199.00' })
+  it('shows a placed order\'s figures as they are, after a price change', () => {
+    const order = {
+      order_number: '2026', total_price: '150.00', sale_amount: '20.00', discounted_price: '130.00',
+      coupon_amount: '20.00', credit: 300, credit_amount: '30.00', real_price: '80.00',
+      lines: [{ course_id: 1, name: 'Python', price: '100.00', real_price: '80.00' }],
+    }
+    const q = orderAsQuote(order)
+    expect(q).toMatchObject({ total_price: '150.00', sale_amount: '20.00', coupon_amount: '20.00', credit: 300, credit_amount: '30.00', real_price: '80.00', coupons: [] })
+    expect(q.lines[0]).toEqual(order.lines[0])
   })
-  it('takes the coupon off first, then the credit', () => {
-    const a = checkoutAmounts({ ...base, couponDiscount: '20.00', credit: 300 })
-    expect(a).toMatchObject({ couponDiscount: '20.00', left: '179.00', credit: 300, creditMoney: '30.00', realPrice: '149.00' })
-  })
-  it('clamps the credit to the cap after the coupon', () => {
-    const a = checkoutAmounts({ ...base, total: '30.00', couponDiscount: '25.50', credit: 500 })
-    expect(a.maxCredit).toBe(45)
-    expect(a).toMatchObject({ credit: 45, creditMoney: '4.50', realPrice: '0.00' })
-  })
-  it('ignores bad credit input', () => {
-    expect(checkoutAmounts({ ...base, credit: -5 }).credit).toBe(0)
-    expect(checkoutAmounts({ ...base, credit: 'abc' }).credit).toBe(0)
-    expect(checkoutAmounts({ ...base, credit: 12.7 }).credit).toBe(12)
-  })
-  it('never lets a coupon make the total negative', () => {
-    expect(checkoutAmounts({ ...base, total: '10.00', couponDiscount: '20.00' })).toMatchObject({ couponDiscount: '10.00', realPrice: '0.00', maxCredit: 0 })
+  it('says the credit cap in words', () => {
+    expect(creditCapText({ credit_balance: 800, max_credit: 500, max_credit_amount: '50.00' }, formatPrice)).toBe('最多可用 500 积分（可抵 ¥50.00）')
+    expect(creditCapText({ credit_balance: 0, max_credit: 0, max_credit_amount: '0.00' }, formatPrice)).toBe('暂无可用积分')
   })
 })
 

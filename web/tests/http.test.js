@@ -127,4 +127,25 @@ describe('http', () => {
     expect(error.api.code).toBe('network_error')
     expect(notified[0]).toContain('网络')
   })
+
+  it('says the password was changed when the refresh is refused for it', async () => {
+    tokens.set('OLD', 'R1')
+    const changed = { detail: '密码已修改，请重新登录。', code: 'password_changed' }
+    mockServer({
+      'GET /users/me/': (c) => fail(c, 401, changed),
+      'POST /users/token/refresh/': (c) => fail(c, 401, changed),
+    })
+    const error = await http.get('/users/me/').catch((e) => e)
+    expect(error.api.code).toBe('password_changed')
+    expect(notified).toEqual(['密码已修改，请用新密码重新登录'])
+    expect(tokens.access()).toBeNull()
+    expect(expired).toHaveBeenCalledOnce()
+  })
+
+  it('hands a pending answer\'s outcome to the page', async () => {
+    const pending = { detail: '支付结果尚未确认', code: 'payment_pending', outcome: 'gateway_unavailable' }
+    mockServer({ 'GET /payments/alipay/result/': (c) => fail(c, 409, pending) })
+    const error = await http.get('/payments/alipay/result/', { silent: true }).catch((e) => e)
+    expect(error.api).toMatchObject({ status: 409, code: 'payment_pending', outcome: 'gateway_unavailable' })
+  })
 })

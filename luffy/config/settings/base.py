@@ -247,6 +247,20 @@ STORAGES = {
 }
 # Lesson media: the upload limit.
 LESSON_MEDIA_MAX_BYTES = env.int("LESSON_MEDIA_MAX_BYTES", default=500 * 1024 * 1024)
+# Seconds a signed lesson link stays valid (the study page fetches a fresh one before it ends).
+LESSON_LINK_TTL = env.int("LESSON_LINK_TTL", default=600)
+# Who sends a lesson file's bytes once the link is checked: "none" = Python (any storage, with
+# Range), "x-accel-redirect" (nginx) or "x-sendfile" (Apache, lighttpd) for files on disk, or
+# "redirect" to the storage's own short-lived URL (object storage with signed URLs).
+LESSON_SENDFILE = env("LESSON_SENDFILE", default="none")
+# The nginx `internal` location that maps to LESSON_MEDIA_ROOT (x-accel-redirect only).
+LESSON_SENDFILE_PREFIX = env("LESSON_SENDFILE_PREFIX", default="/protected-lessons/")
+# Lessons whose `link` is a video id at a video cloud: which provider issues player tokens.
+# "offline" is the stand-in for tests and make run; "polyv" the tutorial's 保利威 scheme.
+VIDEO_CLOUD_PROVIDER = env("VIDEO_CLOUD_PROVIDER", default="offline")
+POLYV_USER_ID = env("POLYV_USER_ID", default="")
+POLYV_SECRET_KEY = env("POLYV_SECRET_KEY", default="")
+POLYV_TOKEN_URL = env("POLYV_TOKEN_URL", default="https://hls.videocc.net/service/v1/token")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- REST API -----------------------------------------------------------------------------------
@@ -269,6 +283,9 @@ REST_FRAMEWORK = {
         "login_ip": env("THROTTLE_LOGIN_IP", default="60/min"),
         # The anonymous "is this mobile registered" lookup, per client IP.
         "mobile_ip": env("THROTTLE_MOBILE_IP", default="20/min"),
+        "coupon_redeem": env("THROTTLE_COUPON_REDEEM", default="10/min"),
+        # Saving the playback position, per user (the player saves every ~15 s).
+        "progress_user": env("THROTTLE_PROGRESS_USER", default="30/min"),
     },
     # Client IP for throttles: REMOTE_ADDR unless NUM_PROXIES trusted proxies set X-Forwarded-For.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
@@ -279,6 +296,11 @@ SIMPLE_JWT = {
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
     "AUTH_HEADER_TYPES": ("Bearer",),
     "UPDATE_LAST_LOGIN": True,
+    # Tokens carry a hash of the password hash ("hash_password"): a password change or reset
+    # refuses every token issued before it. JWTAuthentication checks it on the user row it
+    # loads anyway; the token-only endpoints and the refresh check it against the cached stamp
+    # (luffy.users.active_cache), so neither costs a query.
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -296,6 +318,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PATH_CONVERTER_OVERRIDES": {"id": int},  # luffy/common/converters.py
+    # The error shape's `code`: the registry of API error codes, one named enum.
+    "ENUM_NAME_OVERRIDES": {"ErrorCodeEnum": "luffy.common.error_codes.ERROR_CODE_CHOICES"},
 }
 
 # --- Store rules --------------------------------------------------------------------------------
@@ -452,3 +476,8 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF, _ALIPAY_GATEWAY_ORIGIN, _WECHAT_ORIGIN],
     }
 }
+if VIDEO_CLOUD_PROVIDER == "polyv":
+    # 保利威's player is a script from its CDN that streams from its own hosts.
+    _POLYV = ["https://player.polyv.net", "https://*.polyv.net", "https://*.videocc.net"]
+    for _directive in ("script-src", "connect-src", "frame-src"):
+        CONTENT_SECURITY_POLICY["DIRECTIVES"].setdefault(_directive, [SELF]).extend(_POLYV)

@@ -3,7 +3,11 @@ asks the gateway first."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from luffy.access.services import access_revoke
@@ -15,6 +19,15 @@ from luffy.users.credits import credit_change
 from luffy.users.models import CreditEntry
 
 S = Order.Status
+
+
+def order_record_refund(*, order_id: int, amount: Decimal, at: datetime) -> None:
+    """Record that the gateway confirmed a refund of `amount` on this order (part or all of
+    it): what the buyer sees as 已退款. One conditional UPDATE, in the caller's transaction
+    with the refund's own row; the CHECK keeps the total within what was paid."""
+    Order.objects.filter(id=order_id).update(
+        refunded_amount=F("refunded_amount") + amount, refunded_at=at
+    )
 
 
 def order_record_refunded(*, order_id: int, reason: str) -> bool:

@@ -21,7 +21,7 @@ from luffy.coupons.services import (
     user_coupons_consume,
 )
 from luffy.orders.models import Order, OrderLine
-from luffy.orders.services.locks import lock_user
+from luffy.orders.services.locks import lock_order, lock_user
 from luffy.orders.services.transitions import TRANSITIONS, order_transition
 from luffy.users.credits import credit_change
 from luffy.users.models import CreditEntry
@@ -32,13 +32,13 @@ S = Order.Status
 def settle_locked(
     order: Order,
     *,
-    trade_no: str | None,
     paid_at: datetime,
     from_status: int = S.UNPAID,
     reason: str = "",
 ) -> bool:
-    """-> paid, coupon used, access granted. Caller holds the user lock. `trade_no` is unique
-    among orders (one gateway trade settles at most one order): None when there is none.
+    """-> paid, coupon used, access granted. Caller holds the user lock. The gateway's trade
+    number is not the order's business: payments records it on its Trade, in the same
+    transaction (`payments.services.pay.trade_record_paid`).
     `paid_at` never precedes the order's creation: the gateway's time has whole seconds, so a
     payment within the second the order was made would otherwise read as before it (the
     gateway's own time stays in the stored message, PaymentMessage.raw)."""
@@ -49,14 +49,13 @@ def settle_locked(
         to_status=S.PAID,
         reason=reason,
         paid_at=paid_at,
-        trade_no=trade_no or None,
     ):
         return False
     user_coupons_consume(order_ids=[order.id], at=paid_at)
     _grant_access(order, paid_at)
     event_on_commit(
         "order.settled", order_number=order.order_number, user_id=order.user_id,
-        trade_no=trade_no or "-", paid_at=paid_at.isoformat(timespec="seconds"),
+        paid_at=paid_at.isoformat(timespec="seconds"),
         reason=reason or "paid",
     )  # fmt: skip
     return True
@@ -87,7 +86,6 @@ def _order_for_settlement(order_number: str) -> Order:
 def order_record_paid(
     *,
     order_number: str,
-    trade_no: str | None = None,
     paid_at: datetime | None = None,
     order: Order | None = None,
 ) -> bool:
@@ -100,7 +98,7 @@ def order_record_paid(
         order = _order_for_settlement(order_number)
     with transaction.atomic():
         lock_user(order.user_id)
-        return settle_locked(order, trade_no=trade_no, paid_at=paid_at or timezone.now())
+        return settle_locked(order, paid_at=paid_at or timezone.now())
 
 
 class _CannotReserve(Exception):
@@ -117,7 +115,7 @@ class LateDecision(StrEnum):
 
 
 def order_record_late_payment(
-    *, order_number: str, trade_no: str | None = None, paid_at: datetime | None = None
+    *, order_number: str, paid_at: datetime | None = None
 ) -> LateDecision:
     """Money arrived for a cancelled or timed-out order: settle it if its coupon and credit can
     be reserved again, otherwise record that it is to be refunded (-> refunded, nothing
@@ -132,7 +130,7 @@ def order_record_late_payment(
     paid_at = paid_at or timezone.now()
     with transaction.atomic():
         lock_user(order.user_id)
-        order = Order.objects.select_for_update().get(id=order.id)
+        order = lock_order(order.id)
         if order.status == S.PAID:
             return LateDecision.ALREADY_PAID
         if order.status == S.REFUNDED:
@@ -142,9 +140,7 @@ def order_record_late_payment(
         try:
             with transaction.atomic():  # a savepoint: undo a half re-reservation
                 _reserve_again(order, paid_at)
-                settled = settle_locked(
-                    order, trade_no=trade_no, paid_at=paid_at, from_status=order.status
-                )
+                settled = settle_locked(order, paid_at=paid_at, from_status=order.status)
         except _CannotReserve:
             settled = False
         if settled:
@@ -157,9 +153,8 @@ def order_record_late_payment(
         ):  # unreachable under the locks; never guess
             raise Conflict(_("The order changed while its late payment was decided."))
         event_on_commit(
-            "order.late_payment_to_refund", order_number=order_number, user_id=order.user_id,
-            trade_no=trade_no or "-",
-        )  # fmt: skip
+            "order.late_payment_to_refund", order_number=order_number, user_id=order.user_id
+        )
         return LateDecision.REFUND
 
 

@@ -15,9 +15,9 @@ from luffy.coupons.services import (
     user_coupons_release,
 )
 from luffy.orders.models import Order
-from luffy.orders.services.transitions import audit_many
+from luffy.orders.services.locks import lock_orders_skip_locked, lock_users
+from luffy.orders.services.transitions import order_transition_many
 from luffy.users.credits import credits_release
-from luffy.users.models import User
 
 S = Order.Status
 
@@ -67,17 +67,15 @@ def orders_record_timed_out(
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
         user_ids = sorted({user_id for _, user_id in candidates})
-        list(User.objects.select_for_update().filter(id__in=user_ids).order_by("id").values("id"))
-        mine = list(
-            Order.objects.select_for_update(skip_locked=True)
-            .filter(id__in=[order_id for order_id, _ in candidates], status=S.UNPAID)
-            .values_list("id", "user_id", "credit", "order_number")
-        )
+        lock_users(user_ids)
+        mine = lock_orders_skip_locked(
+            Order.objects.filter(id__in=[order_id for order_id, _ in candidates], status=S.UNPAID),
+            "id", "user_id", "credit", "order_number",
+        )  # fmt: skip
         ids = [order_id for order_id, _, _, _ in mine]
         if not ids:
             return 0
-        Order.objects.filter(id__in=ids, status=S.UNPAID).update(status=S.TIMED_OUT, updated_at=now)
-        audit_many(ids, S.UNPAID, S.TIMED_OUT, at=now)
+        order_transition_many(order_ids=ids, from_status=S.UNPAID, to_status=S.TIMED_OUT, at=now)
         user_coupons_release(order_ids=ids, at=now)
         credits_release(orders=[(o, u, c) for o, u, c, _number in mine], note="order timed out")
     for _order_id, user_id, _credit, number in mine:

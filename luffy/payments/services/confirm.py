@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,11 +19,12 @@ from luffy.orders.models import Order
 from luffy.orders.services import LateDecision
 from luffy.payments.gateway import (
     GatewayKind,
+    GatewayUnavailable,
     TradeReport,
     gateway_for,
 )
 from luffy.payments.intake import notify_junk_check
-from luffy.payments.models import PaymentMessage, Refund
+from luffy.payments.models import PaymentMessage, Refund, Trade
 from luffy.payments.services.messages import (
     PAID_OUTCOMES,
     RETRY,
@@ -33,6 +36,7 @@ from luffy.payments.services.pay import order_gateways, order_paid_gateway, trad
 from luffy.payments.services.refunds import refund_send
 
 S = Order.Status
+logger = logging.getLogger(__name__)
 
 
 def payment_confirm(
@@ -65,31 +69,43 @@ def payment_confirm(
     try:
         with transaction.atomic():  # the settlement and the Trade's number commit together
             settled = order.status == S.UNPAID and orders.order_record_paid(
-                order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at,
-                order=order,
-            )  # fmt: skip
+                order_number=order.order_number, paid_at=paid_at, order=order
+            )
             if settled:
                 trade_record_paid(order, gateway=merchant.kind, trade_no=trade.trade_no,
                                    at=paid_at)  # fmt: skip
         if settled:
             return judge(message, Outcome.SETTLED)
-        order.refresh_from_db(fields=["status", "trade_no"])
+        paid_as = _status_refresh(order)
         if order.status in (S.CANCELLED, S.TIMED_OUT):
             if _late_payment_decide(order, trade, paid_at, kind) is LateDecision.SETTLED:
                 return judge(message, Outcome.LATE_SETTLED)
-            order.refresh_from_db(fields=["status", "trade_no"])
-    except IntegrityError:  # Order.trade_no is unique: this trade already paid another order
+            paid_as = _status_refresh(order)
+    except IntegrityError:  # Trade.trade_no is unique: this trade already paid another order
         detail = f"trade {trade.trade_no} already settled another order"
         return judge(message, Outcome.TRADE_REUSED, detail, flagged=True)
     if order.status == S.PAID:
         paid_by = order_paid_gateway(order)
         if paid_by and paid_by != merchant.kind:  # paid with the other gateway first
             return judge(message, *_other_gateway_refund(order, kind))
-        if order.trade_no and trade.trade_no and order.trade_no != trade.trade_no:
-            detail = f"paid as {order.trade_no}, now also {trade.trade_no}"
+        if paid_as and trade.trade_no and paid_as != trade.trade_no:
+            detail = f"paid as {paid_as}, now also {trade.trade_no}"
             return judge(message, Outcome.PAID_TWICE, detail, flagged=True)
         return judge(message, Outcome.ALREADY_PAID)
     return judge(message, *_late_refund_finish(order, kind))
+
+
+def _status_refresh(order: Order) -> str | None:
+    """Re-read the order's status, and the gateway trade number it was paid with (its paid
+    Trade's), in one query. Returns the trade number (None when not paid through a gateway)."""
+    paid_trade = Trade.objects.filter(order_id=OuterRef("id"), status=Trade.Status.PAID)
+    order.status, paid_as = (
+        Order.objects.filter(id=order.id)
+        .annotate(paid_as=Subquery(paid_trade.values("trade_no")[:1]))
+        .values_list("status", "paid_as")
+        .get()
+    )
+    return paid_as
 
 
 # WeChat Pay's refund numbers get a prefix of their own: one order can have a refund at each
@@ -116,7 +132,7 @@ def _late_payment_decide(
     committed together, under the order's lock, so a crash between them loses nothing."""
     with transaction.atomic():
         decision = orders.order_record_late_payment(
-            order_number=order.order_number, trade_no=trade.trade_no, paid_at=paid_at
+            order_number=order.order_number, paid_at=paid_at
         )
         if decision is LateDecision.SETTLED:
             trade_record_paid(order, gateway=kind, trade_no=trade.trade_no, at=paid_at)
@@ -272,6 +288,12 @@ def _query_one(*, order: Order, source: str, kind: str) -> str | None:
     return payment_confirm(message=message, trade=answer.trade, kind=kind)
 
 
+# payment_result's pending answer when the gateway could not be asked (its `outcome`), and the
+# seconds after which asking again is worth it.
+GATEWAY_UNAVAILABLE = "gateway_unavailable"
+PENDING_RETRY_AFTER = 5
+
+
 def payment_result(*, user_id: int, params: dict) -> Order:
     """Handle the buyer's return from Alipay's cashier: a verified return carries no trade
     status, so an order not paid yet is confirmed by asking the gateway (payment_query)."""
@@ -292,7 +314,7 @@ def payment_result(*, user_id: int, params: dict) -> Order:
         judge(message, Outcome.ALREADY_PAID)
         return order
     judge(message, Outcome.QUERIED)
-    return _order_result(order, payment_query(order=order))
+    return _order_result(order, _asked(order, kind=None))
 
 
 def payment_poll(*, user_id: int, order_number: str, kind: str) -> Order:
@@ -303,7 +325,17 @@ def payment_poll(*, user_id: int, order_number: str, kind: str) -> Order:
         raise NotFound(_("No such order."), code="order_not_found")
     if order.status == S.PAID:
         return order
-    return _order_result(order, payment_query(order=order, kind=kind))
+    return _order_result(order, _asked(order, kind=kind))
+
+
+def _asked(order: Order, *, kind: str | None) -> str | None:
+    try:
+        return payment_query(order=order, kind=kind)
+    except GatewayUnavailable:
+        # Paid or not, nobody can tell until the gateway answers: a pending answer the result
+        # page asks again about (the notify or the next query settles it), not an error.
+        logger.warning("payment result for %s: gateway unavailable, pending", order)
+        return GATEWAY_UNAVAILABLE
 
 
 def _order_result(order: Order, outcome: str | None) -> Order:
@@ -321,6 +353,6 @@ def _order_result(order: Order, outcome: str | None) -> Order:
         raise Conflict(
             _("The payment is not confirmed yet; refresh in a moment."),
             code="payment_pending",
-            extra={"outcome": outcome},
+            extra={"outcome": outcome, "retry_after": PENDING_RETRY_AFTER},
         )
     return order

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from luffy.orders import services as orders
 from luffy.orders.models import Order
@@ -15,7 +15,7 @@ from luffy.payments.gateway import (
     GatewayUnavailable,
     gateway_for,
 )
-from luffy.payments.models import PaymentMessage, Refund
+from luffy.payments.models import PaymentMessage, Refund, Trade
 from luffy.payments.services.confirm import payment_query
 from luffy.payments.services.messages import FLAGGED, PAID_OUTCOMES, Outcome, judge
 from luffy.payments.services.pay import order_gateways
@@ -73,7 +73,9 @@ def payments_reconcile(*, now: datetime, paid_since: datetime, limit: int = 1000
     unpaid = reached.filter(status=S.UNPAID)
     # The pay URL can be used until the deadline (time_expire), even after a cancel.
     closed = reached.filter(status__in=[S.CANCELLED, S.TIMED_OUT], pay_deadline__gte=paid_since)
-    paid = Order.objects.filter(status=S.PAID, paid_at__gte=paid_since, trade_no__isnull=False)
+    # Paid through the gateway: a Trade holds the gateway's number.
+    gateway_paid = Exists(Trade.objects.filter(order_id=OuterRef("id"), trade_no__isnull=False))
+    paid = Order.objects.filter(gateway_paid, status=S.PAID, paid_at__gte=paid_since)
     for order in [
         *unpaid.order_by("id")[:limit],
         *closed.order_by("id")[:limit],

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luffy.common.errors import Conflict, NotFound
-from luffy.common.logs import event
+from luffy.common.logs import event, event_on_commit
 from luffy.orders.models import Order
 from luffy.payments.gateway import (
     GatewayKind,
@@ -113,6 +113,8 @@ def trade_record_paid(order: Order, *, gateway: str, trade_no: str, at: datetime
     statement (an order that never had a pay URL here gets its Trade now). Unique: a trade
     number that already paid another order raises IntegrityError (trade_reused)."""
     paid = {"trade_no": trade_no or None, "status": Trade.Status.PAID}
+    event_on_commit("payment.trade_paid", order_number=order.order_number,
+                    user_id=order.user_id, gateway=gateway, trade_no=trade_no or "-")  # fmt: skip
     if order.sent_to_gateway_at is not None and Trade.objects.filter(
         order_id=order.id, gateway=gateway
     ).update(**paid, updated_at=timezone.now()):

@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -75,7 +76,12 @@ def refund_send(*, refund: Refund) -> bool:
     refund.status = Refund.Status.SUCCEEDED if answer.succeeded else Refund.Status.FAILED
     refund.response = answer.raw
     refund.attempted_at = None
-    refund.save(update_fields=["status", "response", "attempted_at", "updated_at"])
+    with transaction.atomic():  # the refund's row and the order's refunded total agree
+        refund.save(update_fields=["status", "response", "attempted_at", "updated_at"])
+        if answer.succeeded:
+            orders.order_record_refund(
+                order_id=refund.order_id, amount=refund.amount, at=refund.updated_at
+            )
     level = logging.INFO if answer.succeeded else logging.WARNING
     event("payment.refund", order_number=refund.order.order_number,
           user_id=refund.order.user_id, refund=refund.out_request_no, amount=refund.amount,

@@ -9,5 +9,3 @@ export const addToCart = (courseId, expireId) =>
 export const selectAll = (selected) => http.patch('/cart/', { selected }).then((r) => r.data)
 export const updateLine = (courseId, changes) => http.patch(`/cart/${courseId}/`, changes).then((r) => r.data)
 export const removeLine = (courseId) => http.delete(`/cart/${courseId}/`)
-// The selected lines for the checkout page: {lines, count, total_price, total_real_price}
-export const selectedLines = () => http.get('/cart/selected/').then((r) => r.data)

@@ -39,6 +39,7 @@ export function apiError(error) {
     code: data.code || 'error',
     detail: data.detail || `请求失败（${response.status}）`,
     errors: data.errors || {},
+    ...(data.outcome ? { outcome: data.outcome } : {}), // e.g. payment_pending: why not yet
   }
 }
 
@@ -53,8 +54,8 @@ http.interceptors.response.use(
         config.retried = true
         try {
           await refreshAccess()
-        } catch {
-          return expired(error)
+        } catch (refused) {
+          return expired(error, refused)
         }
         return http(config) // once: `retried` stops a second refresh for this request
       }
@@ -66,9 +67,12 @@ http.interceptors.response.use(
   },
 )
 
-function expired(error) {
+// A password changed elsewhere says so; any other refusal is an expired session.
+function expired(error, refused) {
   tokens.clear()
-  error.api = { ...apiError(error), status: 401, code: 'session_expired', detail: '登录已过期，请重新登录' }
+  const changed = [error, refused].some((e) => e?.response?.data?.code === 'password_changed')
+  const detail = changed ? '密码已修改，请用新密码重新登录' : '登录已过期，请重新登录'
+  error.api = { ...apiError(error), status: 401, code: changed ? 'password_changed' : 'session_expired', detail }
   notify(error.api.detail, error.api)
   onAuthExpired()
   return Promise.reject(error)

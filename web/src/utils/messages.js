@@ -17,6 +17,8 @@ export const orderStatus = (status) => ORDER_STATUS[status] || { text: '未知�
 // timed-out one's just the order amount.
 export const amountLabel = (status) => ({ 0: '应付', 1: '实付', 4: '实付' })[status] || '订单金额'
 
+// Keyed by the API error codes of the registry, luffy/common/error_codes.py (ErrorCode, also the
+// ErrorCodeEnum of the OpenAPI schema); tests/common/test_i18n.py fails when one has no text here.
 const ERRORS = {
   file_type: '只能上传 MP4 或 WebM 视频以及 PDF 文档。',
   file_content: '文件内容与文件类型不符，请检查后重新上传。',
@@ -31,6 +33,11 @@ const ERRORS = {
   coupon_expired: '该优惠券已过期，请重新选择。',
   coupon_not_started: '该优惠券尚未到使用时间。',
   coupon_below_minimum: '订单金额未达到该优惠券的使用门槛。',
+  redeem_code_empty: '请输入兑换码。',
+  redeem_code_not_found: '兑换码不存在或已失效，请检查是否输入正确。',
+  redeem_code_expired: '该兑换码已过期。',
+  redeem_code_used_up: '该兑换码已被兑完。',
+  redeem_code_limit_reached: '你已兑换过该兑换码，已达每人兑换上限。',
   credit_exceeds_balance: '积分余额不足，请减少使用的积分。',
   credit_exceeds_total: '使用的积分超过了订单可抵扣的上限，请减少积分。',
   invalid_credit: '积分数量无效。',
@@ -38,6 +45,7 @@ const ERRORS = {
   order_expired: '该订单已超过支付时限，请重新下单。',
   order_paid: '该订单刚刚已支付成功，不能取消。',
   order_not_found: '订单不存在。',
+  order_not_closed: '只有已取消或已超时的订单可以把课程放回购物车。',
   bad_signature: '回传的支付参数不完整或已被篡改，无法确认这笔付款。如果您已付款，请到「我的订单」查看订单状态。',
   payment_pending: '支付结果尚未确认，请稍候。',
   payment_refunded: '这笔付款到账时订单已取消或超时，且所用的优惠券或积分已不可用，款项将原路退回您的付款账户，请留意退款通知。',
@@ -47,6 +55,13 @@ const ERRORS = {
   no_access: '购买本课程后即可观看。',
   course_not_found: '课程不存在或未上架。',
   lesson_not_found: '课时不存在。',
+  lesson_link_invalid: '课时链接无效，请重新打开课时。',
+  lesson_link_expired: '课时链接已过期，请重新打开课时。',
+  lesson_link_other_user: '该课时链接属于其他账号。',
+  lesson_media_missing: '该课时暂无文件。',
+  access_ended: '课程有效期已结束，该链接已失效。',
+  range_not_satisfiable: '请求的范围超出了文件大小。',
+  video_cloud_unavailable: '视频服务暂无响应，请稍后再试。',
   category_not_found: '课程分类不存在。',
   page_not_found: '没有这一页了。',
   invalid_expire: '该有效期不属于本课程，请重新选择。',
@@ -85,7 +100,11 @@ const ERRORS = {
   sms_code_expired: '验证码已过期或未发送，请重新获取。',
   sms_code_exhausted: '验证码错误次数过多，请重新获取。',
   token_not_valid: '登录已过期，请重新登录。',
+  password_changed: '密码已修改，请用新密码重新登录。',
   authentication_failed: '登录已失效，请重新登录。',
+  bad_authorization_header: '登录信息格式不正确，请重新登录。',
+  password_changed: '密码已修改，请重新登录。',
+  user_not_found: '账号不存在，请重新登录。',
   not_authenticated: '请先登录。',
   permission_denied: '您没有权限执行此操作。',
   forbidden: '您没有权限执行此操作。',
@@ -117,7 +136,7 @@ const DETAIL_FIRST = new Set([
   'credit_exceeds_balance', 'credit_exceeds_total', 'page_not_found', 'invalid_expire',
   'sms_too_soon', 'login_throttled', 'account_locked', 'throttled', 'rate_limited', 'refund_amount',
   'refund_refused', 'coupon_reserved', 'coupon_not_started', 'coupon_expired', 'coupon_below_minimum',
-  'order_not_unpaid', 'order_total_too_large', 'course_unavailable',
+  'order_not_unpaid', 'order_total_too_large', 'course_unavailable', 'redeem_code_limit_reached',
 ])
 const CHINESE = /[\u4e00-\u9fff]/
 

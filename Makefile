@@ -73,6 +73,7 @@ check: install
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=luffy.alipay_sandbox.settings $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=luffy.wechat_sandbox.settings $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=luffy.config.settings.production \
 	  ALIPAY_NOTIFY_URL=https://shop.example.com/api/payments/alipay/result/ \
 	  SECRET_KEY=check-deploy-only-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \

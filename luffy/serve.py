@@ -1,15 +1,18 @@
-"""`python -m luffy.serve [all|web|worker|beat|sandbox]`: start the store, or one part of it.
+"""`python -m luffy.serve [all|web|worker|beat|sandbox|wechat-sandbox]`: start the store, or
+one part of it.
 
 `all` (the default, `make run`): the whole store on this machine with zero configuration. Starts
 the embedded Redis (unless REDIS_URL is set), applies migrations, collects static files, then
 runs gunicorn and one Celery worker with beat; when ALIPAY_GATEWAY is the default, also the
-offline Alipay sandbox (its own gunicorn, settings and database) on ALIPAY_SANDBOX_PORT.
+offline Alipay sandbox (its own gunicorn, settings and database) on ALIPAY_SANDBOX_PORT, and
+when WECHAT_API_BASE is the default, the offline WeChat Pay sandbox on WECHAT_SANDBOX_PORT.
 
 One part alone, for several nodes (docs/deployment.md): `web` (gunicorn only), `worker` (a
 Celery worker, no beat), `beat` (the scheduler: one per site), `sandbox` (the offline Alipay
-gateway and its notify worker). These run no set-up step: `manage.py migrate` and
-`collectstatic` run once per release, before them. Without REDIS_URL each part starts the
-embedded Redis, or uses the one already answering in LUFFY_VAR_DIR.
+gateway and its notify worker), `wechat-sandbox` (the same for WeChat Pay). These run no set-up
+step: `manage.py migrate` and `collectstatic` run once per release, before them. Without
+REDIS_URL each part starts the embedded Redis, or uses the one already answering in
+LUFFY_VAR_DIR.
 
 Ctrl-C (or SIGTERM) stops every child process; so does the death of this one (children get
 SIGTERM from the kernel). The Vue front end is built first when missing or stale
@@ -41,7 +44,7 @@ def run_step(*args: str, env: dict | None = None) -> None:
     subprocess.run([*MANAGE, *args], check=True, cwd=ROOT, env=env)
 
 
-PARTS = ("all", "web", "worker", "beat", "sandbox")
+PARTS = ("all", "web", "worker", "beat", "sandbox", "wechat-sandbox")
 GUNICORN_CONFIG = "python:luffy.config.gunicorn"
 
 
@@ -87,6 +90,39 @@ def start_alipay_sandbox(port: str, var_dir: Path) -> list[subprocess.Popen]:
     env = sandbox_environ(os.environ)
     run_step("migrate", "--noinput", "-v", "0", env=env)
     return [spawn(c, env) for c in sandbox_commands(port=port, var_dir=var_dir, environ=env)]
+
+
+def wechat_sandbox_environ(environ) -> dict:
+    return {
+        **environ,
+        "DJANGO_SETTINGS_MODULE": "luffy.wechat_sandbox.settings",
+        "WECHAT_SANDBOX_NOTIFY_RUNNER": "celery",
+    }
+
+
+def wechat_sandbox_commands(*, port: str, var_dir: Path, environ) -> list[list[str]]:
+    """The offline WeChat Pay gateway, like the Alipay one: its notify worker with beat (its own
+    queue) and its web server (on WECHAT_SANDBOX_HOST, default 127.0.0.1)."""
+    host = environ.get("WECHAT_SANDBOX_HOST", "127.0.0.1")
+    worker = [
+        sys.executable, "-m", "celery", "-A", "luffy.wechat_sandbox.celery", "worker",
+        "--beat", "--queues", "wechat_sandbox", "--pool", "threads", "--concurrency", "4",
+        "--loglevel", "WARNING", "--schedule", str(var_dir / "wechat-sandbox-beat"),
+    ]  # fmt: skip
+    web = [
+        sys.executable, "-m", "gunicorn", "luffy.wechat_sandbox.wsgi:application",
+        "--config", GUNICORN_CONFIG, "--bind", f"{host}:{port}",
+        "--workers", "1", "--threads", "4", "--graceful-timeout", "5",
+        *_control_socket(environ, f"wechat-sandbox-{port}"),
+    ]  # fmt: skip
+    return [worker, web]
+
+
+def start_wechat_sandbox(port: str, var_dir: Path) -> list[subprocess.Popen]:
+    env = wechat_sandbox_environ(os.environ)
+    run_step("migrate", "--noinput", "-v", "0", env=env)
+    commands = wechat_sandbox_commands(port=port, var_dir=var_dir, environ=env)
+    return [spawn(c, env) for c in commands]
 
 
 def _control_socket(environ, name: str) -> list[str]:
@@ -173,7 +209,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="all",
         choices=PARTS,
         help="all: everything on this machine (make run); web: gunicorn; worker: a Celery "
-        "worker; beat: the scheduler; sandbox: the offline Alipay gateway",
+        "worker; beat: the scheduler; sandbox: the offline Alipay gateway; wechat-sandbox: the "
+        "offline WeChat Pay gateway",
     )
     return parser.parse_args(argv)
 
@@ -182,12 +219,21 @@ def _sandbox_gateway() -> str:
     return f"http://127.0.0.1:{os.environ.get('ALIPAY_SANDBOX_PORT', '8001')}/gateway.do"
 
 
+def _wechat_sandbox_base() -> str:
+    return f"http://127.0.0.1:{os.environ.get('WECHAT_SANDBOX_PORT', '8002')}"
+
+
 def start_part(part: str, *, host: str, port: str, var_dir: Path) -> list[subprocess.Popen]:
     """Start one part (set-up steps first for `all`); returns the processes started."""
     sandbox_port = os.environ.get("ALIPAY_SANDBOX_PORT", "8001")
+    wechat_port = os.environ.get("WECHAT_SANDBOX_PORT", "8002")
     if part == "sandbox":
         children = start_alipay_sandbox(sandbox_port, var_dir)
         log(f"offline Alipay sandbox at http://127.0.0.1:{sandbox_port}/sandbox/")
+        return children
+    if part == "wechat-sandbox":
+        children = start_wechat_sandbox(wechat_port, var_dir)
+        log(f"offline WeChat Pay sandbox at http://127.0.0.1:{wechat_port}/sandbox/")
         return children
     if part == "worker":
         children = [spawn(worker_command(environ=os.environ))]
@@ -202,6 +248,9 @@ def start_part(part: str, *, host: str, port: str, var_dir: Path) -> list[subpro
         if os.environ.get("ALIPAY_GATEWAY", _sandbox_gateway()) == _sandbox_gateway():
             children.extend(start_alipay_sandbox(sandbox_port, var_dir))
             log(f"offline Alipay sandbox at http://127.0.0.1:{sandbox_port}/sandbox/")
+        if os.environ.get("WECHAT_API_BASE", _wechat_sandbox_base()) == _wechat_sandbox_base():
+            children.extend(start_wechat_sandbox(wechat_port, var_dir))
+            log(f"offline WeChat Pay sandbox at http://127.0.0.1:{wechat_port}/sandbox/")
         run_step("migrate", "--noinput", "-v", "0")
         run_step("collectstatic", "--noinput", "-v", "0")
         if os.environ.get("LOAD_DEMO_CATALOG", "true").lower() not in ("0", "false", "no"):
@@ -249,6 +298,11 @@ def main(argv: list[str] | None = None) -> int:
         public = _public_url(host, port)
         os.environ.setdefault("ALIPAY_RETURN_URL", f"{public}/payments/result")
         os.environ.setdefault("ALIPAY_NOTIFY_URL", f"{public}/api/payments/alipay/result/")
+        os.environ.setdefault("WECHAT_NOTIFY_URL", f"{public}/api/payments/wechat/notify/")
+        os.environ.setdefault("WECHAT_H5_RETURN_URL", f"{public}/payments/result")
+        os.environ.setdefault(
+            "WECHAT_REFUND_NOTIFY_URL", f"{public}/api/payments/wechat/refund-notify/"
+        )
         children.extend(start_part(part, host=host, port=port, var_dir=var_dir))
         log("press Ctrl-C to stop")
         while True:

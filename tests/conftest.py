@@ -8,7 +8,12 @@ from luffy.common.redis import redis_client
 from luffy.users.models import User
 from luffy.users.sms import MemoryBackend
 
-pytest_plugins = ["tests.catalog_fixtures", "tests.order_fixtures", "tests.sandbox_fixtures"]
+pytest_plugins = [
+    "tests.catalog_fixtures",
+    "tests.order_fixtures",
+    "tests.sandbox_fixtures",
+    "tests.wechat_sandbox_fixtures",
+]
 
 PASSWORD = "Sturdy-pass-2026"
 _mobiles = itertools.count(13800000000)

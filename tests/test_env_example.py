@@ -8,6 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [
     *sorted((ROOT / "luffy" / "config" / "settings").glob("*.py")),
     ROOT / "luffy" / "alipay_sandbox" / "settings.py",
+    ROOT / "luffy" / "wechat_sandbox" / "settings.py",
     ROOT / "luffy" / "serve.py",
 ]
 # env("NAME", ...), env.int("NAME", ...), env.db("NAME"), os.environ.get("NAME"), ...

@@ -43,18 +43,19 @@ def wait_for(condition, seconds=10.0):
 
 
 def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
-    port, sandbox_port = free_port(), free_port()
+    port, sandbox_port, wechat_port = free_port(), free_port(), free_port()
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "CACHE_KEY_PREFIX"}
-        and not key.startswith("ALIPAY_")
+        and not key.startswith(("ALIPAY_", "WECHAT_"))
     }
     env.update(
         LUFFY_VAR_DIR=str(tmp_path),
         PORT=str(port),
         WEB_CONCURRENCY="1",
         ALIPAY_SANDBOX_PORT=str(sandbox_port),
+        WECHAT_SANDBOX_PORT=str(wechat_port),
         SMS_BACKEND="luffy.users.sms.FileBackend",
     )
     log_path = tmp_path / "serve.log"
@@ -102,6 +103,18 @@ def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
         with urllib.request.urlopen(gateway, timeout=5) as r:
             assert json.load(r)["error_response"]["code"] == "40002"
         assert (tmp_path / "alipay_sandbox.sqlite3").exists()
+        # So does the offline WeChat Pay sandbox (issue 18), with its notify worker.
+        wechat_beat = str(tmp_path / "wechat-sandbox-beat")
+        assert wait_for(lambda: processes_mentioning(wechat_beat)), "no WeChat notify worker"
+        wechat_health = f"http://127.0.0.1:{wechat_port}/healthz"
+        for _ in range(40):  # up to 10 s
+            try:
+                with urllib.request.urlopen(wechat_health, timeout=5) as r:
+                    assert json.load(r)["checks"] == {"database": "ok", "broker": "ok"}
+                break
+            except OSError:
+                time.sleep(0.25)
+        assert (tmp_path / "wechat_sandbox.sqlite3").exists()
 
         buy_a_course_and_let_the_gateway_notify(f"http://127.0.0.1:{port}", tmp_path)
 
@@ -116,6 +129,8 @@ def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
         assert processes_mentioning(beat_schedule) == []
         assert processes_mentioning(sandbox_beat) == []
         assert processes_mentioning(f"127.0.0.1:{sandbox_port}") == []
+        assert processes_mentioning(wechat_beat) == []
+        assert processes_mentioning(f"127.0.0.1:{wechat_port}") == []
     finally:
         if server.poll() is None:
             server.kill()
@@ -305,7 +320,7 @@ class TestParts:
             for key, value in os.environ.items()
             if key
             not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "CACHE_KEY_PREFIX"}
-            and not key.startswith(("ALIPAY_", "CELERY_"))
+            and not key.startswith(("ALIPAY_", "WECHAT_", "CELERY_"))
         }
         env.update(
             LUFFY_VAR_DIR=str(tmp_path),

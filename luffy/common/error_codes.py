@@ -119,6 +119,7 @@ class ErrorCode(StrEnum):
     BAD_SIGNATURE = "bad_signature", "The payment result could not be verified."
     PAYMENT_PENDING = "payment_pending", "The payment is not confirmed yet."
     PAYMENT_REFUNDED = "payment_refunded", "Paid after the order closed: the money goes back."
+    PAYMENT_REFUSED = "payment_refused", "This gateway no longer takes the order; use the other."
     NOTIFY_THROTTLED = "notify_throttled", "Too many notifies with an invalid signature."
     REFUND_AMOUNT = "refund_amount", "The refund amount is out of range."
     REFUND_REFUSED = "refund_refused", "The gateway refused the refund."

@@ -21,6 +21,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from luffy.common import local_secret
+
 APP_PRIVATE = "app_private.pem"
 APP_PUBLIC = "app_public.pem"
 ALIPAY_PRIVATE = "alipay_private.pem"
@@ -103,6 +105,17 @@ MCH_PUBLIC = "mch_public.pem"
 PLATFORM_PRIVATE = "platform_private.pem"
 PLATFORM_PUBLIC = "platform_public.pem"
 WECHAT_PAIRS = ((MCH_PRIVATE, MCH_PUBLIC), (PLATFORM_PRIVATE, PLATFORM_PUBLIC))
+
+APIV3_KEY = "apiv3_key"
+
+
+def local_apiv3_key(directory: Path) -> str:
+    """The 32-character APIv3 key kept in `directory` (generated once, mode 0600): the store and
+    the offline WeChat Pay sandbox read the same file when WECHAT_APIV3_KEY is empty."""
+    key = local_secret.load_or_create(Path(directory) / APIV3_KEY, nbytes=24)
+    if len(key.encode()) != 32:
+        raise ValueError(f"{Path(directory) / APIV3_KEY} must hold 32 characters")
+    return key
 
 
 def ensure_local_keys(directory: Path, pairs=PAIRS) -> Path:

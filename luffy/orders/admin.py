@@ -101,8 +101,8 @@ class RefundInline(TabularInline):
     model = Refund
     extra = 0
     can_delete = False
-    fields = ["created_at", "out_request_no", "amount", "status", "staff_user", "reason",
-              "gateway_answer"]  # fmt: skip
+    fields = ["created_at", "gateway", "out_request_no", "amount", "status", "staff_user",
+              "reason", "gateway_answer"]  # fmt: skip
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("refund history")
 

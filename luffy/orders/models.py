@@ -17,6 +17,7 @@ class Order(models.Model):
 
     class PayType(models.IntegerChoices):
         ALIPAY = 1, _("Alipay")
+        WECHAT = 2, _("WeChat Pay")
 
     # Null (not "", which is not unique-safe) only between the insert and the update that
     # derives it from the id, inside the checkout transaction.

@@ -9,15 +9,19 @@ from luffy.orders.models import Order
 
 @extend_schema_field(OpenApiTypes.STR)
 class PayTypeField(serializers.Field):
-    """ "alipay" (or the seed's 1); anything else: "payment method not supported"."""
+    """ "alipay" or "wechat" (or the seed's 1 and 2); anything else: "payment method not
+    supported". The gateway the student chose; paying with the other one stays possible."""
+
+    NAMES = {Order.PayType.ALIPAY: "alipay", Order.PayType.WECHAT: "wechat"}
 
     def to_internal_value(self, data):
-        if data in ("alipay", 1, "1"):
-            return Order.PayType.ALIPAY
+        for value, name in self.NAMES.items():
+            if data in (name, int(value), str(int(value))):
+                return value
         raise serializers.ValidationError(_("payment method not supported"))
 
     def to_representation(self, value):
-        return "alipay"
+        return self.NAMES.get(value, "alipay")
 
 
 class OrderCreateInputSerializer(serializers.Serializer):

@@ -210,6 +210,7 @@ class AlipayGateway:
     """The gateway interface for Alipay (page payment)."""
 
     kind = GatewayKind.ALIPAY
+    creates_trade_remotely = False  # the pay URL is signed here; Alipay sees it with the buyer
 
     @property
     def app_id(self) -> str:
@@ -220,9 +221,11 @@ class AlipayGateway:
         return settings.ALIPAY_SELLER_ID
 
     def pay_url(
-        self, *, out_trade_no: str, subject: str, amount: Decimal, deadline: datetime
-    ) -> str:
-        # time_expire = the order's own deadline: nobody can pay an order past it.
+        self, *, out_trade_no: str, subject: str, amount: Decimal, deadline: datetime,
+        client_ip: str = "",
+    ) -> str:  # fmt: skip
+        # One cashier page for every device (alipay.trade.page.pay); time_expire = the order's
+        # own deadline: nobody can pay an order past it.
         return page_pay_url(
             out_trade_no=out_trade_no,
             subject=subject.replace("{", "(").replace("}", ")"),
@@ -235,6 +238,9 @@ class AlipayGateway:
 
     def report(self, params: dict) -> TradeReport:
         return trade_report(params)
+
+    def stored(self, params: dict) -> dict:
+        return params
 
     def query(self, out_trade_no: str) -> QueryAnswer:
         answer = trade_query(out_trade_no)

@@ -1,7 +1,8 @@
 import logging
 
 from django.db import DatabaseError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -9,18 +10,21 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from luffy.common.errors import ServiceUnavailable
+from luffy.common.errors import RateLimited, ServiceUnavailable
 from luffy.common.parsers import FormParser
 from luffy.common.schema import errors
 from luffy.orders.selectors import order_get
 from luffy.orders.serializers import OrderSerializer
 from luffy.payments import services
+from luffy.payments.gateway import GatewayKind
+from luffy.payments.qr import pay_link_view
 from luffy.payments.selectors import payment_result_summary
 from luffy.payments.serializers import (
     PaymentResultSerializer,
     PayUrlQuerySerializer,
     PayUrlSerializer,
     ReturnParamsSerializer,
+    WechatResultQuerySerializer,
 )
 from luffy.users.authentication import ActiveTokenUserAuthentication
 
@@ -32,15 +36,20 @@ class PayUrlApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        summary="The Alipay cashier URL for one of my unpaid orders",
+        summary="Where to pay one of my unpaid orders: the Alipay cashier URL, or WeChat Pay's "
+        "code_url (with its QR code) or h5_url",
         parameters=[PayUrlQuerySerializer],
         responses={200: PayUrlSerializer, **errors(400, 401, 404, 409)},
     )
     def get(self, request):
         query = PayUrlQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        url = services.payment_url_create(user_id=request.user.id, **query.validated_data)
-        return Response({"url": url})
+        url = services.payment_url_create(
+            user_id=request.user.id,
+            client_ip=BaseThrottle().get_ident(request),
+            **query.validated_data,
+        )
+        return Response(PayUrlSerializer(pay_link_view(url, query.validated_data["pay_type"])).data)
 
 
 class AlipayResultApi(APIView):
@@ -84,6 +93,27 @@ class AlipayResultApi(APIView):
         return HttpResponse("success" if done else "failure", content_type="text/plain")
 
 
+class WechatResultApi(APIView):
+    """The buyer is back from WeChat Pay (H5 redirect, or our QR code page polling): WeChat
+    sends no signed return, so the store asks WeChat about the order."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Confirm a WeChat Pay payment of one of my orders by asking WeChat",
+        parameters=[WechatResultQuerySerializer],
+        responses={200: PaymentResultSerializer, **errors(400, 401, 404, 409, 503)},
+    )
+    def get(self, request):
+        query = WechatResultQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        order = services.payment_poll(
+            user_id=request.user.id, order_number=query.validated_data["order_number"],
+            kind=GatewayKind.WECHAT,
+        )  # fmt: skip
+        return Response(PaymentResultSerializer(payment_result_summary(order=order)).data)
+
+
 class OrderCancelApi(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -97,3 +127,60 @@ class OrderCancelApi(APIView):
         services.order_cancel(user_id=request.user.id, order_number=order_number)
         order = order_get(user_id=request.user.id, order_number=order_number)
         return Response(OrderSerializer(order).data)
+
+
+def wechat_notify_message(request) -> dict:
+    """A WeChat Pay notify as the gateway client verifies it: the signature headers and the
+    raw body (the signature is over its exact bytes)."""
+    return {
+        "headers": {name: request.headers.get(name, "") for name in WECHAT_NOTIFY_HEADERS},
+        "body": request.body.decode("utf-8", errors="replace"),
+    }
+
+
+WECHAT_NOTIFY_HEADERS = (
+    "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Signature", "Wechatpay-Serial",
+)  # fmt: skip
+
+
+def wechat_failure(status: int, message: str) -> JsonResponse:
+    """WeChat Pay's failure answer: it sends the notify again later."""
+    return JsonResponse({"code": "FAIL", "message": message}, status=status)
+
+
+class WechatNotifyApi(APIView):
+    """WeChat Pay's payment (or refund) notify: JSON, signed in its headers, no login. 204 once
+    the result is committed; otherwise 4xx/5xx {"code": "FAIL"} and WeChat retries."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    parser_classes = []  # the raw body is read as is: the signature covers its bytes
+    refund = False
+
+    @extend_schema(
+        summary="WeChat Pay's notify (JSON with Wechatpay-* signature headers); 204 or FAIL",
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={
+            204: OpenApiResponse(description="processed and committed"),
+            (400, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
+            (429, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
+            (500, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
+        },
+        auth=[],
+    )
+    def post(self, request):
+        handle = services.refund_notify if self.refund else services.payment_notify
+        try:
+            done = handle(
+                data=wechat_notify_message(request),
+                client_ip=BaseThrottle().get_ident(request),
+                kind=GatewayKind.WECHAT,
+            )
+        except RateLimited as exc:
+            return wechat_failure(429, str(exc.message))
+        except (DatabaseError, ServiceUnavailable) as exc:
+            logger.warning("WeChat notify not processed, the gateway will retry: %r", exc)
+            return wechat_failure(500, _("The notification could not be processed; retry."))
+        if not done:
+            return wechat_failure(400, _("The notification was not accepted; retry."))
+        return HttpResponse(status=204)

@@ -314,13 +314,25 @@ def _trades() -> list[Anomaly]:
             "out_trade_no",
             "raw__total_amount",
             "raw__trade_no",
+            # WeChat Pay: amounts in fen; a query answer is the transaction, a notify keeps its
+            # decrypted transaction under "resource".
+            "raw__amount__total",
+            "raw__transaction_id",
+            "raw__resource__amount__total",
+            "raw__resource__transaction_id",
             "order_status",
             "order_price",
             "order_trade_no",
         )
     )
     anomalies = []
-    for number, amount, trade_no, status, price, order_trade_no in rows:
+    for row in rows:
+        number, amount, trade_no, fen, wx_id, notify_fen, notify_wx_id = row[:7]
+        status, price, order_trade_no = row[7:]
+        if amount is None and (fen is not None or notify_fen is not None):
+            fen = fen if fen is not None else notify_fen
+            amount = f"{Decimal(fen) / 100:.2f}" if isinstance(fen, int) else fen
+            trade_no = wx_id if wx_id is not None else notify_wx_id
         try:
             paid = Decimal(str(amount))
         except (InvalidOperation, ValueError):

@@ -1,5 +1,5 @@
 """The gateway interface: what the store asks of a payment gateway and what it gets back, in
-the store's own terms. Each gateway is one module behind it (alipay.py; wechat.py next), so
+the store's own terms. Each gateway is one module behind it (alipay.py, wechatpay.py), so
 the payment use cases in services.py never read a gateway's own codes or field names.
 
 Every call that goes over the network raises GatewayUnavailable when no usable answer came
@@ -27,6 +27,7 @@ class GatewayUnavailable(ServiceUnavailable):
 
 class GatewayKind(StrEnum):
     ALIPAY = "alipay"
+    WECHAT = "wechat"
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,29 @@ class RefundAnswer:
 
 
 @dataclass(frozen=True)
+class RefundReport:
+    """What a verified refund notify says about one refund."""
+
+    out_trade_no: str
+    out_request_no: str
+    succeeded: bool  # the money went back
+    status: str  # the gateway's own word, for the record
+
+
+class PaymentRefused(Exception):
+    """The gateway will not take payment for this trade (creating it was refused)."""
+
+    class Reason(StrEnum):
+        PAID = "paid"  # already paid there: ask and settle it
+        CLOSED = "closed"  # closed there: nobody can pay it any more
+        OTHER = "other"
+
+    def __init__(self, reason: Reason, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason, self.detail = reason, detail
+
+
+@dataclass(frozen=True)
 class QueryAnswer:
     raw: dict  # stored as the gateway message
     trade: TradeReport | None  # None: the gateway has no such trade
@@ -68,17 +92,27 @@ class Gateway(Protocol):
     kind: GatewayKind
     app_id: str
     seller_id: str
+    # True when pay_url creates the trade at the gateway (a network call): the store then
+    # records the attempt before asking, so cancel and the sweep close it whatever happens.
+    creates_trade_remotely: bool
 
     def pay_url(
-        self, *, out_trade_no: str, subject: str, amount: Decimal, deadline: datetime
-    ) -> str:
-        """Where to send the buyer to pay (no network call); payable until `deadline`."""
+        self, *, out_trade_no: str, subject: str, amount: Decimal, deadline: datetime,
+        client_ip: str = "",
+    ) -> str:  # fmt: skip
+        """Where to send the buyer to pay; payable until `deadline`. With `client_ip` (a phone
+        browser) the gateway's mobile page where it has one. PaymentRefused, or
+        GatewayUnavailable when it must ask the gateway and gets no answer."""
 
     def verify(self, params: dict) -> bool:
         """Is this return redirect or notify signed by the gateway?"""
 
     def report(self, params: dict) -> TradeReport:
         """The trade a verified return redirect or notify is about."""
+
+    def stored(self, params: dict) -> dict:
+        """What to keep of a message as received (plus what only the store can read of it,
+        such as an encrypted notify's content)."""
 
     def query(self, out_trade_no: str) -> QueryAnswer: ...
 
@@ -96,4 +130,8 @@ def gateway_for(kind: str = GatewayKind.ALIPAY) -> Gateway:
         from luffy.payments.alipay import AlipayGateway
 
         return AlipayGateway()
+    if kind == GatewayKind.WECHAT:
+        from luffy.payments.wechatpay import WechatPayGateway
+
+        return WechatPayGateway()
     raise ValueError(f"no such payment gateway: {kind!r}")

@@ -50,6 +50,9 @@ class Refund(models.Model):
     order = models.ForeignKey(
         "orders.Order", on_delete=models.PROTECT, related_name="refunds", verbose_name=_("order")
     )
+    # The gateway (GatewayKind value) whose payment this gives back: an order paid twice, once
+    # by each gateway, has the second payment refunded through its own gateway.
+    gateway = models.CharField(_("gateway"), max_length=16, default="alipay")
     out_request_no = models.CharField(_("refund request number"), max_length=64, unique=True)
     amount = money_field(verbose_name=_("amount"))
     reason = models.CharField(_("reason"), max_length=200)

@@ -5,10 +5,25 @@ from luffy.common.serializers import MoneyField
 
 class PayUrlQuerySerializer(serializers.Serializer):
     order_number = serializers.CharField(max_length=64)
+    pay_type = serializers.ChoiceField(
+        choices=["alipay", "wechat"], default="alipay", help_text="the gateway to pay with"
+    )
+    channel = serializers.ChoiceField(
+        choices=["native", "h5"],
+        default="native",
+        help_text="WeChat Pay only: native (a QR code, desktop) or h5 (a phone browser)",
+    )
 
 
 class PayUrlSerializer(serializers.Serializer):
-    url = serializers.URLField()
+    url = serializers.CharField(help_text="the cashier URL, or WeChat Pay's code_url or h5_url")
+    pay_type = serializers.CharField()
+    qr_code = serializers.CharField(
+        allow_blank=True, help_text="WeChat Pay native: the code_url as an SVG data: URI"
+    )
+    sandbox_scan_url = serializers.CharField(
+        allow_blank=True, help_text="offline sandbox only: where a click simulates the scan"
+    )
 
 
 class ResultCourseSerializer(serializers.Serializer):
@@ -31,3 +46,7 @@ class ReturnParamsSerializer(serializers.Serializer):
     trade_no = serializers.CharField(max_length=64)
     total_amount = serializers.CharField(max_length=16)
     sign = serializers.CharField()
+
+
+class WechatResultQuerySerializer(serializers.Serializer):
+    order_number = serializers.CharField(max_length=64)

@@ -1,4 +1,4 @@
-"""WeChat Pay API v3 signing primitives (work in progress: the gateway class is not built yet).
+"""WeChat Pay API v3 signing primitives (the gateway itself is luffy.payments.wechatpay).
 
 Signing is done with `cryptography` (already the store's one crypto library, luffy.common.keys)
 rather than the wechatpayv3 SDK: the base URL must point at the offline sandbox, and no new

@@ -123,12 +123,13 @@ def running_store(var_dir: Path, **extra_env: str):
         key: value
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "CACHE_KEY_PREFIX"}
-        and not key.startswith("ALIPAY_")
+        and not key.startswith(("ALIPAY_", "WECHAT_"))
     }
     env.update(
         LUFFY_VAR_DIR=str(var_dir),
         PORT=str(port),
         ALIPAY_SANDBOX_PORT=str(free_port()),  # never the default 8001 a `make run` may hold
+        WECHAT_SANDBOX_PORT=str(free_port()),  # nor the WeChat Pay sandbox's 8002
         SMS_BACKEND="luffy.users.sms.FileBackend",
         # Every test's browser and API calls come from 127.0.0.1 to one store: per-IP limits
         # sized for a real client would refuse the suite (the limits have their own tests).

@@ -444,8 +444,27 @@ WECHAT_REFUND_NOTIFY_URL = env(
     "WECHAT_REFUND_NOTIFY_URL", default="http://127.0.0.1:8000/api/payments/wechat/refund-notify/"
 )
 WECHAT_HTTP_TIMEOUT = env.float("WECHAT_HTTP_TIMEOUT", default=5.0)
+# Where WeChat's H5 page sends a phone browser back (?pay_type=wechat&order_number=... added).
+WECHAT_H5_RETURN_URL = env("WECHAT_H5_RETURN_URL", default="http://127.0.0.1:8000/payments/result")
+# The offline sandbox's "scan" page, linked from the store's QR code page so a person can
+# simulate scanning with a phone. Empty (the default off the local sandbox): no link.
+WECHAT_SANDBOX_SCAN_URL = env(
+    "WECHAT_SANDBOX_SCAN_URL",
+    default=f"{WECHAT_API_BASE}/sandbox/scan/"
+    if f"http://127.0.0.1:{WECHAT_SANDBOX_PORT}" == WECHAT_API_BASE
+    else "",
+)
 # Seconds a Wechatpay-Timestamp may be off before the message is refused as stale.
 WECHAT_TIMESTAMP_SKEW = env.int("WECHAT_TIMESTAMP_SKEW", default=300)
+# Offline WeChat Pay sandbox only: its own database, a factor for the notify retry schedule
+# (1 = the real 15s, 15s, 30s, 3m, 10m, 20m, 30m, 30m, 30m, 60m, 3h, 3h, 3h, 6h, 6h), how often
+# its delivery loop looks for due notifies, and who runs that loop ("thread" or "celery").
+WECHAT_SANDBOX_DATABASE_URL = env(
+    "WECHAT_SANDBOX_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'wechat_sandbox.sqlite3'}"
+)
+WECHAT_SANDBOX_NOTIFY_TIME_SCALE = env.float("WECHAT_SANDBOX_NOTIFY_TIME_SCALE", default=1.0)
+WECHAT_SANDBOX_NOTIFY_POLL_SECONDS = env.float("WECHAT_SANDBOX_NOTIFY_POLL_SECONDS", default=1.0)
+WECHAT_SANDBOX_NOTIFY_RUNNER = env("WECHAT_SANDBOX_NOTIFY_RUNNER", default="thread")
 
 # --- Back office (django-unfold) ------------------------------------------------------------
 UNFOLD = {
@@ -477,6 +496,9 @@ DASHBOARD_TIMEOUT_SOON = timedelta(minutes=env.int("DASHBOARD_TIMEOUT_SOON_MINUT
 # Plus, swagger-ui's page). Course covers and lesson videos may live on a CDN (https:). Forms
 # may post to this origin and to the Alipay gateway (the SPA navigates there to pay).
 _ALIPAY_GATEWAY_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(ALIPAY_GATEWAY))
+# WeChat Pay: the SPA navigates to the h5_url (phones) or links to the sandbox's scan page; the
+# QR code itself is a data: image.
+_WECHAT_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(WECHAT_API_BASE))
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -489,7 +511,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
         "base-uri": [SELF],
         "frame-ancestors": [NONE],
-        "form-action": [SELF, _ALIPAY_GATEWAY_ORIGIN],
+        "form-action": [SELF, _ALIPAY_GATEWAY_ORIGIN, _WECHAT_ORIGIN],
     }
 }
 if VIDEO_CLOUD_PROVIDER == "polyv":

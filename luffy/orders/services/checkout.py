@@ -52,7 +52,7 @@ def order_create(
 ) -> CheckoutResult:
     """Turn the selected cart lines into an unpaid order, re-reading every price, coupon and
     credit balance in one transaction. Coupon and credit are reserved for the order."""
-    if pay_type != Order.PayType.ALIPAY:
+    if pay_type not in Order.PayType.values:
         raise ValidationFailed(_("payment method not supported"), code="pay_type", field="pay_type")
     items = cart_selected_items(user_id=user_id)  # Redis, read before any row is locked
     now = timezone.now()

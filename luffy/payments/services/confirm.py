@@ -18,28 +18,39 @@ from luffy.orders import services as orders
 from luffy.orders.models import Order
 from luffy.orders.services import LateDecision
 from luffy.payments.gateway import (
+    GatewayKind,
     GatewayUnavailable,
     TradeReport,
     gateway_for,
 )
 from luffy.payments.intake import notify_junk_check
 from luffy.payments.models import PaymentMessage, Refund, Trade
-from luffy.payments.services.messages import RETRY, Outcome, judge, message_record
-from luffy.payments.services.pay import trade_record_paid
+from luffy.payments.services.messages import (
+    PAID_OUTCOMES,
+    RETRY,
+    Outcome,
+    judge,
+    message_record,
+)
+from luffy.payments.services.pay import order_gateways, order_paid_gateway, trade_record_paid
 from luffy.payments.services.refunds import refund_send
 
 S = Order.Status
 logger = logging.getLogger(__name__)
 
 
-def payment_confirm(*, message: PaymentMessage, trade: TradeReport) -> str:
-    """Judge a verified message about a trade and act on it; returns the outcome.
+def payment_confirm(
+    *, message: PaymentMessage, trade: TradeReport, kind: str = GatewayKind.ALIPAY
+) -> str:
+    """Judge a verified message of gateway `kind` about a trade and act on it; returns the
+    outcome.
 
-    Idempotent: a second message about a settled or refunded trade changes nothing."""
+    Idempotent: a second message about a settled or refunded trade changes nothing. An order
+    is paid by exactly one gateway: money from the other one is refunded through it."""
     order = Order.objects.filter(order_number=trade.out_trade_no).first()
     if order is None:
         return judge(message, Outcome.UNKNOWN_ORDER, trade.out_trade_no, flagged=True)
-    merchant = gateway_for()
+    merchant = gateway_for(kind)
     if trade.app_id and trade.app_id != merchant.app_id:
         return judge(message, Outcome.WRONG_APP, f"app_id {trade.app_id}", flagged=True)
     if trade.seller_id and trade.seller_id != merchant.seller_id:
@@ -67,18 +78,21 @@ def payment_confirm(*, message: PaymentMessage, trade: TradeReport) -> str:
             return judge(message, Outcome.SETTLED)
         paid_as = _status_refresh(order)
         if order.status in (S.CANCELLED, S.TIMED_OUT):
-            if _late_payment_decide(order, trade, paid_at) is LateDecision.SETTLED:
+            if _late_payment_decide(order, trade, paid_at, kind) is LateDecision.SETTLED:
                 return judge(message, Outcome.LATE_SETTLED)
             paid_as = _status_refresh(order)
     except IntegrityError:  # Trade.trade_no is unique: this trade already paid another order
         detail = f"trade {trade.trade_no} already settled another order"
         return judge(message, Outcome.TRADE_REUSED, detail, flagged=True)
     if order.status == S.PAID:
+        paid_by = order_paid_gateway(order)
+        if paid_by and paid_by != merchant.kind:  # paid with the other gateway first
+            return judge(message, *_other_gateway_refund(order, kind))
         if paid_as and trade.trade_no and paid_as != trade.trade_no:
             detail = f"paid as {paid_as}, now also {trade.trade_no}"
             return judge(message, Outcome.PAID_TWICE, detail, flagged=True)
         return judge(message, Outcome.ALREADY_PAID)
-    return judge(message, *_late_refund_finish(order))
+    return judge(message, *_late_refund_finish(order, kind))
 
 
 def _status_refresh(order: Order) -> str | None:
@@ -94,13 +108,25 @@ def _status_refresh(order: Order) -> str | None:
     return paid_as
 
 
-def late_refund_number(order: Order) -> str:
+# WeChat Pay's refund numbers get a prefix of their own: one order can have a refund at each
+# gateway. Every late refund number ends in LATE (the books check and reconciliation rely on it).
+REFUND_PREFIX = {GatewayKind.ALIPAY: "", GatewayKind.WECHAT: "WX"}
+
+
+def late_refund_number(order: Order, kind: str = GatewayKind.ALIPAY) -> str:
     """The refund request number of a late payment: the same on every path and every retry, so
     the gateway refunds it once."""
-    return f"{order.order_number}LATE"
+    return f"{order.order_number}{REFUND_PREFIX.get(kind, kind.upper())}LATE"
 
 
-def _late_payment_decide(order: Order, trade: TradeReport, paid_at: datetime) -> LateDecision:
+def other_gateway_refund_number(order: Order, kind: str) -> str:
+    """The refund number of a payment of an order already paid through the other gateway."""
+    return f"{order.order_number}{REFUND_PREFIX.get(kind, kind.upper())}DUP"
+
+
+def _late_payment_decide(
+    order: Order, trade: TradeReport, paid_at: datetime, kind: str
+) -> LateDecision:
     """Money for a cancelled or timed-out order: settled if its coupon and credit are still
     available, otherwise decided for a refund. The decision and the refund request are
     committed together, under the order's lock, so a crash between them loses nothing."""
@@ -109,13 +135,13 @@ def _late_payment_decide(order: Order, trade: TradeReport, paid_at: datetime) ->
             order_number=order.order_number, paid_at=paid_at
         )
         if decision is LateDecision.SETTLED:
-            trade_record_paid(order, gateway=gateway_for().kind, trade_no=trade.trade_no,
-                               at=paid_at)  # fmt: skip
+            trade_record_paid(order, gateway=kind, trade_no=trade.trade_no, at=paid_at)
         if decision is LateDecision.REFUND:
             Refund.objects.get_or_create(
-                out_request_no=late_refund_number(order),
+                out_request_no=late_refund_number(order, kind),
                 defaults={
                     "order": order,
+                    "gateway": kind,
                     "amount": order.real_price,
                     "reason": "Paid after the order was cancelled or timed out; "
                     "its coupon or credit is gone.",
@@ -124,12 +150,50 @@ def _late_payment_decide(order: Order, trade: TradeReport, paid_at: datetime) ->
     return decision
 
 
-def _late_refund_finish(order: Order) -> tuple[str, str]:
-    """A message about a refunded order: if it is a late payment whose refund the gateway has
-    not confirmed yet, ask for it (the same refund, whoever asks)."""
-    refund = Refund.objects.filter(order=order, out_request_no=late_refund_number(order)).first()
-    if refund is None:  # refunded by staff after it was paid
-        return Outcome.ALREADY_REFUNDED, ""
+def _late_refund_finish(order: Order, kind: str) -> tuple[str, str]:
+    """A message of gateway `kind` about a refunded order: if it is a late payment whose
+    refund the gateway has not confirmed yet, ask for it (the same refund, whoever asks). Money
+    from a gateway that never settled the order (the other one did, or its late payment was
+    refunded) is refunded through that gateway too."""
+    refund = Refund.objects.filter(
+        order=order, out_request_no=late_refund_number(order, kind)
+    ).first()
+    if refund is None:
+        paid_by = order_paid_gateway(order)
+        other_late = (
+            Refund.objects.filter(order=order, out_request_no__endswith="LATE")
+            .exclude(gateway=kind)
+            .exists()
+        )
+        if paid_by == kind or (paid_by is None and not other_late):
+            return Outcome.ALREADY_REFUNDED, ""  # refunded by staff after this gateway's payment
+        refund, _created = Refund.objects.get_or_create(
+            out_request_no=late_refund_number(order, kind),
+            defaults={
+                "order": order,
+                "gateway": kind,
+                "amount": order.real_price,
+                "reason": "Paid through a second gateway after the order was settled or refunded.",
+            },
+        )
+    return _refund_finish(refund)
+
+
+def _other_gateway_refund(order: Order, kind: str) -> tuple[str, str]:
+    """Money from gateway `kind` for an order the other gateway settled: given back."""
+    refund, _created = Refund.objects.get_or_create(
+        out_request_no=other_gateway_refund_number(order, kind),
+        defaults={
+            "order": order,
+            "gateway": kind,
+            "amount": order.real_price,
+            "reason": "Paid twice: the order was already paid through the other gateway.",
+        },
+    )
+    return _refund_finish(refund)
+
+
+def _refund_finish(refund: Refund) -> tuple[str, str]:
     if refund.status == Refund.Status.SUCCEEDED:
         return Outcome.ALREADY_REFUNDED, refund.out_request_no
     asked = refund_send(refund=refund)
@@ -138,27 +202,81 @@ def _late_refund_finish(order: Order) -> tuple[str, str]:
     return Outcome.REFUND_PENDING, f"refund {refund.out_request_no} {refund.status}"
 
 
-def payment_notify(*, data: dict, client_ip: str = "") -> bool:
-    """Handle an async notify. True: answer `success` (the result is recorded, or retrying can
-    never help); False: answer `failure`, so the gateway sends it again. RateLimited: this
-    client sent too many notifies with a bad signature (a signed one is never refused)."""
-    gateway = gateway_for()
+def payment_notify(*, data: dict, client_ip: str = "", kind: str = GatewayKind.ALIPAY) -> bool:
+    """Handle an async notify of gateway `kind`. True: answer success (the result is recorded,
+    or retrying can never help); False: answer failure, so the gateway sends it again.
+    RateLimited: this client sent too many notifies with a bad signature (a signed one is never
+    refused)."""
+    gateway = gateway_for(kind)
     verified = gateway.verify(data)  # pure computation: nothing is decided yet
     if not verified:
         notify_junk_check(client_ip=client_ip)
-    message = message_record(source=PaymentMessage.Source.NOTIFY, data=data, verified=verified)
-    if not verified:
+    report = gateway.report(data) if verified else None
+    message = message_record(
+        source=PaymentMessage.Source.NOTIFY,
+        data=gateway.stored(data),
+        out_trade_no=report.out_trade_no if report else "",
+        verified=verified,
+    )
+    if report is None:
         # Forged, or our key configuration is wrong: once it is fixed, a retry succeeds.
         judge(message, Outcome.BAD_SIGNATURE, flagged=True)
         return False
-    outcome = payment_confirm(message=message, trade=gateway.report(data))
+    outcome = payment_confirm(message=message, trade=report, kind=gateway.kind)
     return outcome not in RETRY
 
 
-def payment_query(*, order: Order, source: str = PaymentMessage.Source.QUERY) -> str | None:
-    """Ask the gateway about an order's trade and confirm what it says. The outcome, or None
-    when the gateway has no trade for it (the buyer never reached the cashier)."""
-    answer = gateway_for().query(order.order_number)
+def refund_notify(*, data: dict, client_ip: str = "", kind: str = GatewayKind.WECHAT) -> bool:
+    """Handle a refund notify (WeChat Pay sends one per refund; Alipay reports refunds in its
+    trade notify). A refund whose answer never came is marked by it. True: answer success."""
+    gateway = gateway_for(kind)
+    report = gateway.refund_report(data)
+    if report is None:
+        notify_junk_check(client_ip=client_ip)
+    message = message_record(
+        source=PaymentMessage.Source.NOTIFY,
+        data=gateway.stored(data),
+        out_trade_no=report.out_trade_no if report else "",
+        verified=report is not None,
+    )
+    if report is None:
+        judge(message, Outcome.BAD_SIGNATURE, flagged=True)
+        return False
+    refund = Refund.objects.filter(out_request_no=report.out_request_no, gateway=kind).first()
+    if refund is None:
+        judge(message, Outcome.UNKNOWN_REFUND, report.out_request_no, flagged=True)
+        return True
+    if not report.succeeded:
+        judge(message, Outcome.REFUND_FAILED, f"{refund.out_request_no} {report.status}",
+              flagged=True)  # fmt: skip
+        return True
+    marked = (
+        Refund.objects.filter(id=refund.id)
+        .exclude(status=Refund.Status.SUCCEEDED)
+        .update(status=Refund.Status.SUCCEEDED, attempted_at=None)
+    )
+    judge(message, Outcome.REFUNDED if marked else Outcome.ALREADY_REFUNDED, refund.out_request_no)
+    return True
+
+
+def payment_query(
+    *, order: Order, source: str = PaymentMessage.Source.QUERY, kind: str | None = None
+) -> str | None:
+    """Ask the gateway (`kind`, or each gateway the order was sent to) about the order's trade
+    and confirm what it says. The outcome (a paid one first, when several gateways answer), or
+    None when no gateway has a trade for it (the buyer never reached a cashier)."""
+    outcomes = [
+        _query_one(order=order, source=source, kind=one)
+        for one in ([kind] if kind else order_gateways(order))
+    ]
+    for outcome in outcomes:
+        if outcome in PAID_OUTCOMES:
+            return outcome
+    return next((outcome for outcome in outcomes if outcome is not None), None)
+
+
+def _query_one(*, order: Order, source: str, kind: str) -> str | None:
+    answer = gateway_for(kind).query(order.order_number)
     # The client verified the answer's signature; an error answer does not name the trade, so
     # it is recorded under the order asked about.
     message = message_record(
@@ -167,7 +285,7 @@ def payment_query(*, order: Order, source: str = PaymentMessage.Source.QUERY) ->
     if answer.trade is None:
         judge(message, Outcome.NO_TRADE, answer.detail)
         return None
-    return payment_confirm(message=message, trade=answer.trade)
+    return payment_confirm(message=message, trade=answer.trade, kind=kind)
 
 
 # payment_result's pending answer when the gateway could not be asked (its `outcome`), and the
@@ -177,9 +295,9 @@ PENDING_RETRY_AFTER = 5
 
 
 def payment_result(*, user_id: int, params: dict) -> Order:
-    """Handle the buyer's return from the cashier: a verified return carries no trade status,
-    so an order not paid yet is confirmed by asking the gateway (payment_query)."""
-    verified = gateway_for().verify(params)
+    """Handle the buyer's return from Alipay's cashier: a verified return carries no trade
+    status, so an order not paid yet is confirmed by asking the gateway (payment_query)."""
+    verified = gateway_for(GatewayKind.ALIPAY).verify(params)
     message = message_record(source=PaymentMessage.Source.RETURN, data=params, verified=verified)
     if not verified:
         judge(message, Outcome.BAD_SIGNATURE, flagged=False)
@@ -196,13 +314,31 @@ def payment_result(*, user_id: int, params: dict) -> Order:
         judge(message, Outcome.ALREADY_PAID)
         return order
     judge(message, Outcome.QUERIED)
+    return _order_result(order, _asked(order, kind=None))
+
+
+def payment_poll(*, user_id: int, order_number: str, kind: str) -> Order:
+    """The buyer is back from a gateway that sends no signed return (WeChat Pay), or waits on
+    our QR code page: the order, paid, once the gateway confirms it (asked here)."""
+    order = Order.objects.filter(user_id=user_id, order_number=order_number).first()
+    if order is None:
+        raise NotFound(_("No such order."), code="order_not_found")
+    if order.status == S.PAID:
+        return order
+    return _order_result(order, _asked(order, kind=kind))
+
+
+def _asked(order: Order, *, kind: str | None) -> str | None:
     try:
-        outcome = payment_query(order=order)
+        return payment_query(order=order, kind=kind)
     except GatewayUnavailable:
         # Paid or not, nobody can tell until the gateway answers: a pending answer the result
         # page asks again about (the notify or the next query settles it), not an error.
         logger.warning("payment result for %s: gateway unavailable, pending", order)
-        outcome = GATEWAY_UNAVAILABLE
+        return GATEWAY_UNAVAILABLE
+
+
+def _order_result(order: Order, outcome: str | None) -> Order:
     order.refresh_from_db()
     if order.status == S.REFUNDED:
         raise Conflict(

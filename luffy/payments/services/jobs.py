@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from luffy.orders import services as orders
 from luffy.orders.models import Order
@@ -18,6 +18,7 @@ from luffy.payments.gateway import (
 from luffy.payments.models import PaymentMessage, Refund, Trade
 from luffy.payments.services.confirm import payment_query
 from luffy.payments.services.messages import FLAGGED, PAID_OUTCOMES, Outcome, judge
+from luffy.payments.services.pay import order_gateways
 from luffy.payments.services.refunds import refund_send
 
 S = Order.Status
@@ -36,11 +37,11 @@ def payment_check_expired(*, now: datetime, limit: int = 200) -> list[int]:
         try:
             if payment_query(order=order) in PAID_OUTCOMES:
                 continue
-            closed = gateway_for().close(order.order_number)
+            closed = [gateway_for(kind).close(order.order_number) for kind in order_gateways(order)]
         except GatewayUnavailable:
             logger.warning("timeout sweep: gateway down; %s waits for the next sweep", order)
             break
-        if closed in (CloseResult.CLOSED, CloseResult.NO_TRADE):
+        if all(result in (CloseResult.CLOSED, CloseResult.NO_TRADE) for result in closed):
             closable.append(order.id)
         else:  # e.g. paid between the query and the close: the next query settles it
             logger.warning("timeout sweep: could not close %s: %s", order, closed)
@@ -93,8 +94,10 @@ def payments_reconcile(*, now: datetime, paid_since: datetime, limit: int = 1000
             counts["flagged"] += 1
         elif outcome in FLAGGED:
             counts["flagged"] += 1
+    # Late refunds, and payments through a second gateway (DUP: the order stays paid).
     pending = Refund.objects.filter(
-        out_request_no__endswith="LATE", order__status=S.REFUNDED
+        Q(out_request_no__endswith="LATE", order__status=S.REFUNDED)
+        | Q(out_request_no__endswith="DUP")
     ).exclude(status=Refund.Status.SUCCEEDED)
     for refund in pending.select_related("order").order_by("id")[:limit]:
         if refund_send(refund=refund) and refund.status == Refund.Status.SUCCEEDED:

@@ -63,6 +63,8 @@ class Outcome(StrEnum):
     PAID_TWICE = "paid_twice"
     TRADE_REUSED = "trade_reused"  # a trade number that already settled another order
     BAD_SIGNATURE = "bad_signature"
+    UNKNOWN_REFUND = "unknown_refund"  # a refund notify for no refund of ours
+    REFUND_FAILED = "refund_failed"  # the gateway says a refund did not go through
 
 
 # What the admin shows for each outcome.
@@ -90,6 +92,8 @@ RETRY = {Outcome.REFUND_PENDING}
 
 
 FLAGGED = {
+    Outcome.UNKNOWN_REFUND,
+    Outcome.REFUND_FAILED,
     Outcome.WRONG_AMOUNT,
     Outcome.WRONG_APP,
     Outcome.WRONG_SELLER,

@@ -11,15 +11,30 @@ from luffy.common.errors import Conflict, NotFound
 from luffy.common.logs import event, event_on_commit
 from luffy.orders.models import Order
 from luffy.payments.gateway import (
+    GatewayKind,
+    PaymentRefused,
     gateway_for,
 )
 from luffy.payments.models import Trade
 
 S = Order.Status
+# The gateway an order was placed with (Order.pay_type): the one asked about it when it was
+# never sent to any gateway.
+PAY_TYPE_GATEWAY = {
+    Order.PayType.ALIPAY: GatewayKind.ALIPAY,
+    Order.PayType.WECHAT: GatewayKind.WECHAT,
+}
 
 
-def payment_url_create(*, user_id: int, order_number: str) -> str:
-    """The cashier URL for an unpaid order of the user, still within its deadline."""
+def payment_url_create(
+    *, user_id: int, order_number: str, pay_type: str = GatewayKind.ALIPAY,
+    channel: str = "native", client_ip: str = "",
+) -> str:  # fmt: skip
+    """Where to pay an unpaid order of the user, still within its deadline, with the gateway
+    the buyer picked: the cashier URL, or WeChat Pay's code_url (shown as a QR code) or, for
+    `channel` "h5" (a phone browser), its h5_url. An order can be sent to both gateways;
+    whichever is paid first settles it, and a payment by the other is refunded
+    (payment_confirm)."""
     order = Order.objects.filter(user_id=user_id, order_number=order_number).first()
     if order is None:
         raise NotFound(_("No such order."), code="order_not_found")
@@ -34,32 +49,63 @@ def payment_url_create(*, user_id: int, order_number: str) -> str:
         raise Conflict(
             _("The time to pay this order is over; place a new order."), code="order_expired"
         )
-    gateway = gateway_for()
-    url = gateway.pay_url(
-        out_trade_no=order.order_number,
-        subject=order.title,
-        amount=order.real_price,
-        deadline=order.pay_deadline,  # nobody can pay an order past its own deadline
-    )
-    now = timezone.now()
-    Order.objects.filter(id=order.id, sent_to_gateway_at__isnull=True).update(
-        sent_to_gateway_at=now
-    )
-    _trade_sent(order, gateway=gateway.kind, at=now)
+    gateway = gateway_for(pay_type)
+    if gateway.creates_trade_remotely:
+        # Recorded before the call: if we fail after WeChat created the trade, cancel and the
+        # timeout sweep still ask about it and close it.
+        _trade_sent(order, gateway=gateway.kind, at=timezone.now())
+    try:
+        url = gateway.pay_url(
+            out_trade_no=order.order_number,
+            subject=order.title,
+            amount=order.real_price,
+            deadline=order.pay_deadline,  # nobody can pay an order past its own deadline
+            client_ip=client_ip if channel == "h5" else "",
+        )
+    except PaymentRefused as exc:
+        event("payment.url_refused", order_number=order_number, user_id=user_id,
+              gateway=gateway.kind, detail=exc.detail)  # fmt: skip
+        if exc.reason == PaymentRefused.Reason.PAID:
+            raise Conflict(
+                _("This order has just been paid; refresh your orders."), code="order_not_unpaid"
+            ) from exc
+        raise Conflict(
+            _("This payment method can no longer take this order; try the other one."),
+            code="payment_refused",
+        ) from exc
+    if not gateway.creates_trade_remotely:
+        _trade_sent(order, gateway=gateway.kind, at=timezone.now())
     event("payment.url_issued", order_number=order_number, user_id=user_id,
-          amount=order.real_price)  # fmt: skip
+          amount=order.real_price, gateway=gateway.kind)  # fmt: skip
     return url
 
 
 def _trade_sent(order: Order, *, gateway: str, at: datetime) -> Trade:
     """The order's Trade with this gateway: created with the first pay URL (a second URL, or
-    two at once, find the same row)."""
+    two at once, find the same row); the order marked as sent to a gateway."""
+    Order.objects.filter(id=order.id, sent_to_gateway_at__isnull=True).update(sent_to_gateway_at=at)
     trade, _created = Trade.objects.get_or_create(
         order=order,
         gateway=gateway,
         defaults={"out_trade_no": order.order_number, "sent_at": at, "amount": order.real_price},
     )
     return trade
+
+
+def order_gateways(order: Order) -> list[str]:
+    """The gateways an order was sent to (its Trades, first first); none yet: the one it was
+    placed with."""
+    kinds = Trade.objects.filter(order_id=order.id).order_by("id").values_list("gateway", flat=True)
+    return list(kinds) or [PAY_TYPE_GATEWAY.get(order.pay_type, GatewayKind.ALIPAY)]
+
+
+def order_paid_gateway(order: Order) -> str | None:
+    """The gateway whose payment settled the order (its paid Trade), if any."""
+    return (
+        Trade.objects.filter(order_id=order.id, status=Trade.Status.PAID)
+        .values_list("gateway", flat=True)
+        .first()
+    )
 
 
 def trade_record_paid(order: Order, *, gateway: str, trade_no: str, at: datetime) -> None:

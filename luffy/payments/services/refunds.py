@@ -19,10 +19,12 @@ from luffy.common.money import money
 from luffy.orders import services as orders
 from luffy.orders.models import Order
 from luffy.payments.gateway import (
+    GatewayKind,
     GatewayUnavailable,
     gateway_for,
 )
 from luffy.payments.models import Refund
+from luffy.payments.services.pay import order_paid_gateway
 
 S = Order.Status
 logger = logging.getLogger(__name__)
@@ -34,16 +36,20 @@ def refund_request(
     amount: Decimal,
     out_request_no: str,
     reason: str,
+    kind: str | None = None,
     staff_user_id: int | None = None,
 ) -> Refund:
-    """Record a refund and ask the gateway for it. Asking again with the same out_request_no is
-    the same refund (the gateway does it once). `staff_user_id`: who asked (the admin)."""
+    """Record a refund and ask the gateway for it (`kind`, default the one that settled the
+    order). Asking again with the same out_request_no is the same refund (the gateway does it
+    once). `staff_user_id`: who asked (the admin)."""
+    kind = kind or order_paid_gateway(order) or GatewayKind.ALIPAY
     refund, _ = Refund.objects.get_or_create(
         out_request_no=out_request_no,
         defaults={
             "order": order,
             "amount": amount,
             "reason": reason,
+            "gateway": kind,
             "staff_user_id": staff_user_id,
         },
     )
@@ -68,7 +74,7 @@ def refund_send(*, refund: Refund) -> bool:
         refund.refresh_from_db()
         return False
     try:
-        answer = gateway_for().refund(
+        answer = gateway_for(refund.gateway).refund(
             out_trade_no=refund.order.order_number,
             amount=refund.amount,
             out_request_no=refund.out_request_no,
@@ -145,7 +151,10 @@ def order_refund(
             _("The gateway did not answer; the refund was recorded and can be retried.")
         )
     if refund.status == Refund.Status.FAILED:
-        detail = (refund.response or {}).get("sub_msg") or (refund.response or {}).get("msg", "")
+        response = refund.response or {}
+        # The gateway's own reason, as its answer was stored: Alipay's sub_msg / msg, WeChat
+        # Pay's message.
+        detail = response.get("sub_msg") or response.get("msg") or response.get("message", "")
         raise Conflict(
             _("The gateway refused the refund: %(detail)s") % {"detail": detail},
             code="refund_refused",

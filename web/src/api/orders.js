@@ -1,6 +1,6 @@
 import { http } from './http'
 
-// {pay_type, coupon_id?, credit?, expected_real_price?} -> {order_number, real_price, status,
+// {pay_type ('alipay' | 'wechat'), coupon_id?, credit?, expected_real_price?} -> {order_number, real_price, status,
 // pay_deadline, price_changed, notice}. Silent: the checkout page explains its own errors.
 export const createOrder = (payload) =>
   http.post('/orders/', { pay_type: 'alipay', ...payload }, { silent: true }).then((r) => r.data)

@@ -11,6 +11,7 @@ const routes = [
   { path: '/player/:id(\\d+)', name: 'player', component: () => import('../pages/StudyPage.vue'), meta: { title: '学习中心' } },
   { path: '/cart', name: 'cart', component: () => import('../pages/CartPage.vue'), meta: { title: '购物车', requiresAuth: true } },
   { path: '/checkout', name: 'checkout', component: () => import('../pages/CheckoutPage.vue'), meta: { title: '确认订单', requiresAuth: true } },
+  { path: '/payments/wechat/:orderNumber', name: 'wechat-pay', component: () => import('../pages/WechatPayPage.vue'), meta: { title: '微信支付', requiresAuth: true } },
   { path: '/payments/result', name: 'payment-result', component: () => import('../pages/PaymentResultPage.vue'), meta: { title: '支付结果', requiresAuth: true } },
   { path: '/my/orders', name: 'my-orders', component: () => import('../pages/MyOrdersPage.vue'), meta: { title: '我的订单', requiresAuth: true } },
   { path: '/my/courses', name: 'my-courses', component: () => import('../pages/MyCoursesPage.vue'), meta: { title: '我的课程', requiresAuth: true } },

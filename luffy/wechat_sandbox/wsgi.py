@@ -1,0 +1,15 @@
+"""WSGI entry of the offline WeChat Pay sandbox server (`make run` starts it with gunicorn)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "luffy.wechat_sandbox.settings")
+application = get_wsgi_application()
+
+from django.conf import settings  # noqa: E402
+
+from luffy.wechat_sandbox.notify import start_delivery_loop  # noqa: E402 - needs Django set up
+
+if settings.WECHAT_SANDBOX_NOTIFY_RUNNER == "thread":  # else its Celery worker delivers
+    start_delivery_loop()

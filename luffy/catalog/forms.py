@@ -5,10 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.contrib.admin.widgets import AdminSplitDateTime, FilteredSelectMultiple
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from unfold.widgets import (  # the admin theme's look for a form outside a ModelAdmin
+    UnfoldAdminDecimalFieldWidget,
+    UnfoldAdminRadioSelectWidget,
+    UnfoldAdminSplitDateTimeWidget,
+    UnfoldAdminTextareaWidget,
+    UnfoldAdminTextInputWidget,
+)
 
 from luffy.catalog.models import Activity, Course, CoursePriceDiscount
 from luffy.catalog.pricing import Offer, RuleError, parse_rule
@@ -31,11 +38,14 @@ RULE_KIND = {
 
 
 class SaleForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Sale name"), max_length=128)
+    name = forms.CharField(
+        label=gettext_lazy("Sale name"), max_length=128, widget=UnfoldAdminTextInputWidget
+    )
     label = forms.CharField(
         label=gettext_lazy("Name shown to students"),
         max_length=32,
         initial="限时折扣",
+        widget=UnfoldAdminTextInputWidget,
         help_text=gettext_lazy("shown beside the price, e.g. 限时折扣, 限时免费, 满减"),
     )
     courses = forms.ModelMultipleChoiceField(
@@ -43,16 +53,21 @@ class SaleForm(forms.Form):
         queryset=Course.objects.order_by("status", "name"),
         widget=FilteredSelectMultiple(gettext_lazy("courses"), is_stacked=False),
     )
-    start = forms.SplitDateTimeField(label=gettext_lazy("Starts at"), widget=AdminSplitDateTime)
-    end = forms.SplitDateTimeField(label=gettext_lazy("Ends at"), widget=AdminSplitDateTime)
+    start = forms.SplitDateTimeField(
+        label=gettext_lazy("Starts at"), widget=UnfoldAdminSplitDateTimeWidget
+    )
+    end = forms.SplitDateTimeField(
+        label=gettext_lazy("Ends at"), widget=UnfoldAdminSplitDateTimeWidget
+    )
     kind = forms.ChoiceField(
         label=gettext_lazy("Rule"),
         choices=SaleKind.choices,
         initial=SaleKind.PERCENT,
-        widget=forms.RadioSelect,
+        widget=UnfoldAdminRadioSelectWidget,
     )
     discount = forms.DecimalField(
         label=gettext_lazy("Discount (折)"),
+        widget=UnfoldAdminDecimalFieldWidget,
         required=False,
         min_value=Decimal("0.1"),
         max_value=Decimal("9.99"),
@@ -61,6 +76,7 @@ class SaleForm(forms.Form):
     )
     amount = forms.DecimalField(
         label=gettext_lazy("Amount off (yuan)"),
+        widget=UnfoldAdminDecimalFieldWidget,
         required=False,
         min_value=Decimal("0.01"),
         decimal_places=2,
@@ -68,11 +84,12 @@ class SaleForm(forms.Form):
     tiers = forms.CharField(
         label=gettext_lazy("Tiers"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 24, "placeholder": "满100-10\n满200-25"}),
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3, "placeholder": "满100-10\n满200-25"}),
         help_text=gettext_lazy("one tier per line: 满100-10 takes 10 off a price of 100 or more"),
     )
     condition = forms.DecimalField(
         label=gettext_lazy("Minimum price"),
+        widget=UnfoldAdminDecimalFieldWidget,
         initial=Decimal("0"),
         min_value=Decimal("0"),
         decimal_places=2,

@@ -3,6 +3,12 @@ from django.contrib import admin, messages
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from unfold.widgets import (  # the admin theme's look for a form outside a ModelAdmin
+    UnfoldAdminRadioSelectWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextareaWidget,
+    UnfoldAdminTextInputWidget,
+)
 
 from luffy.catalog.models import Course
 from luffy.coupons.models import Coupon, CouponRedemption, RedeemCode, UserCoupon, normalize_code
@@ -15,28 +21,32 @@ class GrantForm(forms.Form):
         choices=Segment.choices,
         required=False,  # empty: the pasted list
         initial=Segment.LIST,
-        widget=forms.RadioSelect,
+        widget=UnfoldAdminRadioSelectWidget,
     )
     since = forms.DateField(
         label=gettext_lazy("Registered since"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=UnfoldAdminTextInputWidget(attrs={"type": "date"}),
     )
     course = forms.ModelChoiceField(
         label=gettext_lazy("Buyers of the course"),
         queryset=Course.objects.order_by("name"),
         required=False,
+        widget=UnfoldAdminSelectWidget,
     )
     users = forms.CharField(
         label=gettext_lazy("Mobiles or usernames"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 6}),
         help_text=gettext_lazy(
             "usernames or mobile numbers, one per line (or separated by commas/spaces)"
         ),
     )
     start = forms.DateTimeField(
-        label=gettext_lazy("Valid from"), required=False, help_text=gettext_lazy("empty = now")
+        label=gettext_lazy("Valid from"),
+        required=False,
+        help_text=gettext_lazy("empty = now"),
+        widget=UnfoldAdminTextInputWidget(attrs={"type": "datetime-local"}),
     )
 
     def clean(self):

@@ -20,6 +20,11 @@ from tests.e2e.test_checkout import backend
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}
 COURSE = "运营实战：从零开一门课"
+# unfold's message list (unfold/helpers/messages.html): no .messagelist; an error message keeps
+# Django's .errornote class, a success message is only its green box.
+MESSAGES = "ul:has(> li > .errornote, > li > .bg-green-100)"
+ERROR = "ul > li > .errornote"
+SUCCESS = "ul > li > .bg-green-100"
 
 
 def operator(store) -> str:
@@ -38,7 +43,7 @@ def admin_login(page, username: str) -> None:
     page.goto("/admin/login/")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(PASSWORD)
-    page.locator("input[type=submit]").click()
+    page.locator("form [type=submit]").click()  # unfold: a <button>
     page.wait_for_url(re.compile(r"/admin/$"))
 
 
@@ -65,23 +70,23 @@ def test_operator_runs_the_catalog_and_a_student_redeems(page, store, shot, tmp_
     page.goto("/admin/catalog/course/add/")
     page.locator("#id_name").fill(COURSE)
     page.locator("#id_publish").check()
-    page.locator("input[name=_save]").click()
-    page.locator(".messagelist .error").wait_for()
-    errors = page.locator(".messagelist .error").inner_text()
+    page.locator("[name=_save]").click()
+    page.locator(ERROR).first.wait_for()
+    errors = page.locator(ERROR).first.inner_text()
     assert "仍未上线" in errors and "请上传课程封面" in errors and "请至少添加一个课时" in errors
     assert re.search(r"/admin/catalog/course/\d+/change/$", page.url)
 
     page.locator("#id_cover").set_input_files(str(cover_file(tmp_path)))
     page.locator("#id_price").fill("199.00")
-    page.locator("#lessons-group .add-row a").click()
+    page.locator("#lessons-group a.add-row").click()
     page.locator("#id_lessons-0-name").fill("1.1 开篇：课程怎么学")
     page.locator("#id_lessons-0-link").fill("video-intro")
     page.locator("#id_lessons-0-free_trial").check()
     page.locator("#id_publish").check()
     both_sizes(page, shot, "course")
-    page.locator("input[name=_save]").click()
-    page.locator(".messagelist .success").first.wait_for()
-    assert "1 门课程已上线" in page.locator(".messagelist").inner_text()
+    page.locator("[name=_save]").click()
+    page.locator(SUCCESS).first.wait_for()
+    assert "1 门课程已上线" in page.locator(MESSAGES).inner_text()
     row = page.locator("#result_list tr", has_text=COURSE)
     assert "已上线" in row.inner_text()
     assert row.locator("td.field-lessons_count").inner_text() == "1"
@@ -100,14 +105,15 @@ def test_operator_runs_the_catalog_and_a_student_redeems(page, store, shot, tmp_
     page.locator("#id_end_1").fill("00:00:00")
     page.locator("input[name=kind][value=percent]").check()
     page.locator("#id_discount").fill("8")
-    page.locator("input[name=_preview]").click()
+    page.locator("[name=_preview]").click()
     preview = page.locator("#sale-preview")
     preview.wait_for()
     text = preview.inner_text()
     assert COURSE in text and "¥199.00" in text and "¥159.20" in text and "本促销" in text
     both_sizes(page, shot, "sale-preview")
-    page.locator("input[name=_save]").click()
-    assert "促销“开课特惠”已保存" in page.locator(".messagelist").inner_text()
+    page.locator("[name=_save]").click()
+    page.locator(SUCCESS).first.wait_for()
+    assert "促销“开课特惠”已保存" in page.locator(MESSAGES).inner_text()
     detail = store.api("GET", f"/api/courses/?q={quote(COURSE)}")["results"][0]
     assert detail["name"] == COURSE and detail["real_price"] == "159.20"
 
@@ -125,8 +131,8 @@ def test_operator_runs_the_catalog_and_a_student_redeems(page, store, shot, tmp_
     page.locator("button[name=index], input[name=index]").first.click()
     page.locator("input[name=segment][value=all]").check()
     both_sizes(page, shot, "grant")
-    page.locator("input[name=apply]").click()
-    message = page.locator(".messagelist .success").inner_text()
+    page.locator("[name=apply]").click()
+    message = page.locator(SUCCESS).first.inner_text()
     assert re.search(r"已向 \d+ 位学员发放“开课立减券”；0 位已有此券", message), message
 
     # The student redeems the code: it adds a second copy (the per-student limit is 1).

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from cryptography.exceptions import InvalidTag
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from luffy.common import keys
 from luffy.payments import wechat
@@ -58,7 +59,7 @@ NOTIFY_HEADERS = ("Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Signature
 def rfc3339(value: datetime) -> str:
     """2026-12-02T22:00:00+08:00 (Beijing time), as v3 time fields are written."""
     if timezone.is_naive(value):
-        raise ValueError("WeChat Pay times must be timezone-aware")
+        raise ValueError(gettext("WeChat Pay times must be timezone-aware."))
     return value.astimezone(BEIJING).isoformat(timespec="seconds")
 
 
@@ -91,7 +92,12 @@ def _credentials(
         platform_key = platform_key or str(directory / keys.PLATFORM_PUBLIC)
         apiv3_key = apiv3_key or keys.local_apiv3_key(directory)
     if len(apiv3_key.encode()) != 32:
-        raise ValueError("WECHAT_APIV3_KEY must be 32 characters")
+        raise ValueError(
+            gettext(
+                "WECHAT_APIV3_KEY must be 32 characters "
+                "(the APIv3 key set in the merchant platform)."
+            )
+        )
     return Credentials(
         mchid=mchid,
         appid=appid,

@@ -162,3 +162,12 @@ def test_pay_url_is_refused_without_an_answer(settings):
             amount=Decimal("0.30"),
             deadline=datetime(2026, 12, 2, 14, 0, tzinfo=UTC),
         )
+
+
+def test_a_wrong_apiv3_key_is_refused_in_chinese():
+    """An operator's configuration mistake reads in Chinese and names the setting."""
+    with pytest.raises(ValueError, match="WECHAT_APIV3_KEY 必须为 32 个字符"):
+        wechatpay._credentials(
+            "1900000001", "wx1", "SERIAL", "private.pem", "PLATFORM", "platform.pem",
+            "too-short", "unused-key-dir",
+        )  # fmt: skip

@@ -10,6 +10,7 @@ rows inserted in the same transaction."""
 
 from django.db import migrations, models
 from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext
 
 
 def trade_numbers_to_trades(apps, schema_editor):
@@ -31,16 +32,19 @@ def trade_numbers_to_trades(apps, schema_editor):
                 trade_no=trade_no, amount=amount, status="paid",
             )  # fmt: skip
     if Order.objects.filter(trade_no__isnull=False).exclude(models.Exists(held)).exists():
-        raise RuntimeError("some Order.trade_no is on no Trade: not removing the column")
+        raise RuntimeError(
+            gettext(
+                "Some orders' gateway trade numbers are on no payment trade; the column is "
+                "kept. Copy them onto payments.Trade, then migrate again."
+            )
+        )
 
 
 def trade_numbers_to_orders(apps, schema_editor):
     Order = apps.get_model("orders", "Order")
     Trade = apps.get_model("payments", "Trade")
     paid = Trade.objects.filter(order_id=OuterRef("id"), trade_no__isnull=False)
-    Order.objects.filter(models.Exists(paid)).update(
-        trade_no=Subquery(paid.values("trade_no")[:1])
-    )
+    Order.objects.filter(models.Exists(paid)).update(trade_no=Subquery(paid.values("trade_no")[:1]))
 
 
 class Migration(migrations.Migration):

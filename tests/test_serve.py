@@ -70,7 +70,10 @@ def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
     )
     try:
         health = None
-        for _ in range(120):  # up to 60 s
+        # Up to 180 s: a first start migrates three databases (store and both sandboxes) and
+        # took over 60 s on a loaded 2-core machine (load average 8 and more).
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
                     health = json.load(r)
@@ -78,6 +81,7 @@ def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
             except OSError:
                 assert server.poll() is None, log_path.read_text()
                 time.sleep(0.5)
+        assert health is not None, "no /healthz within 180 s:\n" + log_path.read_text()
         assert health["status"] == "ok"
         assert health["checks"] == {"database": "ok", "redis": "ok", "broker": "ok"}
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/courses/", timeout=5) as r:

@@ -146,7 +146,8 @@ def running_store(var_dir: Path, **extra_env: str):
         [sys.executable, "-m", "luffy.serve"], cwd=ROOT, env=env, stdout=log, stderr=log
     )
     try:
-        deadline = time.monotonic() + 120
+        # A first start migrates three databases: over 120 s at load average 20.
+        deadline = time.monotonic() + 240
         while True:
             try:
                 with urllib.request.urlopen(

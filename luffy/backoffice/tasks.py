@@ -6,6 +6,9 @@ from luffy.common.redis import single_run
 
 # How long the roll-up's lock outlives a worker that died holding it.
 ROLLUP_LOCK_SECONDS = 30 * 60
+# The lock's name, shared with the roll_up_sales command's backfill: the two never overlap, so
+# neither waits on the other's day-row lock (DB_LOCK_TIMEOUT) or repeats its work.
+ROLLUP_LOCK = "roll-up-sales-days"
 
 
 @shared_task
@@ -14,7 +17,7 @@ def roll_up_sales_days() -> dict:
     that are not rolled up or not final yet (services.sales_days_due). One copy at a time:
     another returns {"skipped": True} at once (a second copy would only repeat the work; the
     day-row lock is what keeps the rows right)."""
-    with single_run("roll-up-sales-days", seconds=ROLLUP_LOCK_SECONDS) as mine:
+    with single_run(ROLLUP_LOCK, seconds=ROLLUP_LOCK_SECONDS) as mine:
         if not mine:
             return {"skipped": True}
         now = timezone.now()

@@ -104,12 +104,6 @@ def local_today(now: datetime) -> date:
     return timezone.localtime(now).date()
 
 
-def day_starts(now: datetime, days: int) -> list[datetime]:
-    """The starts of the last `days` local days (today last), aware, plus tomorrow's start."""
-    first = local_today(now) - timedelta(days=days - 1)
-    return [local_day_start(first + timedelta(days=n)) for n in range(days + 1)]
-
-
 def _spans(days: Iterable[date]) -> list[tuple[datetime, datetime]]:
     """The local days as [start, end) time ranges, adjacent days merged into one range (all
     30 days live are one index range scan, as the dashboard did before the roll-up)."""

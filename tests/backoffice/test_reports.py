@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from luffy.backoffice.reports import CHART_DAYS, dashboard, day_starts
+from luffy.backoffice.reports import CHART_DAYS, dashboard, local_day_start, local_today
 from luffy.backoffice.services import sales_days_roll_up
 from luffy.orders.models import Order
 from luffy.payments.models import PaymentMessage, Refund
@@ -20,10 +20,11 @@ NOW = datetime(2026, 6, 15, 10, 0, tzinfo=SHANGHAI)
 
 
 def test_local_days():
-    starts = day_starts(NOW, 2)
-    assert starts[-2] == datetime(2026, 6, 15, tzinfo=SHANGHAI)  # today's start, local
-    assert starts[-2].astimezone(ZoneInfo("UTC")).hour == 16
-    assert len(day_starts(NOW, CHART_DAYS)) == CHART_DAYS + 1
+    start = local_day_start(local_today(NOW))
+    assert start == datetime(2026, 6, 15, tzinfo=SHANGHAI)  # today's start, local
+    assert start.astimezone(ZoneInfo("UTC")).hour == 16
+    # 16:00 UTC is already 00:00 the next day in Shanghai.
+    assert local_today(datetime(2026, 6, 15, 16, 0, tzinfo=ZoneInfo("UTC"))).day == 16
 
 
 def test_figures(make_order, make_user, make_course):

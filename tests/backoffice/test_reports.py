@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from luffy.backoffice.reports import CHART_DAYS, dashboard, day_starts
-from luffy.orders.models import Order, OrderLine
+from luffy.backoffice.reports import CHART_DAYS, dashboard, local_day_start, local_today
+from luffy.backoffice.services import sales_days_roll_up
+from luffy.orders.models import Order
 from luffy.payments.models import PaymentMessage, Refund
 
 pytestmark = pytest.mark.django_db
@@ -18,39 +19,12 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=SHANGHAI)
 
 
-@pytest.fixture
-def make_order(make_user, make_course):
-    buyer = make_user()
-    course = make_course(name="数据结构")
-    numbers = iter(range(1, 10_000))
-
-    def make(*, created, paid=None, price="100.00", status=None, refunds=(), course=course):
-        order = Order.objects.create(
-            order_number=f"N{next(numbers)}", user=buyer, title=course.name,
-            status=status if status is not None else (Order.Status.PAID if paid else 0),
-            total_price=price, discounted_price=price, real_price=price,
-            pay_deadline=created + timedelta(hours=12), created_at=created, paid_at=paid,
-        )  # fmt: skip
-        OrderLine.objects.create(
-            order=order, course=course, course_name=course.name, expire_id=0,
-            expire_text="永久有效", expire_days=0, price=price, real_price=price,
-        )  # fmt: skip
-        for n, (amount, at, status_) in enumerate(refunds, start=1):
-            refund = Refund.objects.create(
-                order=order, out_request_no=f"{order.order_number}R{n}", amount=amount,
-                reason="r", status=status_,
-            )  # fmt: skip
-            Refund.objects.filter(id=refund.id).update(created_at=at)
-        return order
-
-    return make
-
-
 def test_local_days():
-    starts = day_starts(NOW, 2)
-    assert starts[-2] == datetime(2026, 6, 15, tzinfo=SHANGHAI)  # today's start, local
-    assert starts[-2].astimezone(ZoneInfo("UTC")).hour == 16
-    assert len(day_starts(NOW, CHART_DAYS)) == CHART_DAYS + 1
+    start = local_day_start(local_today(NOW))
+    assert start == datetime(2026, 6, 15, tzinfo=SHANGHAI)  # today's start, local
+    assert start.astimezone(ZoneInfo("UTC")).hour == 16
+    # 16:00 UTC is already 00:00 the next day in Shanghai.
+    assert local_today(datetime(2026, 6, 15, 16, 0, tzinfo=ZoneInfo("UTC"))).day == 16
 
 
 def test_figures(make_order, make_user, make_course):
@@ -103,8 +77,13 @@ def test_watch_lists(make_order):
     assert [m.detail for m in report.flagged_messages] == ["amount mismatch"]
 
 
-def test_a_fixed_number_of_queries(make_order, django_assert_num_queries):
+@pytest.mark.parametrize("orders_per_day", [1, 4])
+def test_a_fixed_number_of_queries(make_order, django_assert_num_queries, orders_per_day):
     for days in range(12):
-        make_order(created=NOW - timedelta(days=days), paid=NOW - timedelta(days=days))
-    with django_assert_num_queries(7):
+        for _ in range(orders_per_day):
+            make_order(created=NOW - timedelta(days=days), paid=NOW - timedelta(days=days))
+    with django_assert_num_queries(8):  # nothing rolled up: every day live
+        dashboard(now=NOW)
+    sales_days_roll_up(days=[NOW.date() - timedelta(days=n) for n in (1, 2, 5)], now=NOW)
+    with django_assert_num_queries(9):  # + the rolled-up days' courses
         dashboard(now=NOW)

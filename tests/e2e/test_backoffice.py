@@ -6,11 +6,14 @@ would be a console error, which fails the test. Screenshots: var/e2e-artifacts/b
 import csv
 import io
 import re
+import subprocess
+import sys
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
-from tests.e2e.conftest import PASSWORD, login
+from tests.e2e.conftest import PASSWORD, ROOT, login
 from tests.e2e.test_checkout import add_to_cart, backend
 from tests.e2e.test_store import COURSE_B
 
@@ -107,3 +110,49 @@ def test_operator_refunds_part_of_an_order_and_exports(page, store, shot):
     assert Decimal(row["已退金额"]) == part
     assert Decimal(row["净收入"]) == Decimal(row["实付金额"]) - part
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", row["支付时间"])
+
+
+def test_the_dashboard_reads_closed_days_from_the_roll_up(page, store, shot):
+    """An order paid three days ago, rolled up by the roll_up_sales command: the dashboard's top
+    courses show it as the roll-up kept it, even after the line is renamed in the database."""
+    from playwright.sync_api import expect
+
+    backend(
+        store,
+        "from datetime import timedelta; from django.utils import timezone; "
+        "from django.contrib.auth.models import Group; from luffy.catalog.models import Course; "
+        "from luffy.orders.models import Order, OrderLine; from luffy.users.models import User; "
+        "u = User.objects.create_user(username='huizong', mobile='13700000016', "
+        f"password={PASSWORD!r}, is_staff=True); u.groups.add(Group.objects.get(name='财务')); "
+        "c = Course.objects.get(name='Python 爬虫开发'); t = timezone.now() - timedelta(days=3); "
+        "o = Order.objects.create(order_number='ROLLUP1', user=u, title=c.name, status=1, "
+        "total_price='8888.00', discounted_price='8888.00', real_price='8888.00', "
+        "pay_deadline=t + timedelta(hours=1), created_at=t, paid_at=t); "
+        "OrderLine.objects.create(order=o, course=c, course_name='往日热销课', expire_id=0, "
+        "expire_text='永久有效', expire_days=0, price='8888.00', real_price='8888.00')",
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "roll_up_sales", "--since",
+         (date.today() - timedelta(days=10)).isoformat()],
+        cwd=ROOT, env=store.env, check=True,
+    )  # fmt: skip
+    backend(
+        store,
+        "from django.core.cache import cache; from luffy.orders.models import OrderLine; "
+        "OrderLine.objects.filter(order__order_number='ROLLUP1').update(course_name='改名后'); "
+        "cache.delete('backoffice:dashboard')",
+    )
+    page.context.clear_cookies()
+    page.goto("/admin/login/")
+    page.locator("#id_username").fill("huizong")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("form [type=submit]").click()
+    top = page.locator("section", has_text="销售额最高的课程")
+    expect(top.locator("tbody tr").first).to_contain_text("往日热销课")
+    expect(top.locator("tbody tr").first).to_contain_text("¥8888.00")
+    expect(page.get_by_text("改名后")).to_have_count(0)
+    expect(page.locator("canvas.chart")).to_be_visible()
+    page.set_viewport_size(DESKTOP)
+    shot("backoffice-dashboard-rolled-up")
+    page.set_viewport_size(PHONE)
+    shot("backoffice-dashboard-rolled-up-phone")

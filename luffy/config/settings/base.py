@@ -207,6 +207,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "luffy.payments.tasks.reconcile_payments",
         "schedule": RECONCILE_INTERVAL_SECONDS,
     },
+    "roll-up-sales-days": {
+        "task": "luffy.backoffice.tasks.roll_up_sales_days",
+        "schedule": env.float("DASHBOARD_ROLLUP_INTERVAL_SECONDS", default=3600.0),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -488,6 +492,10 @@ UNFOLD = {
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 # Unpaid orders whose deadline is this close are listed on the dashboard ("about to time out").
 DASHBOARD_TIMEOUT_SOON = timedelta(minutes=env.int("DASHBOARD_TIMEOUT_SOON_MINUTES", default=60))
+# Hours after a local day ends until no payment can land on it any more: the pay timeout
+# (ORDER_PAY_TIMEOUT, 12 h) plus the reconciliation's look-back (24 h) plus a margin. Until
+# then the hourly roll-up (luffy/backoffice/services.py) rolls the day up again each run.
+DASHBOARD_ROLLUP_SETTLE_HOURS = env.int("DASHBOARD_ROLLUP_SETTLE_HOURS", default=48)
 
 # --- Content-Security-Policy (django-csp 4) -------------------------------------------------------
 # One policy for the SPA, the admin and the API docs. Scripts only from this origin: the Vite

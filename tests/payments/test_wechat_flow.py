@@ -242,7 +242,9 @@ def test_a_refund_whose_answer_was_lost_is_marked_by_its_notify(auth_client, wec
     assert wait_for(
         lambda: Refund.objects.get(id=refund.id).status == Refund.Status.SUCCEEDED, timeout=10
     )
-    message = PaymentMessage.objects.get(outcome="refunded")
+    # earliest, not get: on a loaded machine the sandbox may time out waiting for our answer and
+    # deliver the same notify again (the refund still succeeds once).
+    message = PaymentMessage.objects.filter(outcome="refunded").earliest("id")
     assert message.verified and message.raw["resource"]["out_refund_no"] == refund.out_request_no
     # A refund notify for a refund we never asked for is flagged, and answered.
     gateway_for("wechat").refund(

@@ -4,7 +4,6 @@ services, shape the answer."""
 
 from __future__ import annotations
 
-import hmac
 import json
 import time
 from urllib.parse import urlencode, urlsplit
@@ -15,13 +14,22 @@ from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
+
+from luffy.common.sandbox.control import SandboxControl, notify_json
 
 from . import faults, notify, services, signing
 from .models import Trade
 from .services import SandboxError
 
 H5_URL_LIFETIME = 300  # seconds, as live
+
+# The fault switches and reset, as every sandbox has them (changes need the control token).
+control = SandboxControl(
+    settings_prefix="WECHAT_SANDBOX", faults=faults.switches, notifies=notify.runner
+)
+fault_switches = control.fault_switches
+reset = control.reset
 
 
 def _answer(status: int, payload: dict | None) -> HttpResponse:
@@ -234,13 +242,7 @@ def h5_pay(request):
 @require_GET
 def console(request):
     trades = Trade.objects.prefetch_related("refunds", "notifies__attempts")[:100]
-    context = {
-        "trades": trades,
-        "faults": faults.current(),
-        "fault_help": faults.FAULTS,
-        "token_file": settings.WECHAT_SANDBOX_CONTROL_TOKEN_FILE,
-    }
-    return render(request, "wechat_sandbox/console.html", context)
+    return control.console(request, "wechat_sandbox/console.html", trades)
 
 
 @require_GET
@@ -263,69 +265,8 @@ def trade_detail(request, out_trade_no: str):
                 for r in trade.refunds.all()
             ],
             "notifies": [
-                {
-                    "id": n.notify_id,
-                    "event_type": n.event_type,
-                    "delivered": n.delivered,
-                    "attempts": [
-                        {
-                            "number": a.number,
-                            "sent_at": a.sent_at.isoformat(),
-                            "http_status": a.http_status,
-                            "response_body": a.response_body,
-                            "error": a.error,
-                        }
-                        for a in n.attempts.all()
-                    ],
-                }
+                notify_json(n, id=n.notify_id, event_type=n.event_type)
                 for n in trade.notifies.all()
             ],
         }
     )
-
-
-CONTROL_TOKEN_HEADER = "X-Sandbox-Token"  # noqa: S105 (a header name)
-
-
-def control_token_refusal(request) -> JsonResponse | None:
-    """A 403 unless the request carries the control token (var folder): cross-origin pages can
-    post here, but not with that header."""
-    sent = request.headers.get(CONTROL_TOKEN_HEADER, "")
-    if hmac.compare_digest(sent.encode(), settings.WECHAT_SANDBOX_CONTROL_TOKEN.encode()):
-        return None
-    return JsonResponse(
-        {
-            "detail": f"Send the {CONTROL_TOKEN_HEADER} header with the token from "
-            f"{settings.WECHAT_SANDBOX_CONTROL_TOKEN_FILE}.",
-            "code": "sandbox_token_required",
-        },
-        status=403,
-    )
-
-
-@csrf_exempt  # a programmatic API: the control token protects it, not a CSRF cookie
-@require_http_methods(["GET", "POST", "DELETE"])
-def fault_switches(request):
-    if request.method != "GET" and (refusal := control_token_refusal(request)):
-        return refusal
-    if request.method == "DELETE":
-        faults.reset()
-    elif request.method == "POST":
-        try:
-            values = json.loads(request.body or b"{}")
-            if not isinstance(values, dict):
-                raise ValueError("send a JSON object of {fault: count}")
-            faults.set_faults(values)
-        except ValueError as exc:
-            return JsonResponse({"detail": str(exc), "faults": faults.FAULTS}, status=400)
-    return JsonResponse(faults.current())
-
-
-@csrf_exempt  # protected by the control token
-@require_POST
-def reset(request):
-    """Clear every fault and stop every pending notify retry (trades are kept)."""
-    if refusal := control_token_refusal(request):
-        return refusal
-    faults.reset()
-    return JsonResponse({"stopped_notifies": notify.stop_pending()})

@@ -283,7 +283,7 @@ def test_a_slow_answer_is_gateway_unavailable(wechat_sandbox, wechat_trade_no, s
 
 
 def test_an_unreachable_sandbox_is_gateway_unavailable(settings, wechat_trade_no):
-    from tests.sandbox_fixtures import free_port
+    from tests.live_sandbox import free_port
 
     settings.WECHAT_API_BASE = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(GatewayUnavailable):

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from django.conf import settings
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -99,16 +101,18 @@ class Sandbox:
 
 
 def serve_sandbox(
-    directory: Path,
-    *,
+    tmp_path_factory,
     gateway: str,
+    *,
     time_scale: float,
-    env: dict[str, str],
+    shared: tuple[str, ...],
     client: type[Sandbox] = Sandbox,
 ) -> Iterator[Sandbox]:
-    """Serve luffy.<gateway>_sandbox from `directory` (its var folder and database) until the
-    generator is closed: the body of a session fixture. `env` is what it must share with this
-    test process (keys, ids); every other <GATEWAY>_ variable of this process is left out."""
+    """Serve luffy.<gateway>_sandbox from a fresh folder (its var folder and database) until
+    the generator is closed: the body of a session fixture. `shared` names the settings it must
+    have as this test process has them (the same keys folder, ids); every other <GATEWAY>_
+    variable of this process's environment is left out."""
+    directory = tmp_path_factory.mktemp(f"{gateway}-sandbox")
     prefix = gateway.upper()
     port = free_port()
     server_env = {
@@ -125,7 +129,7 @@ def serve_sandbox(
             f"{prefix}_SANDBOX_NOTIFY_TIME_SCALE": str(time_scale),
             f"{prefix}_SANDBOX_NOTIFY_POLL_SECONDS": "0.02",
         },
-        **env,
+        **{name: str(getattr(settings, name)) for name in shared},
     )
     python = sys.executable
     subprocess.run(

@@ -8,7 +8,6 @@ import urllib.request
 import uuid
 
 import pytest
-from django.conf import settings
 
 from tests.live_sandbox import NotifyReceiver, Sandbox, serve_sandbox
 
@@ -29,14 +28,10 @@ class AlipaySandbox(Sandbox):
 @pytest.fixture(scope="session")
 def sandbox_server(tmp_path_factory):
     yield from serve_sandbox(
-        tmp_path_factory.mktemp("alipay-sandbox"),
-        gateway="alipay",
+        tmp_path_factory,
+        "alipay",
         time_scale=TIME_SCALE,
-        env={
-            "ALIPAY_KEY_DIR": str(settings.ALIPAY_KEY_DIR),  # the same keys as this test process
-            "ALIPAY_APP_ID": settings.ALIPAY_APP_ID,
-            "ALIPAY_SELLER_ID": settings.ALIPAY_SELLER_ID,
-        },
+        shared=("ALIPAY_KEY_DIR", "ALIPAY_APP_ID", "ALIPAY_SELLER_ID"),
         client=AlipaySandbox,
     )
 

@@ -8,7 +8,6 @@ import json
 import uuid
 
 import pytest
-from django.conf import settings
 
 from tests.live_sandbox import NotifyReceiver, Sandbox, serve_sandbox
 
@@ -26,18 +25,15 @@ class WechatSandbox(Sandbox):
 @pytest.fixture(scope="session")
 def wechat_sandbox_server(tmp_path_factory):
     yield from serve_sandbox(
-        tmp_path_factory.mktemp("wechat-sandbox"),
-        gateway="wechat",
+        tmp_path_factory,
+        "wechat",
         time_scale=TIME_SCALE,
-        env={
-            "WECHAT_KEY_DIR": str(settings.WECHAT_KEY_DIR),  # the same keys as this test process
-            "WECHAT_MCHID": settings.WECHAT_MCHID,
-            "WECHAT_APPID": settings.WECHAT_APPID,
-            "WECHAT_MCH_SERIAL_NO": settings.WECHAT_MCH_SERIAL_NO,
-            "WECHAT_PLATFORM_SERIAL": settings.WECHAT_PLATFORM_SERIAL,
-        },
+        shared=(
+            "WECHAT_KEY_DIR", "WECHAT_MCHID", "WECHAT_APPID", "WECHAT_MCH_SERIAL_NO",
+            "WECHAT_PLATFORM_SERIAL",
+        ),
         client=WechatSandbox,
-    )
+    )  # fmt: skip
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Async notifies: queued with the state change they report, delivered by
-`deliver_due_notifies` on Alipay's retry schedule until the merchant answers exactly `success`:
+`runner.deliver_due` on Alipay's retry schedule until the merchant answers exactly `success`:
 form-encoded, signed like every Alipay callback.
 
 Claiming, retrying and the delivery loop are the shared runner's (luffy.common.sandbox.notify);
@@ -101,11 +101,8 @@ def enqueue(trade: Trade, *, refund: Refund | None = None) -> Notify | None:
 class AlipayNotifies(NotifyRunner):
     model = Notify
     fault_switches = faults.switches
-    settings_prefix = "ALIPAY_SANDBOX"
     retry_gaps = RETRY_GAPS
     send_timeout = 10
-    celery_task = "luffy.alipay_sandbox.tasks.deliver_notifies"
-    thread_name = "alipay-sandbox-notify"
     log_event = "sandbox.notify_sent"
 
     def prepare(self, notify: Notify) -> Delivery:
@@ -135,6 +132,3 @@ class AlipayNotifies(NotifyRunner):
 
 
 runner = AlipayNotifies()
-deliver_due_notifies = runner.deliver_due
-stop_pending = runner.stop_pending
-start_delivery_loop = runner.start_loop

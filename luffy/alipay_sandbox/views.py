@@ -8,7 +8,7 @@ import time
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,13 +20,6 @@ from .models import Trade
 from .services import SandboxError
 
 PAGE_PAY = "alipay.trade.page.pay"
-
-# The fault switches and reset, as every sandbox has them (changes need the control token).
-control = SandboxControl(
-    settings_prefix="ALIPAY_SANDBOX", faults=faults.switches, notifies=notify.runner
-)
-fault_switches = control.fault_switches
-reset = control.reset
 
 
 def _error_page(request, sub_code: str, message: str, *, verified: str = ""):
@@ -143,32 +136,27 @@ def _store_url(trade: Trade) -> str:
     return ""
 
 
-@require_GET
-def console(request):
-    trades = Trade.objects.prefetch_related("refunds", "notifies__attempts")[:100]
-    return control.console(request, "alipay_sandbox/console.html", trades)
+def _trade_json(request, trade: Trade) -> dict:
+    """A trade with its refunds and every notify attempt (GET /sandbox/trades/<out_trade_no>/,
+    for tests and debugging)."""
+    return {
+        "out_trade_no": trade.out_trade_no,
+        "trade_no": trade.trade_no,
+        "status": trade.status,
+        "total_amount": f"{trade.total_amount:.2f}",
+        "refund_fee": f"{trade.refund_fee:.2f}",
+        "refunds": [
+            {"out_request_no": r.out_request_no, "amount": f"{r.amount:.2f}"}
+            for r in trade.refunds.all()
+        ],
+        "notifies": [
+            notify_json(n, notify_id=n.notify_id, trade_status=n.params.get("trade_status"))
+            for n in trade.notifies.all()
+        ],
+    }
 
 
-@require_GET
-def trade_detail(request, out_trade_no: str):
-    """A trade with its refunds and every notify attempt, as JSON (for tests and debugging)."""
-    trade = get_object_or_404(
-        Trade.objects.prefetch_related("refunds", "notifies__attempts"), out_trade_no=out_trade_no
-    )
-    return JsonResponse(
-        {
-            "out_trade_no": trade.out_trade_no,
-            "trade_no": trade.trade_no,
-            "status": trade.status,
-            "total_amount": f"{trade.total_amount:.2f}",
-            "refund_fee": f"{trade.refund_fee:.2f}",
-            "refunds": [
-                {"out_request_no": r.out_request_no, "amount": f"{r.amount:.2f}"}
-                for r in trade.refunds.all()
-            ],
-            "notifies": [
-                notify_json(n, notify_id=n.notify_id, trade_status=n.params.get("trade_status"))
-                for n in trade.notifies.all()
-            ],
-        }
-    )
+# The console, the trade JSON, the fault switches and reset, as every sandbox has them.
+control = SandboxControl(notify.runner, trade_json=_trade_json)
+console, trade_detail = control.console, control.trade_detail
+fault_switches, reset = control.fault_switches, control.reset

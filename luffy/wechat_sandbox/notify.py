@@ -1,5 +1,5 @@
 """Notifies: queued with the state change they report (payment, refund), delivered by
-`deliver_due_notifies` on WeChat Pay's retry schedule until the merchant answers 200 or 204.
+`runner.deliver_due` on WeChat Pay's retry schedule until the merchant answers 200 or 204.
 
 Each delivery is a JSON body whose `resource` is encrypted afresh with the APIv3 key
 (AEAD_AES_256_GCM), signed with the platform key in the Wechatpay-* headers. Claiming, retrying
@@ -72,11 +72,8 @@ def notify_body(notify: Notify, resource: dict) -> str:
 class WechatNotifies(NotifyRunner):
     model = Notify
     fault_switches = faults.switches
-    settings_prefix = "WECHAT_SANDBOX"
     retry_gaps = RETRY_GAPS
     send_timeout = 5  # seconds: live WeChat counts a slower answer as a failure
-    celery_task = "luffy.wechat_sandbox.tasks.deliver_notifies"
-    thread_name = "wechat-sandbox-notify"
     log_event = "sandbox.wechat_notify_sent"
 
     def prepare(self, notify: Notify) -> Delivery:
@@ -106,6 +103,3 @@ class WechatNotifies(NotifyRunner):
 
 
 runner = WechatNotifies()
-deliver_due_notifies = runner.deliver_due
-stop_pending = runner.stop_pending
-start_delivery_loop = runner.start_loop

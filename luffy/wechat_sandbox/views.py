@@ -10,7 +10,7 @@ from urllib.parse import urlencode, urlsplit
 
 import segno
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
@@ -23,13 +23,6 @@ from .models import Trade
 from .services import SandboxError
 
 H5_URL_LIFETIME = 300  # seconds, as live
-
-# The fault switches and reset, as every sandbox has them (changes need the control token).
-control = SandboxControl(
-    settings_prefix="WECHAT_SANDBOX", faults=faults.switches, notifies=notify.runner
-)
-fault_switches = control.fault_switches
-reset = control.reset
 
 
 def _answer(status: int, payload: dict | None) -> HttpResponse:
@@ -239,34 +232,28 @@ def h5_pay(request):
 # --- Console and control ------------------------------------------------------------------------
 
 
-@require_GET
-def console(request):
-    trades = Trade.objects.prefetch_related("refunds", "notifies__attempts")[:100]
-    return control.console(request, "wechat_sandbox/console.html", trades)
+def _trade_json(request, trade: Trade) -> dict:
+    """A trade with its refunds and every notify attempt (GET /sandbox/trades/<out_trade_no>/,
+    for tests and debugging)."""
+    return {
+        "out_trade_no": trade.out_trade_no,
+        "transaction_id": trade.transaction_id,
+        "trade_type": trade.trade_type,
+        "trade_state": trade.trade_state,
+        "total": trade.total,
+        "refunded": trade.refunded,
+        "cashier_url": request.build_absolute_uri(f"/sandbox/native/{trade.cashier_token}/"),
+        "refunds": [
+            {"out_refund_no": r.out_refund_no, "amount": r.amount, "status": r.status}
+            for r in trade.refunds.all()
+        ],
+        "notifies": [
+            notify_json(n, id=n.notify_id, event_type=n.event_type) for n in trade.notifies.all()
+        ],
+    }
 
 
-@require_GET
-def trade_detail(request, out_trade_no: str):
-    """A trade with its refunds and every notify attempt, as JSON (for tests and debugging)."""
-    trade = get_object_or_404(
-        Trade.objects.prefetch_related("refunds", "notifies__attempts"), out_trade_no=out_trade_no
-    )
-    return JsonResponse(
-        {
-            "out_trade_no": trade.out_trade_no,
-            "transaction_id": trade.transaction_id,
-            "trade_type": trade.trade_type,
-            "trade_state": trade.trade_state,
-            "total": trade.total,
-            "refunded": trade.refunded,
-            "cashier_url": request.build_absolute_uri(f"/sandbox/native/{trade.cashier_token}/"),
-            "refunds": [
-                {"out_refund_no": r.out_refund_no, "amount": r.amount, "status": r.status}
-                for r in trade.refunds.all()
-            ],
-            "notifies": [
-                notify_json(n, id=n.notify_id, event_type=n.event_type)
-                for n in trade.notifies.all()
-            ],
-        }
-    )
+# The console, the trade JSON, the fault switches and reset, as every sandbox has them.
+control = SandboxControl(notify.runner, trade_json=_trade_json)
+console, trade_detail = control.console, control.trade_detail
+fault_switches, reset = control.fault_switches, control.reset

@@ -1,33 +1,37 @@
-"""The endpoints every sandbox has besides its protocol: the fault switches and reset (changes
-need the control token), and the console's and trade JSON's shared parts."""
+"""The endpoints every sandbox has besides its protocol: the console, a trade as JSON, the fault
+switches and reset (changes need the control token)."""
 
 from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .faults import FaultSwitches
 from .notify import NotifyRunner
 
 CONTROL_TOKEN_HEADER = "X-Sandbox-Token"  # noqa: S105 (a header name)
 
 
 class SandboxControl:
-    """One sandbox's control views, named by its settings prefix ("ALIPAY_SANDBOX": the token is
-    ALIPAY_SANDBOX_CONTROL_TOKEN, kept in ALIPAY_SANDBOX_CONTROL_TOKEN_FILE)."""
+    """One sandbox's control views, over its notify runner's fault switches and settings (app
+    alipay_sandbox: the token ALIPAY_SANDBOX_CONTROL_TOKEN, in ..._CONTROL_TOKEN_FILE)."""
 
-    def __init__(
-        self, *, settings_prefix: str, faults: FaultSwitches, notifies: NotifyRunner
-    ) -> None:
-        self.settings_prefix = settings_prefix
-        self.faults = faults
+    def __init__(self, notifies: NotifyRunner, *, trade_json: Callable[..., dict]) -> None:
+        """`trade_json(request, trade)` is the protocol's JSON of one trade."""
+        self.settings_prefix = notifies.settings_prefix
+        self.faults = notifies.fault_switches
         self.notifies = notifies
+        self.app = notifies.model._meta.app_label
+        self.trade_model = notifies.model._meta.get_field("trade").related_model
+        self.trade_json = trade_json
+        self.console = require_GET(self._console)
+        self.trade_detail = require_GET(self._trade_detail)
         # A programmatic API: the control token protects it, not a CSRF cookie.
         self.fault_switches = csrf_exempt(
             require_http_methods(["GET", "POST", "DELETE"])(self._fault_switches)
@@ -74,15 +78,24 @@ class SandboxControl:
         self.faults.reset()
         return JsonResponse({"stopped_notifies": self.notifies.stop_pending()})
 
-    def console(self, request, template: str, trades):
-        """The console page: the trades given, the fault switches and how to change them."""
+    def trades(self):
+        """The sandbox's trades with their refunds and every notify attempt."""
+        return self.trade_model.objects.prefetch_related("refunds", "notifies__attempts")
+
+    def _console(self, request):
+        """The console page: the latest trades, the fault switches and how to change them."""
         context = {
-            "trades": trades,
+            "trades": self.trades()[:100],
             "faults": self.faults.current(),
             "fault_help": self.faults.known,
             "token_file": self.setting("CONTROL_TOKEN_FILE"),
         }
-        return render(request, template, context)
+        return render(request, f"{self.app}/console.html", context)
+
+    def _trade_detail(self, request, out_trade_no: str):
+        """One trade as JSON (for tests and debugging)."""
+        trade = get_object_or_404(self.trades(), out_trade_no=out_trade_no)
+        return JsonResponse(self.trade_json(request, trade))
 
 
 def notify_json(notify, **fields) -> dict:

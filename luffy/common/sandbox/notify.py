@@ -59,14 +59,18 @@ class NotifyRunner:
 
     model: type[NotifyBase]  # the sandbox's Notify (its attempts: `notify.attempts`)
     fault_switches: FaultSwitches  # the sandbox's (drop, duplicate and reorder fire here)
-    settings_prefix: str  # "ALIPAY_SANDBOX": reads ALIPAY_SANDBOX_NOTIFY_TIME_SCALE etc.
     retry_gaps: list[timedelta]  # after delivery n fails, the next comes retry_gaps[n-1] later
     send_timeout: float  # seconds per POST
-    celery_task: str  # dotted path of the sandbox's deliver task (NOTIFY_RUNNER=celery)
-    thread_name: str  # of the delivery loop thread (NOTIFY_RUNNER=thread)
     log_event: str  # the log line's first word, e.g. "sandbox.notify_sent"
 
     def __init__(self) -> None:
+        # The sandbox's app names the rest: app "alipay_sandbox" reads the settings
+        # ALIPAY_SANDBOX_NOTIFY_*, queues luffy.alipay_sandbox.tasks.deliver_notifies and runs
+        # the loop thread "alipay-sandbox-notify".
+        app = self.model._meta.app_label
+        self.settings_prefix = app.upper()
+        self.celery_task = f"luffy.{app}.tasks.deliver_notifies"
+        self.thread_name = f"{app.replace('_', '-')}-notify"
         self.logger = logging.getLogger(type(self).__module__)
         self._loop_lock = threading.Lock()
         self._loop_started_in: int | None = None

@@ -304,3 +304,10 @@ def test_control_endpoints_need_the_token(wechat_sandbox):
     assert json.loads(wechat_sandbox.request("/sandbox/faults/", headers={})[1])["drop_notify"] == 0
     status, body = wechat_sandbox.request("/sandbox/faults/", method="POST", data={"nope": 1})
     assert status == 400 and "known" in body
+
+
+def test_a_bad_fault_value_sets_none_of_them(wechat_sandbox):
+    values = {"late_notify": 2, "delay_ms": -1}  # a bad value after a good one
+    status, body = wechat_sandbox.request("/sandbox/faults/", method="POST", data=values)
+    assert status == 400 and "delay_ms must be a non-negative integer" in body
+    assert json.loads(wechat_sandbox.request("/sandbox/faults/", headers={})[1])["late_notify"] == 0

@@ -1,15 +1,6 @@
 """The sandbox's own /healthz: its database, and the broker when its Celery worker delivers the
 notifies (ALIPAY_SANDBOX_NOTIFY_RUNNER=celery). 200, or 503 naming what is down."""
 
-from django.conf import settings
-from django.views.decorators.http import require_GET
+from luffy.common.sandbox.health import healthz_view
 
-from luffy.common import health
-
-
-@require_GET
-def healthz(request):
-    checks = {"database": health.check_database}
-    if settings.ALIPAY_SANDBOX_NOTIFY_RUNNER == "celery":
-        checks["broker"] = health.check_broker
-    return health.health_response(checks)
+healthz = healthz_view("ALIPAY_SANDBOX")

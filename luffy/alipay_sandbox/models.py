@@ -1,5 +1,7 @@
 from django.db import models
 
+from luffy.common.sandbox.models import FaultBase, NotifyAttemptBase, NotifyBase
+
 
 class Trade(models.Model):
     class Status(models.TextChoices):
@@ -55,48 +57,16 @@ class Refund(models.Model):
         return f"{self.out_request_no} {self.amount}"
 
 
-class Notify(models.Model):
-    """One async notification (one notify_id), delivered on the retry schedule until `success`."""
+class Notify(NotifyBase):
+    """One async notification (one notify_id), delivered on Alipay's schedule until `success`."""
 
-    trade = models.ForeignKey(Trade, on_delete=models.CASCADE, related_name="notifies")
-    notify_id = models.CharField(max_length=64, unique=True)
     url = models.URLField(max_length=512)
     params = models.JSONField()  # every field except notify_time and sign, set per delivery
-    attempts_made = models.PositiveSmallIntegerField(default=0)
-    # When the next attempt is due; null once delivered, given up, or held for reordering.
-    next_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    held = models.BooleanField(default=False)
-    delivered = models.BooleanField(default=False)
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.notify_id
 
 
-class NotifyAttempt(models.Model):
-    notify = models.ForeignKey(Notify, on_delete=models.CASCADE, related_name="attempts")
-    number = models.PositiveSmallIntegerField()
-    sent_at = models.DateTimeField()
+class NotifyAttempt(NotifyAttemptBase):
     params = models.JSONField()  # exactly what was POSTed
-    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.TextField(blank=True)
-    error = models.CharField(max_length=256, blank=True)  # connection error, or the fault applied
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return f"{self.notify_id} #{self.number}"
 
 
-class Fault(models.Model):
-    """A misbehaviour switch: a count of how many times it still fires (delay_ms: a value)."""
-
-    name = models.CharField(max_length=32, primary_key=True)
-    value = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.name}={self.value}"
+class Fault(FaultBase):
+    """This sandbox's switches (their names: faults.FAULTS)."""

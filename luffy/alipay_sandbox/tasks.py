@@ -1,9 +1,9 @@
 from luffy.alipay_sandbox.celery import app
-from luffy.alipay_sandbox.notify import deliver_due_notifies
+from luffy.alipay_sandbox.notify import runner
 
 
 @app.task(ignore_result=True)
 def deliver_notifies() -> int:
     """Send the notify attempts that are due (beat, every poll interval; and at once after a
     payment). Safe to run twice at once: each attempt is claimed by a conditional update."""
-    return deliver_due_notifies()
+    return runner.deliver_due()

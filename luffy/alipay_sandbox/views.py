@@ -3,16 +3,17 @@ console and the fault switches. Thin: parse, call services, shape the answer."""
 
 from __future__ import annotations
 
-import hmac
 import json
 import time
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from luffy.common.sandbox.control import SandboxControl, notify_json
 
 from . import faults, notify, services, signing
 from .models import Trade
@@ -135,99 +136,27 @@ def _store_url(trade: Trade) -> str:
     return ""
 
 
-@require_GET
-def console(request):
-    trades = Trade.objects.prefetch_related("refunds", "notifies__attempts")[:100]
-    context = {
-        "trades": trades,
-        "faults": faults.current(),
-        "fault_help": faults.FAULTS,
-        "token_file": settings.ALIPAY_SANDBOX_CONTROL_TOKEN_FILE,
+def _trade_json(request, trade: Trade) -> dict:
+    """A trade with its refunds and every notify attempt (GET /sandbox/trades/<out_trade_no>/,
+    for tests and debugging)."""
+    return {
+        "out_trade_no": trade.out_trade_no,
+        "trade_no": trade.trade_no,
+        "status": trade.status,
+        "total_amount": f"{trade.total_amount:.2f}",
+        "refund_fee": f"{trade.refund_fee:.2f}",
+        "refunds": [
+            {"out_request_no": r.out_request_no, "amount": f"{r.amount:.2f}"}
+            for r in trade.refunds.all()
+        ],
+        "notifies": [
+            notify_json(n, notify_id=n.notify_id, trade_status=n.params.get("trade_status"))
+            for n in trade.notifies.all()
+        ],
     }
-    return render(request, "alipay_sandbox/console.html", context)
 
 
-@require_GET
-def trade_detail(request, out_trade_no: str):
-    """A trade with its refunds and every notify attempt, as JSON (for tests and debugging)."""
-    trade = get_object_or_404(
-        Trade.objects.prefetch_related("refunds", "notifies__attempts"), out_trade_no=out_trade_no
-    )
-    return JsonResponse(
-        {
-            "out_trade_no": trade.out_trade_no,
-            "trade_no": trade.trade_no,
-            "status": trade.status,
-            "total_amount": f"{trade.total_amount:.2f}",
-            "refund_fee": f"{trade.refund_fee:.2f}",
-            "refunds": [
-                {"out_request_no": r.out_request_no, "amount": f"{r.amount:.2f}"}
-                for r in trade.refunds.all()
-            ],
-            "notifies": [
-                {
-                    "notify_id": n.notify_id,
-                    "trade_status": n.params.get("trade_status"),
-                    "delivered": n.delivered,
-                    "attempts": [
-                        {
-                            "number": a.number,
-                            "sent_at": a.sent_at.isoformat(),
-                            "http_status": a.http_status,
-                            "response_body": a.response_body,
-                            "error": a.error,
-                        }
-                        for a in n.attempts.all()
-                    ],
-                }
-                for n in trade.notifies.all()
-            ],
-        }
-    )
-
-
-CONTROL_TOKEN_HEADER = "X-Sandbox-Token"  # noqa: S105 (a header name)
-
-
-def control_token_refusal(request) -> JsonResponse | None:
-    """A 403 unless the request carries the control token (settings.ALIPAY_SANDBOX_CONTROL_TOKEN,
-    kept in the var folder): cross-origin pages can post here, but not with that header."""
-    sent = request.headers.get(CONTROL_TOKEN_HEADER, "")
-    if hmac.compare_digest(sent.encode(), settings.ALIPAY_SANDBOX_CONTROL_TOKEN.encode()):
-        return None
-    return JsonResponse(
-        {
-            "detail": f"Send the {CONTROL_TOKEN_HEADER} header with the token from "
-            f"{settings.ALIPAY_SANDBOX_CONTROL_TOKEN_FILE}.",
-            "code": "sandbox_token_required",
-        },
-        status=403,
-    )
-
-
-@csrf_exempt  # a programmatic API: the control token protects it, not a CSRF cookie
-@require_http_methods(["GET", "POST", "DELETE"])
-def fault_switches(request):
-    if request.method != "GET" and (refusal := control_token_refusal(request)):
-        return refusal
-    if request.method == "DELETE":
-        faults.reset()
-    elif request.method == "POST":
-        try:
-            values = json.loads(request.body or b"{}")
-            if not isinstance(values, dict):
-                raise ValueError("send a JSON object of {fault: count}")
-            faults.set_faults(values)
-        except ValueError as exc:
-            return JsonResponse({"detail": str(exc), "faults": faults.FAULTS}, status=400)
-    return JsonResponse(faults.current())
-
-
-@csrf_exempt  # protected by the control token
-@require_POST
-def reset(request):
-    """Clear every fault and stop every pending notify retry (trades are kept)."""
-    if refusal := control_token_refusal(request):
-        return refusal
-    faults.reset()
-    return JsonResponse({"stopped_notifies": notify.stop_pending()})
+# The console, the trade JSON, the fault switches and reset, as every sandbox has them.
+control = SandboxControl(notify.runner, trade_json=_trade_json)
+console, trade_detail = control.console, control.trade_detail
+fault_switches, reset = control.fault_switches, control.reset

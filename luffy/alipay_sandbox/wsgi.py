@@ -9,9 +9,7 @@ application = get_wsgi_application()
 
 from django.conf import settings  # noqa: E402
 
-from luffy.alipay_sandbox.notify import start_delivery_loop  # noqa: E402 - needs Django set up
+from luffy.alipay_sandbox.notify import runner  # noqa: E402 - needs Django set up
 
-if (
-    settings.ALIPAY_SANDBOX_NOTIFY_RUNNER == "thread"
-):  # otherwise the sandbox's Celery worker delivers
-    start_delivery_loop()
+if settings.ALIPAY_SANDBOX_NOTIFY_RUNNER == "thread":  # else its Celery worker delivers
+    runner.start_loop()

@@ -1,9 +1,6 @@
-"""Misbehaviour switches. Counts fire once each (a conditional decrement, so gunicorn threads
-and processes never fire one twice); delay_ms stays until reset."""
+"""This sandbox's misbehaviour switches (how they fire: luffy.common.sandbox.faults)."""
 
-from __future__ import annotations
-
-from django.db.models import F
+from luffy.common.sandbox.faults import FaultSwitches
 
 from .models import Fault
 
@@ -20,32 +17,6 @@ FAULTS = {
     "bad_signature_notify": "一次通知的签名验不过（次数）",
 }
 
-
-def current() -> dict[str, int]:
-    values = dict(Fault.objects.values_list("name", "value"))
-    return {name: values.get(name, 0) for name in FAULTS}
-
-
-def set_faults(values: dict[str, int]) -> dict[str, int]:
-    unknown = set(values) - set(FAULTS)
-    if unknown:
-        raise ValueError(
-            f"unknown faults: {', '.join(sorted(unknown))}; known: {', '.join(FAULTS)}"
-        )
-    for name, value in values.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ValueError(f"{name} must be a non-negative integer")
-        Fault.objects.update_or_create(name=name, defaults={"value": value})
-    return current()
-
-
-def reset() -> None:
-    Fault.objects.all().delete()
-
-
-def consume(name: str) -> bool:
-    return bool(Fault.objects.filter(name=name, value__gt=0).update(value=F("value") - 1))
-
-
-def value(name: str) -> int:
-    return Fault.objects.filter(name=name).values_list("value", flat=True).first() or 0
+switches = FaultSwitches(Fault, FAULTS)
+current, set_faults, reset = switches.current, switches.set_faults, switches.reset
+consume, value = switches.consume, switches.value

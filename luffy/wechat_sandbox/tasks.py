@@ -1,5 +1,5 @@
 from luffy.wechat_sandbox.celery import app
-from luffy.wechat_sandbox.notify import deliver_due_notifies
+from luffy.wechat_sandbox.notify import runner
 
 
 @app.task(ignore_result=True)
@@ -7,4 +7,4 @@ def deliver_notifies() -> int:
     """Send the notify attempts that are due (beat, every poll interval; and at once after a
     payment or refund). Safe to run twice at once: each attempt is claimed by a conditional
     update."""
-    return deliver_due_notifies()
+    return runner.deliver_due()

@@ -9,7 +9,7 @@ application = get_wsgi_application()
 
 from django.conf import settings  # noqa: E402
 
-from luffy.wechat_sandbox.notify import start_delivery_loop  # noqa: E402 - needs Django set up
+from luffy.wechat_sandbox.notify import runner  # noqa: E402 - needs Django set up
 
 if settings.WECHAT_SANDBOX_NOTIFY_RUNNER == "thread":  # else its Celery worker delivers
-    start_delivery_loop()
+    runner.start_loop()

@@ -49,3 +49,19 @@ def test_console_says_how_to_use_the_token(sandbox):
     assert status == 200
     assert "X-Sandbox-Token" in html and "alipay_sandbox_control_token" in html
     assert sandbox.token not in html
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"drop_notify": 2, "delay_ms": -1},  # a bad value after a good one
+        {"drop_notify": 2, "nope": 1},  # an unknown switch
+        {"drop_notify": 2, "http_503": True},  # not a count
+    ],
+)
+def test_a_bad_fault_value_sets_none_of_them(sandbox, values):
+    status, body = sandbox.request("/sandbox/faults/", method="POST", data=values)
+    assert status == 400, body
+    assert "drop_notify" in json.loads(body)["faults"]  # names the known switches
+    current = json.loads(sandbox.request("/sandbox/faults/", headers={})[1])
+    assert current["drop_notify"] == 0

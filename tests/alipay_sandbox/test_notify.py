@@ -5,7 +5,7 @@ import re
 from decimal import Decimal
 
 from luffy.payments import alipay
-from tests.sandbox_fixtures import wait_for
+from tests.live_sandbox import wait_for
 
 from .helpers import pay
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.e2e.conftest import login
 from tests.e2e.test_checkout import add_to_cart, backend, option
-from tests.sandbox_fixtures import Sandbox
+from tests.live_sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 

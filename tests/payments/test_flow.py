@@ -8,8 +8,8 @@ import pytest
 from luffy.access.models import CoursePurchase
 from luffy.orders.models import Order
 from luffy.payments.models import PaymentMessage, Refund
+from tests.live_sandbox import wait_for
 from tests.order_fixtures import checkout
-from tests.sandbox_fixtures import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -17,8 +17,8 @@ from luffy.payments import services
 from luffy.payments.gateway import gateway_for
 from luffy.payments.models import PaymentMessage, Refund, Trade
 from tests.books import assert_books_balanced
+from tests.live_sandbox import wait_for
 from tests.order_fixtures import checkout
-from tests.sandbox_fixtures import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

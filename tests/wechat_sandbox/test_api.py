@@ -283,7 +283,7 @@ def test_a_slow_answer_is_gateway_unavailable(wechat_sandbox, wechat_trade_no, s
 
 
 def test_an_unreachable_sandbox_is_gateway_unavailable(settings, wechat_trade_no):
-    from tests.sandbox_fixtures import free_port
+    from tests.live_sandbox import free_port
 
     settings.WECHAT_API_BASE = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(GatewayUnavailable):
@@ -304,3 +304,10 @@ def test_control_endpoints_need_the_token(wechat_sandbox):
     assert json.loads(wechat_sandbox.request("/sandbox/faults/", headers={})[1])["drop_notify"] == 0
     status, body = wechat_sandbox.request("/sandbox/faults/", method="POST", data={"nope": 1})
     assert status == 400 and "known" in body
+
+
+def test_a_bad_fault_value_sets_none_of_them(wechat_sandbox):
+    values = {"late_notify": 2, "delay_ms": -1}  # a bad value after a good one
+    status, body = wechat_sandbox.request("/sandbox/faults/", method="POST", data=values)
+    assert status == 400 and "delay_ms must be a non-negative integer" in body
+    assert json.loads(wechat_sandbox.request("/sandbox/faults/", headers={})[1])["late_notify"] == 0

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from luffy.payments import wechatpay
 from luffy.wechat_sandbox import schedule as sandbox_notify
-from tests.sandbox_fixtures import wait_for
+from tests.live_sandbox import wait_for
 
 from .helpers import gateway, paid
 

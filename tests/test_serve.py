@@ -102,7 +102,7 @@ def test_serve_starts_everything_and_ctrl_c_stops_everything(tmp_path):
                 break
             except OSError:
                 time.sleep(0.25)
-        assert "Alipay sandbox console" in console
+        assert "支付宝沙箱控制台" in console
         gateway = f"http://127.0.0.1:{sandbox_port}/gateway.do?method=x"
         with urllib.request.urlopen(gateway, timeout=5) as r:
             assert json.load(r)["error_response"]["code"] == "40002"

@@ -104,14 +104,10 @@ class Order(models.Model):
                 condition=Q(status=0),
                 name="order_unpaid_deadline",
             ),
-            # MariaDB/MySQL's index for the timeout sweep (migration 0010 creates it there only):
-            # with status fixed its entries are in (pay_deadline, id) order, the order the sweep
-            # reads in, and it holds every column the batch pick reads, so the pick never
-            # visits the table's rows (the clustered index).
-            models.Index(
-                fields=["status", "pay_deadline", "id", "sent_to_gateway_at", "user"],
-                name="order_status_deadline",
-            ),
+            # MariaDB/MySQL's index for the timeout sweep (migration 0010 drops it elsewhere):
+            # with status fixed, InnoDB keeps its entries in (pay_deadline, id) order (the
+            # primary key ends every secondary index), the order the sweep reads in.
+            models.Index(fields=["status", "pay_deadline"]),
             # PostgreSQL and SQLite: reconciliation's closed orders that reached the gateway
             # (payments.services.jobs), without an entry for every other order (0010).
             models.Index(

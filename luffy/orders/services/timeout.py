@@ -57,7 +57,7 @@ def orders_record_timed_out(
     five as SQLite's, UPDATE without RETURNING)."""
     batch_size = batch_size or settings.SWEEP_BATCH_SIZE
     # Oldest deadline first: the partial index on the unpaid orders' (pay_deadline, id)
-    # (PostgreSQL, SQLite; the covering (status, pay_deadline, ...) index on MariaDB) yields
+    # (PostgreSQL, SQLite; the (status, pay_deadline) index on MariaDB) yields
     # the rows in this order and the LIMIT stops the scan after one batch.
     pick = (
         _expired_unpaid(now)

@@ -104,7 +104,7 @@ class Order(models.Model):
                 condition=Q(status=0),
                 name="order_unpaid_deadline",
             ),
-            # MariaDB/MySQL's index for the timeout sweep (migration 0010 drops it elsewhere):
+            # MariaDB/MySQL's index for the timeout sweep (migration 0010 drops it on PostgreSQL):
             # with status fixed, InnoDB keeps its entries in (pay_deadline, id) order (the
             # primary key ends every secondary index), the order the sweep reads in.
             models.Index(fields=["status", "pay_deadline"]),

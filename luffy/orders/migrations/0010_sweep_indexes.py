@@ -7,8 +7,9 @@ its time in the five indexes this migration removes or makes partial.
 PostgreSQL and SQLite (partial indexes):
 - no index of its own on user_id: the (user_id, created_at DESC) index starts with it;
 - order_paid_at (paid_at, real_price) and order_user_coupon: only the rows that have the value;
-- (status, pay_deadline) replaced by order_closed_reached: reconciliation's cancelled and timed
-  out orders that reached the gateway (the sweep reads order_unpaid_deadline, migration 0004);
+- order_closed_reached: reconciliation's cancelled and timed out orders that reached the
+  gateway, so that PostgreSQL can drop (status, pay_deadline) (the sweep reads
+  order_unpaid_deadline, migration 0004; SQLite keeps it, see the operation);
 - PostgreSQL's varchar_pattern_ops copy of order_number (Django's `_like` index for LIKE
   'x%'): nothing filters order numbers by prefix (the admin searches with icontains, which
   cannot use it). Django recreates it if order_number is ever altered: drop it again then.
@@ -82,9 +83,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Dropped from the schema only: the model keeps it for MariaDB/MySQL.
+        # Dropped from PostgreSQL's schema only: the model keeps it for MariaDB/MySQL, and
+        # SQLite rebuilds a table from the model state whenever a migration alters it (the
+        # AlterFields below do), which would bring it back there anyway.
         OnlyOn(
-            PARTIAL,
+            ("postgresql",),
             migrations.SeparateDatabaseAndState(
                 database_operations=[
                     migrations.RemoveIndex(

@@ -68,6 +68,24 @@ def user_coupons_release(*, order_ids, at: datetime) -> int:
     ).update(status=UserCoupon.Status.UNUSED, order=None, updated_at=at)
 
 
+def user_coupons_release_sql(*, orders: str, at: datetime) -> tuple[str, dict]:
+    """user_coupons_release as a part of one PostgreSQL data-modifying statement: the CTE
+    `released_coupons`, for the orders whose ids the relation `orders` holds. Returns (SQL,
+    named parameters)."""
+    table = UserCoupon._meta.db_table
+    sql = (
+        f"released_coupons AS (UPDATE {table} SET status = %(uc_unused)s, order_id = NULL, "  # noqa: S608
+        f"updated_at = %(uc_at)s WHERE order_id IN (SELECT id FROM {orders}) "
+        "AND status = %(uc_reserved)s)"
+    )
+    params = {
+        "uc_unused": int(UserCoupon.Status.UNUSED),
+        "uc_reserved": int(UserCoupon.Status.RESERVED),
+        "uc_at": at,
+    }
+    return sql, params
+
+
 # --- Grants to a segment of students -----------------------------------------------------------
 
 

@@ -57,6 +57,32 @@ def credits_release(*, orders: list[tuple[int, int, int]], note: str) -> None:
         _release_orm(orders, note=note, now=now)
 
 
+def credits_release_sql(*, orders: str, note: str) -> tuple[str, dict]:
+    """credits_release as parts of one PostgreSQL data-modifying statement: the CTEs
+    `credited` (the users' UPDATE, RETURNING their new balances) and `credit_ledger` (the
+    ledger rows, the same running balances as credits_release), for the relation `orders`
+    (id, user_id, credit). The caller holds the users' locks. Returns (SQL, named
+    parameters)."""
+    users, ledger = User._meta.db_table, CreditEntry._meta.db_table
+    sql = (
+        f"credited AS (UPDATE {users} u SET credit = u.credit + t.points "  # noqa: S608
+        f"FROM (SELECT user_id, SUM(credit) AS points FROM {orders} WHERE credit > 0 "
+        "GROUP BY user_id) t WHERE u.id = t.user_id RETURNING u.id, u.credit), "
+        f"credit_ledger AS (INSERT INTO {ledger} "
+        "(user_id, amount, balance_after, reason, order_id, note, created_at) "
+        "SELECT r.user_id, r.credit, c.credit - SUM(r.credit) OVER (PARTITION BY r.user_id) "
+        "+ SUM(r.credit) OVER (PARTITION BY r.user_id ORDER BY r.id), "
+        f"%(cr_reason)s, r.id, %(cr_note)s, %(cr_at)s FROM {orders} r "
+        "JOIN credited c ON c.id = r.user_id WHERE r.credit > 0 ORDER BY r.id)"
+    )
+    params = {
+        "cr_reason": CreditEntry.Reason.ORDER_RELEASE.value,
+        "cr_note": note,
+        "cr_at": timezone.now(),
+    }
+    return sql, params
+
+
 def _release_sql(orders: list[tuple[int, int, int]], *, note: str, now) -> bool:
     vendor = connection.vendor
     if vendor == "sqlite" and sqlite3.sqlite_version_info < (3, 33):  # no UPDATE ... FROM

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 
 from django.conf import settings
@@ -11,15 +12,18 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from luffy.common.logs import event
-from luffy.coupons.services import (
-    user_coupons_release,
-)
+from luffy.coupons.services import user_coupons_release, user_coupons_release_sql
 from luffy.orders.models import Order
 from luffy.orders.services.locks import lock_orders_skip_locked, lock_users
-from luffy.orders.services.transitions import order_transition_many
-from luffy.users.credits import credits_release
+from luffy.orders.services.transitions import (
+    order_transition_many,
+    order_transition_many_returning,
+    order_transition_many_sql,
+)
+from luffy.users.credits import credits_release, credits_release_sql
 
 S = Order.Status
+NOTE = "order timed out"  # on the ledger rows
 
 
 # The unpaid status as a literal in the SQL, not a parameter: SQLite uses a partial index only
@@ -34,50 +38,97 @@ def _expired_unpaid(now: datetime):
 def orders_record_timed_out(
     *, now: datetime, batch_size: int | None = None, gateway_checked=()
 ) -> int:
-    """Record one batch of unpaid orders past their deadline as timed out, set-based: eight
-    statements per batch whatever its size (pick, lock the users, lock the orders, update
-    them, audit rows, coupons, credit, ledger rows; a ninth on PostgreSQL sets the commit
-    mode) and no per-order model instances. Returns
-    how many this call timed out; `batch_size` defaults to settings.SWEEP_BATCH_SIZE. The
-    sweep is `payments.services.orders_expire`, which asks the gateway about the orders that
-    reached it first.
+    """Record one batch of unpaid orders past their deadline as timed out, set-based: a fixed
+    number of statements per batch whatever its size and no per-order model instances or SQL.
+    Returns how many this call timed out; `batch_size` defaults to settings.SWEEP_BATCH_SIZE.
+    The sweep is `payments.services.orders_expire`, which asks the gateway about the orders
+    that reached it first.
 
     Orders that reached the gateway are left alone unless listed in `gateway_checked` (the
     gateway was asked and the trade closed). Safe beside another sweep, a payment or a cancel:
     users are locked first (the common lock order), then the orders, skipping ones another
-    sweep holds, and every update is conditional on the order still being unpaid."""
+    sweep holds, and every update is conditional on the order still being unpaid (on SQLite,
+    which has no row locks, the conditional updates alone, in a write transaction).
+
+    Statements per batch: PostgreSQL 4 (the pick; the commit mode; the users' locks; one
+    data-modifying statement that locks the orders, updates them and writes the audit rows,
+    coupons, credit and ledger rows), SQLite 6 (pick; UPDATE ... RETURNING; audit; coupons;
+    credit; ledger), MariaDB/MySQL 8 (pick, users' locks, the orders' locks, then the same
+    five as SQLite's, UPDATE without RETURNING)."""
     batch_size = batch_size or settings.SWEEP_BATCH_SIZE
     # Oldest deadline first: the partial index on the unpaid orders' (pay_deadline, id)
-    # (PostgreSQL, SQLite; the (status, pay_deadline) index on MariaDB) yields the rows in this
-    # order and the LIMIT stops the scan after one batch.
-    candidates = list(
+    # (PostgreSQL, SQLite; the (status, pay_deadline) index on MariaDB) yields
+    # the rows in this order and the LIMIT stops the scan after one batch.
+    pick = (
         _expired_unpaid(now)
         .filter(Q(sent_to_gateway_at__isnull=True) | Q(id__in=list(gateway_checked)))
         .order_by("pay_deadline", "id")
         .values_list("id", "user_id")[:batch_size]
     )
+    candidates = list(pick)
     if not candidates:
         return 0
+    if connection.vendor == "postgresql":
+        moved = _batch_postgresql(candidates, now=now)
+    else:
+        moved = _batch(candidates, now=now)
+    for _order_id, user_id, number in moved:
+        event("order.timed_out", order_number=number, user_id=user_id)
+    return len(moved)
+
+
+def _batch_postgresql(candidates, *, now: datetime) -> list[tuple[int, int, str]]:
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             # Commit without waiting for the disk (a fsync per batch was a third of the time
             # on a busy machine): a crash can lose only whole batches, which the next sweep
             # redoes, and any later transaction that depends on one (a late payment reading
             # the timed-out status) commits durably, which writes this one to disk first.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        user_ids = sorted({user_id for _, user_id in candidates})
-        lock_users(user_ids)
-        mine = lock_orders_skip_locked(
-            Order.objects.filter(id__in=[order_id for order_id, _ in candidates], status=S.UNPAID),
-            "id", "user_id", "credit", "order_number",
-        )  # fmt: skip
-        ids = [order_id for order_id, _, _, _ in mine]
-        if not ids:
-            return 0
-        order_transition_many(order_ids=ids, from_status=S.UNPAID, to_status=S.TIMED_OUT, at=now)
-        user_coupons_release(order_ids=ids, at=now)
-        credits_release(orders=[(o, u, c) for o, u, c, _number in mine], note="order timed out")
-    for _order_id, user_id, _credit, number in mine:
-        event("order.timed_out", order_number=number, user_id=user_id)
-    return len(ids)
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        # Not one statement with the pick: joined with it, the users' lock was planned as a
+        # hash join over the whole users table.
+        lock_users(sorted({user_id for _, user_id in candidates}))
+        # Data-modifying CTEs all run, on one snapshot, whether the final SELECT reads them or
+        # not; each later part reads what `moved` returned, never the tables it changed.
+        orders = Order._meta.db_table
+        transition, transition_params = order_transition_many_sql(
+            locked="locked", from_status=S.UNPAID, to_status=S.TIMED_OUT, at=now
+        )
+        coupons, coupon_params = user_coupons_release_sql(orders="moved", at=now)
+        credit, credit_params = credits_release_sql(orders="moved", note=NOTE)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH locked AS (SELECT id FROM {orders} WHERE id = ANY(%(ids)s) "  # noqa: S608
+                f"AND status = %(unpaid)s ORDER BY id FOR UPDATE SKIP LOCKED), {transition}, "
+                f"{coupons}, {credit} SELECT id, user_id, order_number FROM moved",
+                {"ids": [order_id for order_id, _ in candidates], "unpaid": int(S.UNPAID),
+                 **transition_params, **coupon_params, **credit_params},
+            )  # fmt: skip
+            return cursor.fetchall()
+
+
+def _batch(candidates, *, now: datetime) -> list[tuple[int, int, str]]:
+    fields = ["id", "user_id", "credit", "order_number"]
+    candidate_ids = [order_id for order_id, _ in candidates]
+    with transaction.atomic():
+        if connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 35):
+            # No row locks here (the write transaction holds the database): the conditional
+            # UPDATE alone decides, and returns the rows it moved.
+            mine = order_transition_many_returning(
+                order_ids=candidate_ids, from_status=S.UNPAID, to_status=S.TIMED_OUT, at=now,
+                fields=fields,
+            )  # fmt: skip
+        else:
+            lock_users(sorted({user_id for _, user_id in candidates}))
+            mine = lock_orders_skip_locked(
+                Order.objects.filter(id__in=candidate_ids, status=S.UNPAID), *fields
+            )
+            order_transition_many(
+                order_ids=[row[0] for row in mine], from_status=S.UNPAID,
+                to_status=S.TIMED_OUT, at=now,
+            )  # fmt: skip
+        if not mine:
+            return []
+        user_coupons_release(order_ids=[row[0] for row in mine], at=now)
+        credits_release(orders=[(o, u, c) for o, u, c, _number in mine], note=NOTE)
+    return [(order_id, user_id, number) for order_id, user_id, _credit, number in mine]

@@ -102,6 +102,67 @@ def order_transition_many(
     return changed
 
 
+def order_transition_many_returning(
+    *, order_ids: list[int], from_status: int, to_status: int, at: datetime, fields: list[str]
+) -> list[tuple]:
+    """order_transition_many for a caller that holds no row locks (SQLite, whose write
+    transactions queue): the conditional UPDATE returns the moved orders' `fields` (UPDATE ...
+    RETURNING, SQLite >= 3.35 and PostgreSQL), so no SELECT needs to find them first, then
+    their audit rows. Two statements."""
+    if (from_status, to_status) not in TRANSITIONS or (from_status, to_status) == CREATED:
+        raise ValueError(f"no transition {from_status} -> {to_status}")
+    if not order_ids:
+        return []
+    orders = Order._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(Order._meta.get_field(f).column) for f in fields)
+    marks = ", ".join(["%s"] * len(order_ids))
+    with transaction.atomic(savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {orders} SET status = %s, updated_at = %s "  # noqa: S608
+                f"WHERE id IN ({marks}) AND status = %s RETURNING {columns}",
+                [int(to_status), connection.ops.adapt_datetimefield_value(at), *order_ids,
+                 int(from_status)],
+            )  # fmt: skip
+            moved = cursor.fetchall()
+        if moved:
+            _audit_many(
+                [row[fields.index("id")] for row in moved],
+                from_status,
+                to_status,
+                reason=TRANSITIONS[(from_status, to_status)],
+                at=at,
+            )
+    return moved
+
+
+def order_transition_many_sql(
+    *, locked: str, from_status: int, to_status: int, at: datetime
+) -> tuple[str, dict]:
+    """order_transition_many as parts of one PostgreSQL data-modifying statement (the sweep's
+    batch): the CTE `moved`, the conditional UPDATE of the orders whose ids the relation
+    `locked` holds (the caller's CTE that locked them), RETURNING their id, user_id, credit
+    and order_number, and `moved_audit`, their audit rows. Returns (SQL, named parameters)."""
+    if (from_status, to_status) not in TRANSITIONS or (from_status, to_status) == CREATED:
+        raise ValueError(f"no transition {from_status} -> {to_status}")
+    orders, audit = Order._meta.db_table, OrderStatusChange._meta.db_table
+    sql = (
+        f"moved AS (UPDATE {orders} o SET status = %(tr_to)s, updated_at = %(tr_at)s "  # noqa: S608
+        f"FROM {locked} l WHERE o.id = l.id AND o.status = %(tr_from)s "
+        "RETURNING o.id, o.user_id, o.credit, o.order_number), "
+        f"moved_audit AS (INSERT INTO {audit} (order_id, from_status, to_status, reason, "
+        "created_at) SELECT id, %(tr_from)s, %(tr_to)s, %(tr_reason)s, %(tr_at)s FROM moved "
+        "ORDER BY id)"
+    )
+    params = {
+        "tr_from": int(from_status),
+        "tr_to": int(to_status),
+        "tr_reason": TRANSITIONS[(from_status, to_status)],
+        "tr_at": at,
+    }
+    return sql, params
+
+
 def _audit_many(
     order_ids: list[int], from_status: int, to_status: int, *, reason: str, at: datetime
 ) -> None:

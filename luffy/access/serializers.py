@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -53,6 +54,7 @@ def purchases_data(purchases: list[dict], *, now: datetime) -> list[dict]:
     """What PurchaseSerializer documents, for selectors.purchase_list's rows, built directly
     (no serializer fields per row on "my courses"); a test pins that both write the same."""
     cover_url = Course._meta.get_field("cover").storage.url
+    zone = timezone.get_current_timezone()
     data = []
     for row in purchases:
         expires_at = row["expires_at"]
@@ -62,10 +64,10 @@ def purchases_data(purchases: list[dict], *, now: datetime) -> list[dict]:
             "course_id": row["course_id"],
             "name": row["course__name"],
             "cover": cover_url(row["course__cover"]) if row["course__cover"] else None,
-            "expires_at": datetime_str(expires_at),
+            "expires_at": datetime_str(expires_at, zone),
             "active": active,
-            "since": datetime_str(row["created_at"]),
-            "refunded_at": None if active else datetime_str(row["revoked_at"]),
+            "since": datetime_str(row["created_at"], zone),
+            "refunded_at": None if active else datetime_str(row["revoked_at"], zone),
             "lessons_total": row["lessons_total"],
             "lessons_done": row["lessons_done"],
             "last_lesson": None if last_id is None else {

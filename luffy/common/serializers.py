@@ -52,10 +52,11 @@ class MoneyField(serializers.DecimalField):
         super().__init__(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, **kwargs)
 
 
-def datetime_str(value) -> str | None:
+def datetime_str(value, zone=None) -> str | None:
     """What DRF's DateTimeField writes (ISO 8601 in the current time zone, UTC as "Z"), for
-    hot read paths that build their JSON without serializers; None stays None."""
+    hot read paths that build their JSON without serializers; None stays None. A list passes
+    `zone` (timezone.get_current_timezone(), looked up once) instead of a look-up per value."""
     if not value:
         return None
-    text = timezone.localtime(value).isoformat()
+    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -1,6 +1,7 @@
+from django.utils import timezone
 from rest_framework import serializers
 
-from luffy.common.money import money_str
+from luffy.common.money import money_column_str
 from luffy.common.serializers import MoneyField, datetime_str
 
 
@@ -25,12 +26,13 @@ class CouponListSerializer(serializers.Serializer):
 def coupons_data(items: list[dict]) -> list[dict]:
     """What UserCouponSerializer writes, for the selectors' coupon items, built directly (the
     wallet is read on every checkout visit); a test pins that both write the same."""
+    zone = timezone.get_current_timezone()
     return [
         {
             **item,
-            "min_amount": money_str(item["min_amount"]),
-            "start": datetime_str(item["start"]),
-            "end": datetime_str(item["end"]),
+            "min_amount": money_column_str(item["min_amount"]),
+            "start": datetime_str(item["start"], zone),
+            "end": datetime_str(item["end"], zone),
         }
         for item in items
     ]

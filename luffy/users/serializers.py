@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
@@ -176,6 +177,7 @@ def credit_entries_data(rows: list[dict]) -> list[dict]:
     """What CreditEntrySerializer writes, for selectors.credit_history's rows, built directly;
     a test pins that both write the same."""
     reasons = {value: str(label) for value, label in CreditEntry.Reason.choices}
+    zone = timezone.get_current_timezone()
     return [
         {
             "id": row["id"],
@@ -185,7 +187,7 @@ def credit_entries_data(rows: list[dict]) -> list[dict]:
             "reason_text": reasons.get(row["reason"], row["reason"]),
             "order_number": row["order__order_number"],
             "note": row["note"],
-            "created_at": datetime_str(row["created_at"]),
+            "created_at": datetime_str(row["created_at"], zone),
         }
         for row in rows
     ]

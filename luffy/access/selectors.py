@@ -37,23 +37,14 @@ def _count(queryset, group: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def purchase_list(*, user_id: int):
-    """My courses: purchase records with their course, latest first, each with its progress
-    (lessons done / lessons) and the lesson last studied, for 继续学习. One query."""
+def purchase_list(*, user_id: int) -> list[dict]:
+    """My courses: purchase records as rows (dicts) with their course's name and cover, latest
+    first, each with its progress (lessons done / lessons) and the lesson last studied, for
+    继续学习. One query; rows, not model instances (written by serializers.purchases_data)."""
     mine = LessonProgress.objects.filter(user_id=user_id, course_id=OuterRef("course_id"))
     last = mine.order_by("-updated_at", "-id")
-    return (
+    return list(
         CoursePurchase.objects.filter(user_id=user_id)
-        .select_related("course")
-        .only(
-            "course_id",
-            "expires_at",
-            "revoked_at",
-            "created_at",
-            "updated_at",
-            "course__name",
-            "course__cover",
-        )
         .annotate(
             lessons_total=_count(
                 CourseLesson.objects.filter(course_id=OuterRef("course_id")), "course_id"
@@ -64,6 +55,19 @@ def purchase_list(*, user_id: int):
             last_position=Subquery(last.values("position")[:1]),
         )
         .order_by("-updated_at", "-id")
+        .values(
+            "course_id",
+            "expires_at",
+            "revoked_at",
+            "created_at",
+            "course__name",
+            "course__cover",
+            "lessons_total",
+            "lessons_done",
+            "last_lesson_id",
+            "last_lesson_name",
+            "last_position",
+        )
     )
 
 

@@ -1,3 +1,4 @@
+from django.utils import timezone
 from rest_framework import serializers
 
 from luffy.common.error_codes import ERROR_CODE_CHOICES
@@ -49,3 +50,13 @@ class MoneyField(serializers.DecimalField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("coerce_to_string", True)
         super().__init__(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, **kwargs)
+
+
+def datetime_str(value, zone=None) -> str | None:
+    """What DRF's DateTimeField writes (ISO 8601 in the current time zone, UTC as "Z"), for
+    hot read paths that build their JSON without serializers; None stays None. A list passes
+    `zone` (timezone.get_current_timezone(), looked up once) instead of a look-up per value."""
+    if not value:
+        return None
+    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -22,25 +22,40 @@ def _day(moment: datetime) -> str:
 def coupon_problem(user_coupon: UserCoupon, *, total: Decimal | None, at: datetime):
     """Why the coupon cannot be used now on an order of `total` (None: any total), as
     (code, message), or None when it can."""
-    status = UserCoupon.Status
-    if user_coupon.status == status.USED:
+    return _problem(
+        status=user_coupon.status,
+        order_number=_holder(user_coupon),
+        start=user_coupon.start,
+        end=user_coupon.end,
+        minimum=user_coupon.coupon.min_amount,
+        total=total,
+        at=at,
+    )
+
+
+def _holder(user_coupon: UserCoupon) -> str | None:
+    """The number of the order holding a reserved coupon (the order is read only then)."""
+    if user_coupon.status != UserCoupon.Status.RESERVED or user_coupon.order_id is None:
+        return None
+    return user_coupon.order.order_number
+
+
+def _problem(*, status, order_number, start, end, minimum, total, at):
+    """coupon_problem on plain values (the coupon list reads rows, not model instances)."""
+    if status == UserCoupon.Status.USED:
         return "coupon_used", _("This coupon has already been used.")
-    if user_coupon.status == status.RESERVED:
-        number = user_coupon.order.order_number if user_coupon.order else "?"
+    if status == UserCoupon.Status.RESERVED:
         return (
             "coupon_reserved",
             _("This coupon is held by unpaid order %(number)s; cancel that order to use it here.")
-            % {"number": number},
+            % {"number": order_number or "?"},
         )
-    if at < user_coupon.start:
+    if at < start:
         return "coupon_not_started", _("This coupon can be used from %(day)s.") % {
-            "day": _day(user_coupon.start)
+            "day": _day(start)
         }
-    if user_coupon.end is not None and at >= user_coupon.end:
-        return "coupon_expired", _("This coupon expired at %(day)s.") % {
-            "day": _day(user_coupon.end)
-        }
-    minimum = user_coupon.coupon.min_amount
+    if end is not None and at >= end:
+        return "coupon_expired", _("This coupon expired at %(day)s.") % {"day": _day(end)}
     if total is not None and total < minimum:
         return (
             "coupon_below_minimum",
@@ -50,31 +65,65 @@ def coupon_problem(user_coupon: UserCoupon, *, total: Decimal | None, at: dateti
     return None
 
 
-def coupon_list(*, user_id: int, at: datetime | None = None):
+# What the coupons page shows of a user coupon, read as a row (no model instances).
+_ITEM_FIELDS = (
+    "id", "status", "start", "end", "order__order_number", "coupon__name", "coupon__type",
+    "coupon__sale", "coupon__min_amount",
+)  # fmt: skip
+
+
+def coupon_list(*, user_id: int, at: datetime | None = None) -> list[dict]:
     """The user's coupons, newest first, each with whether it can be used now (on an order of
     any total) and why not. One query, however many coupons."""
     at = at or timezone.now()
-    user_coupons = (
-        UserCoupon.objects.filter(user_id=user_id)
-        .select_related("coupon", "order")
-        .order_by("-start", "-id")
-    )
-    return [user_coupon_item(user_coupon, at=at) for user_coupon in user_coupons]
+    rows = UserCoupon.objects.filter(user_id=user_id).order_by("-start", "-id")
+    labels = _labels()
+    return [_item(row, at=at, labels=labels) for row in rows.values(*_ITEM_FIELDS)]
 
 
 def user_coupon_item(user_coupon: UserCoupon, *, at: datetime) -> dict:
     """One coupon as the coupons page shows it (its coupon and order already fetched)."""
-    problem = coupon_problem(user_coupon, total=None, at=at)
     coupon = user_coupon.coupon
-    return {
+    row = {
         "id": user_coupon.id,
-        "name": coupon.name,
-        "type": coupon.get_type_display(),
-        "sale": coupon.sale,
-        "min_amount": coupon.min_amount,
+        "status": user_coupon.status,
         "start": user_coupon.start,
         "end": user_coupon.end,
-        "status": UserCoupon.Status(user_coupon.status).label,
+        "order__order_number": _holder(user_coupon),
+        "coupon__name": coupon.name,
+        "coupon__type": coupon.type,
+        "coupon__sale": coupon.sale,
+        "coupon__min_amount": coupon.min_amount,
+    }
+    return _item(row, at=at, labels=_labels())
+
+
+def _labels() -> tuple[dict, dict]:
+    """The coupon type and status texts in the request's language, looked up once a list."""
+    types = {value: str(label) for value, label in Coupon.Type.choices}
+    return types, {value: str(label) for value, label in UserCoupon.Status.choices}
+
+
+def _item(row: dict, *, at: datetime, labels: tuple[dict, dict]) -> dict:
+    problem = _problem(
+        status=row["status"],
+        order_number=row["order__order_number"],
+        start=row["start"],
+        end=row["end"],
+        minimum=row["coupon__min_amount"],
+        total=None,
+        at=at,
+    )
+    types, statuses = labels
+    return {
+        "id": row["id"],
+        "name": row["coupon__name"],
+        "type": types.get(row["coupon__type"], row["coupon__type"]),
+        "sale": row["coupon__sale"],
+        "min_amount": row["coupon__min_amount"],
+        "start": row["start"],
+        "end": row["end"],
+        "status": statuses[row["status"]],
         "usable": problem is None,
         "reason_code": problem[0] if problem else None,
         "reason": problem[1] if problem else None,

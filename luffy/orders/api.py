@@ -17,6 +17,7 @@ from luffy.orders.serializers import (
     OrderListQuerySerializer,
     OrderSerializer,
     PutBackSerializer,
+    orders_data,
 )
 
 
@@ -60,7 +61,9 @@ class OrderListApi(APIView):
         orders = selectors.order_list(user_id=request.user.id, **query.validated_data)
         paginator = PageSizePagination()
         page = paginator.paginate_queryset(orders, request, view=self)
-        return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
+        # Rows written directly (orders_data): OrderSerializer documents the same shape.
+        rows = selectors.order_rows_with_lines(page)
+        return paginator.get_paginated_response(orders_data(rows))
 
 
 class CheckoutPreviewApi(APIView):
@@ -83,8 +86,8 @@ class OrderDetailApi(APIView):
 
     @extend_schema(summary="One of my orders", responses={200: OrderSerializer, **errors(401, 404)})
     def get(self, request, order_number: str):
-        order = selectors.order_get(user_id=request.user.id, order_number=order_number)
-        return Response(OrderSerializer(order).data)
+        order = selectors.order_row_get(user_id=request.user.id, order_number=order_number)
+        return Response(orders_data([order])[0])
 
 
 class OrderToCartApi(APIView):

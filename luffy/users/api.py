@@ -12,6 +12,7 @@ from rest_framework_simplejwt.views import TokenRefreshView as SimpleJWTTokenRef
 from luffy.common.pagination import PageSizePagination
 from luffy.common.schema import PAGE_PARAMETERS, errors, paginated
 from luffy.users import selectors, services
+from luffy.users.authentication import ActiveTokenUserAuthentication
 from luffy.users.serializers import (
     ActiveAccountTokenRefreshSerializer,
     AuthOutputSerializer,
@@ -28,6 +29,8 @@ from luffy.users.serializers import (
     SmsLoginInputSerializer,
     SmsSentSerializer,
     UserOutputSerializer,
+    credit_entries_data,
+    me_data,
 )
 
 
@@ -183,7 +186,8 @@ class MeApi(APIView):
         summary="The logged-in user", responses={200: UserOutputSerializer, **errors(401)}
     )
     def get(self, request):
-        return Response(UserOutputSerializer(request.user, context={"request": request}).data)
+        # Written directly (me_data): UserOutputSerializer documents the same shape.
+        return Response(me_data(request.user, request=request))
 
     @extend_schema(
         summary="Change username, nickname, mobile (with a code sent to it) or avatar",
@@ -198,6 +202,7 @@ class MeApi(APIView):
 
 
 class MyCreditsApi(APIView):
+    authentication_classes = [ActiveTokenUserAuthentication]  # only the user id is needed
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -209,6 +214,7 @@ class MyCreditsApi(APIView):
     def get(self, request):
         paginator = PageSizePagination()
         page = paginator.paginate_queryset(
-            selectors.credit_history(user_id=request.user.id), request, view=self
+            selectors.credit_history(user_id=int(request.user.id)), request, view=self
         )
-        return paginator.get_paginated_response(CreditEntrySerializer(page, many=True).data)
+        # Rows written directly (credit_entries_data): CreditEntrySerializer documents them.
+        return paginator.get_paginated_response(credit_entries_data(page))

@@ -9,7 +9,15 @@ def mobile_is_registered(*, mobile: str) -> bool:
 
 
 def credit_history(*, user_id: int):
-    return CreditEntry.objects.filter(user_id=user_id).select_related("order").order_by("-id")
+    """The user's credit ledger, newest first, as rows (dicts) with the order's number, lazily
+    (paginate it: count, page)."""
+    return (
+        CreditEntry.objects.filter(user_id=user_id)
+        .order_by("-id")
+        .values(
+            "id", "amount", "balance_after", "reason", "order__order_number", "note", "created_at"
+        )
+    )
 
 
 def login_account_id(*, username: str) -> int | None:

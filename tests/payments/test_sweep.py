@@ -14,6 +14,13 @@ from tests.order_fixtures import checkout
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _ask_in_this_thread(settings):
+    """These tests keep their data in the test's transaction, which other threads' connections
+    cannot see: the sweep asks in its own thread (threaded asking: test_sweep_concurrency.py)."""
+    settings.SWEEP_GATEWAY_WORKERS = 1
+
+
 @pytest.fixture
 def order(sandbox, auth_client, make_course, in_cart) -> Order:
     in_cart(auth_client, make_course(price="99.00"))

@@ -62,7 +62,7 @@ def test_a_second_reconciliation_returns_at_once_without_gateway_calls(monkeypat
     assert tasks.reconcile_payments() == {"skipped": True}
     out = StringIO()
     call_command("reconcile_payments", stdout=out)
-    assert "Another reconciliation is running" in out.getvalue()
+    assert "另一个对账任务正在运行" in out.getvalue()
     release.set()
     first.join(10)
     assert box["value"] == counts

@@ -86,7 +86,7 @@ def test_reconciliation_flags_a_payment_the_gateway_does_not_know(
 
     settle_with_trade(order.order_number, "2026000000000000000000000000")
     call_command("reconcile_payments")
-    assert "1 flagged" in capsys.readouterr().out
+    assert "1 个已标记待人工处理" in capsys.readouterr().out
     flagged = PaymentMessage.objects.get(out_trade_no=order.order_number, flagged=True)
     assert flagged.source == "reconcile" and flagged.outcome == "no_trade"
 
@@ -106,7 +106,7 @@ def test_reconciliation_settles_a_late_payment_whose_notifies_were_lost(
     pay_after_cancel(sandbox, auth_client, order)
     call_command("reconcile_payments")
     assert status(order) == Order.Status.PAID
-    assert "1 settled" in capsys.readouterr().out
+    assert "1 个已入账" in capsys.readouterr().out
     message = PaymentMessage.objects.get(out_trade_no=order.order_number, source="reconcile")
     assert message.outcome == "late_settled"
 
@@ -136,7 +136,7 @@ def test_reconciliation_finishes_a_late_refund_the_gateway_did_not_take(
     capsys.readouterr()
 
     call_command("reconcile_payments")
-    assert "1 late payments refunded" in capsys.readouterr().out
+    assert "1 笔迟到付款已退款" in capsys.readouterr().out
     assert Refund.objects.get(order=order).status == Refund.Status.SUCCEEDED
     assert sandbox.trade(order.order_number)["status"] == "TRADE_CLOSED"
     assert not CoursePurchase.objects.exists()

@@ -233,3 +233,20 @@ def test_reconciliation_out_of_time_saves_its_cursor(sandbox, sent):
     assert (stopped["checked"], stopped["complete"]) == (0, False)
     resumed = reconcile()
     assert resumed["resumed"] and resumed["complete"] and resumed["checked"] == 5
+
+
+def test_the_reconciliation_command_says_what_it_checked(sandbox, sent, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    sent()
+    settings.RECONCILE_TIME_BUDGET_SECONDS = 0
+    out = StringIO()
+    call_command("reconcile_payments", stdout=out)
+    assert "已核对 0 个订单" in out.getvalue() and "下次运行从中断处继续" in out.getvalue()
+    settings.RECONCILE_TIME_BUDGET_SECONDS = 600
+    out = StringIO()
+    call_command("reconcile_payments", stdout=out)
+    assert "已核对 5 个订单（未支付 5 个" in out.getvalue()
+    assert "时间窗口内的订单已全部核对" in out.getvalue()

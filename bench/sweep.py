@@ -69,8 +69,15 @@ def main() -> None:
             env["LUFFY_VAR_DIR"] = var_dir
         try:
             subprocess.run(
-                [sys.executable, __file__, "--one", str(size), "--batch", str(args.batch),
-                 *cashier],  # fmt: skip
+                [
+                    sys.executable,
+                    __file__,
+                    "--one",
+                    str(size),
+                    "--batch",
+                    str(args.batch),
+                    *cashier,
+                ],
                 env=env,
                 check=True,
                 cwd=ROOT,
@@ -427,17 +434,26 @@ def seed_cashier(share: int, in_grace: int) -> tuple[int, int]:
         reached = cursor.rowcount
     now = timezone.now()
     deadline = now - timedelta(seconds=settings.SWEEP_GATEWAY_GRACE_SECONDS / 2)
-    reached_orders = Order.objects.filter(status=Order.Status.UNPAID, sent_to_gateway_at__isnull=False)
+    reached_orders = Order.objects.filter(
+        status=Order.Status.UNPAID, sent_to_gateway_at__isnull=False
+    )
     ids = list(reached_orders.order_by("id").values_list("id", flat=True)[:in_grace])
     Order.objects.filter(id__in=ids).update(
         pay_deadline=deadline, sent_to_gateway_at=deadline - timedelta(minutes=10)
     )
     orders = Order.objects.filter(id__in=ids).values_list("id", "order_number", "real_price")
     Trade.objects.bulk_create(
-        Trade(order_id=order_id, gateway=kind, out_trade_no=number, amount=price,
-              sent_at=deadline - timedelta(minutes=10))  # fmt: skip
+        Trade(
+            order_id=order_id,
+            gateway=kind,
+            out_trade_no=number,
+            amount=price,
+            sent_at=deadline - timedelta(minutes=10),
+        )
         for i, (order_id, number, price) in enumerate(orders)
-        for kind in ([GatewayKind.ALIPAY, GatewayKind.WECHAT] if i % 10 == 0 else [GatewayKind.ALIPAY])
+        for kind in (
+            [GatewayKind.ALIPAY, GatewayKind.WECHAT] if i % 10 == 0 else [GatewayKind.ALIPAY]
+        )
     )
     return reached, len(ids)
 

@@ -8,6 +8,7 @@ tests/orders/test_concurrency.py."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import Counter
@@ -109,7 +110,7 @@ def never_at_the_same_time(calls):
         by_order.setdefault(number, []).append((start, end))
     for number, spans in by_order.items():
         spans.sort()
-        for (_s1, e1), (s2, _e2) in zip(spans, spans[1:], strict=False):
+        for (_s1, e1), (s2, _e2) in itertools.pairwise(spans):
             assert s2 >= e1, f"two asks about {number} at the same time"
 
 
@@ -132,9 +133,7 @@ def test_two_sweeps_ask_each_order_once_between_them(expired, calls):
     assert releases.count() == ORDERS - PAID
 
 
-def test_a_sweep_beside_reconciliation_never_asks_about_an_order_at_the_same_time(
-    expired, calls
-):
+def test_a_sweep_beside_reconciliation_never_asks_about_an_order_at_the_same_time(expired, calls):
     user, start, placed = expired()
     now = timezone.now()
     reconcile = lambda: services.payments_reconcile(  # noqa: E731

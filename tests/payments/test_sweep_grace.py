@@ -52,7 +52,9 @@ def place(sandbox, auth_client, user, make_course, in_cart, give_coupon):
 
 
 def past_deadline(order: Order, seconds: float) -> None:
-    Order.objects.filter(id=order.id).update(pay_deadline=timezone.now() - timedelta(seconds=seconds))
+    Order.objects.filter(id=order.id).update(
+        pay_deadline=timezone.now() - timedelta(seconds=seconds)
+    )
 
 
 def gateway_messages(order: Order):

@@ -114,7 +114,9 @@ def _ask_grace_window(candidates, *, now: datetime, report: SweepReport, out_of_
     while not out_of_time():
         page = candidates.order_by("pay_deadline", "id")
         if after:
-            page = page.filter(Q(pay_deadline__gt=after[0]) | Q(pay_deadline=after[0], id__gt=after[1]))
+            page = page.filter(
+                Q(pay_deadline__gt=after[0]) | Q(pay_deadline=after[0], id__gt=after[1])
+            )
         keys = list(page.values_list("pay_deadline", "id")[: workers * ORDERS_PER_WORKER])
         if not keys:
             return
@@ -275,7 +277,9 @@ def payments_reconcile(
                 cursor_save(RECONCILE_CURSOR, {"kind": kind, "after": after},
                             seconds=RECONCILE_CURSOR_SECONDS)  # fmt: skip
                 return _reconcile_done(report)
-            page = list(_reconcile_rows(kind, paid_since).filter(id__gt=after).order_by("id")[:size])
+            page = list(
+                _reconcile_rows(kind, paid_since).filter(id__gt=after).order_by("id")[:size]
+            )
             if not page:
                 break
             after = _reconcile_page(kind, page, report, token=token, after=after)

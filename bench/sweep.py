@@ -3,6 +3,15 @@ among 10 N others (paid, cancelled, unpaid and not expired yet), with orders_rec
 loop, as the beat task runs it.
 
     .venv/bin/python bench/sweep.py [--sizes 1000,10000,100000] [--batch 500]
+    .venv/bin/python bench/sweep.py --cashier [--cashier-share 20] [--in-grace 500]
+        [--gateway-ms 45] [--workers 8]
+
+With --cashier, a share of the expired orders reached the cashier (sent_to_gateway_at set):
+most of them are past the grace margin (timed out without a gateway call), --in-grace of them
+inside it, asked about through a fake gateway that answers "no such trade" after --gateway-ms
+per call (query, then close); the sweep is the beat task's (payments.services.orders_expire),
+and the line also says how many were timed out without a call, how many asked and the gateway
+calls per second.
 
 Each size runs in its own process on a fresh throw-away SQLite file in a temp dir, or on
 DATABASE_URL if set: that database is flushed first, so its name must contain "bench"
@@ -33,11 +42,25 @@ def main() -> None:
     parser.add_argument(
         "--batch", type=int, default=1000, help="orders_record_timed_out batch_size"
     )
+    parser.add_argument("--cashier", action="store_true", help="orders that reached the cashier")
+    parser.add_argument("--cashier-share", type=int, default=20, help="percent of the expired")
+    parser.add_argument("--in-grace", type=int, default=500, help="of them inside the grace window")
+    parser.add_argument("--gateway-ms", type=float, default=45.0, help="fake gateway, per call")
+    parser.add_argument("--workers", type=int, help="SWEEP_GATEWAY_WORKERS (default: setting)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child run of one size
     args = parser.parse_args()
     if args.one:
-        run_one(args.one, args.batch)
+        if args.cashier:
+            run_one_cashier(args.one, args)
+        else:
+            run_one(args.one, args.batch)
         return
+    cashier = []
+    if args.cashier:
+        cashier = ["--cashier", "--cashier-share", str(args.cashier_share), "--in-grace",
+                   str(args.in_grace), "--gateway-ms", str(args.gateway_ms)]  # fmt: skip
+        if args.workers:
+            cashier += ["--workers", str(args.workers)]
     for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
         env = dict(os.environ)
         var_dir = None
@@ -46,7 +69,15 @@ def main() -> None:
             env["LUFFY_VAR_DIR"] = var_dir
         try:
             subprocess.run(
-                [sys.executable, __file__, "--one", str(size), "--batch", str(args.batch)],
+                [
+                    sys.executable,
+                    __file__,
+                    "--one",
+                    str(size),
+                    "--batch",
+                    str(args.batch),
+                    *cashier,
+                ],
                 env=env,
                 check=True,
                 cwd=ROOT,
@@ -54,6 +85,25 @@ def main() -> None:
         finally:
             if var_dir:
                 shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def setup() -> None:
+    """Django on the bench's database, migrated (and flushed when it is DATABASE_URL's); the
+    same steps as run_one's head, kept apart so the two benches' edits merge."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("LUFFY_VAR_DIR", tempfile.mkdtemp(prefix="luffy-bench-sweep-"))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "luffy.config.settings.test"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    if "DATABASE_URL" in os.environ and "bench" not in connection.settings_dict["NAME"]:
+        raise SystemExit("DATABASE_URL must name a throw-away database with 'bench' in its name")
+    call_command("migrate", verbosity=0)
+    if "DATABASE_URL" in os.environ:
+        call_command("flush", interactive=False, verbosity=0)
 
 
 def run_one(expired: int, batch: int) -> None:
@@ -321,6 +371,130 @@ def check(expect: dict) -> None:
         id__in=timed_out.filter(user_coupon__isnull=False).values("user_coupon_id"),
     )
     assert released.count() == expect["released_coupons"]
+
+
+def run_one_cashier(expired: int, args) -> None:
+    """The beat's sweep over bench orders of which --cashier-share percent reached the cashier."""
+    setup()
+    from django.conf import settings
+    from django.db import connection
+
+    started = time.perf_counter()
+    expect = seed(expired)
+    reached, in_grace = seed_cashier(args.cashier_share, args.in_grace)
+    seeded = time.perf_counter() - started
+    if args.workers:
+        settings.SWEEP_GATEWAY_WORKERS = args.workers
+    result = sweep_with_fake_gateway(args.batch, args.gateway_ms / 1000)
+    check(expect)
+    report, calls = result["report"], result["calls"]
+    asking = (calls[-1] - calls[0]) if len(calls) > 1 else 0.0
+    print(json.dumps({
+        "bench": "sweep_cashier", "orders": expired, "orders_in_table": expect["total"],
+        "reached_cashier": reached, "in_grace_window": in_grace,
+        "grace_seconds": settings.SWEEP_GATEWAY_GRACE_SECONDS,
+        "workers": settings.SWEEP_GATEWAY_WORKERS, "gateway_ms_per_call": args.gateway_ms,
+        "seconds": round(result["seconds"], 3), "timed_out": report.timed_out,
+        "timed_out_without_call": report.unasked, "asked": report.asked,
+        "gateway_calls": len(calls), "asking_seconds": round(asking, 3),
+        "calls_per_second": round(len(calls) / asking, 1) if asking else None,
+        "complete": report.complete, "batch_size": args.batch, "seed_seconds": round(seeded, 1),
+        "db": connection.vendor,
+        "load_avg": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
+    }), flush=True)  # fmt: skip
+
+
+def seed_cashier(share: int, in_grace: int) -> tuple[int, int]:
+    """Mark `share` percent of seed()'s expired orders (n % 11 == 0) as sent to Alipay ten
+    minutes before their deadline (all past the grace margin: seed's deadlines are at least
+    30 minutes old), then move the first `in_grace` of them inside the grace window (deadline
+    half the margin ago), each with its Trade, every tenth also sent to WeChat Pay. Returns
+    (orders that reached the cashier, of them inside the window)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db import connection
+    from django.utils import timezone
+
+    from luffy.orders.models import Order
+    from luffy.payments.gateway import GatewayKind
+    from luffy.payments.models import Trade
+
+    minus_ten = {
+        "postgresql": "pay_deadline - interval '10 minutes'",
+        "mysql": "pay_deadline - INTERVAL 10 MINUTE",
+    }.get(connection.vendor, "strftime('%%Y-%%m-%%d %%H:%%M:%%f', pay_deadline, '-10 minutes')")
+    with connection.cursor() as cursor:
+        # n = 11 k: n % 1100 = 11 (k % 100), so this picks k % 100 < share, spread evenly.
+        cursor.execute(
+            f"UPDATE orders_order SET sent_to_gateway_at = {minus_ten} "  # noqa: S608
+            f"WHERE status = 0 AND id %% 11 = 0 AND id %% 1100 < {11 * int(share)}",
+            [],
+        )
+        reached = cursor.rowcount
+    now = timezone.now()
+    deadline = now - timedelta(seconds=settings.SWEEP_GATEWAY_GRACE_SECONDS / 2)
+    reached_orders = Order.objects.filter(
+        status=Order.Status.UNPAID, sent_to_gateway_at__isnull=False
+    )
+    ids = list(reached_orders.order_by("id").values_list("id", flat=True)[:in_grace])
+    Order.objects.filter(id__in=ids).update(
+        pay_deadline=deadline, sent_to_gateway_at=deadline - timedelta(minutes=10)
+    )
+    orders = Order.objects.filter(id__in=ids).values_list("id", "order_number", "real_price")
+    Trade.objects.bulk_create(
+        Trade(
+            order_id=order_id,
+            gateway=kind,
+            out_trade_no=number,
+            amount=price,
+            sent_at=deadline - timedelta(minutes=10),
+        )
+        for i, (order_id, number, price) in enumerate(orders)
+        for kind in (
+            [GatewayKind.ALIPAY, GatewayKind.WECHAT] if i % 10 == 0 else [GatewayKind.ALIPAY]
+        )
+    )
+    return reached, len(ids)
+
+
+def sweep_with_fake_gateway(batch: int, latency: float) -> dict:
+    """payments.services.orders_expire with every gateway a fake that takes `latency` seconds a
+    call and knows no trade (so each order asked about is closed and times out)."""
+    import threading
+
+    from django.utils import timezone
+
+    from luffy.payments.gateway import CloseResult, QueryAnswer
+    from luffy.payments.services import confirm, jobs
+
+    calls: list[float] = []
+    lock = threading.Lock()
+
+    class NoTradeGateway:
+        def __init__(self, kind):
+            self.kind = kind
+
+        def _call(self):
+            time.sleep(latency)
+            with lock:
+                calls.append(time.perf_counter())
+
+        def query(self, out_trade_no):
+            self._call()
+            return QueryAnswer(raw={"sub_code": "ACQ.TRADE_NOT_EXIST"}, trade=None,
+                               detail="TRADE_NOT_EXIST")  # fmt: skip
+
+        def close(self, out_trade_no):
+            self._call()
+            return CloseResult.NO_TRADE
+
+    confirm.gateway_for = jobs.gateway_for = NoTradeGateway
+    started = time.perf_counter()
+    report = jobs.orders_expire(now=timezone.now(), batch_size=batch, budget_seconds=3600)
+    seconds = time.perf_counter() - started
+    calls.sort()
+    return {"seconds": seconds, "report": report, "calls": calls}
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +49,68 @@ def single_run(name: str, *, seconds: int) -> Iterator[bool]:
                 lock.release()
             except (LockError, RedisError) as exc:  # expired meanwhile, or Redis went away
                 logger.warning("job %s: could not release its lock: %s", name, exc)
+
+
+# Deletes each key only while it still holds this claimant's token: a claim that expired and
+# was taken by another claimant meanwhile is not released by the first.
+_RELEASE_MINE = """
+local released = 0
+for _, key in ipairs(KEYS) do
+  if redis.call('get', key) == ARGV[1] then released = released + redis.call('del', key) end
+end
+return released
+"""
+
+
+def claims_take(name: str, ids: list[int], *, seconds: int, token: str) -> set[int]:
+    """Claim each of `ids` under `name` for `seconds` (one round trip: SET NX EX each): the ids
+    this caller now holds; the others are held by another caller. Expiry frees the claims of a
+    worker that died. Redis unreachable: every id (logged; the claim saves doubled work, what
+    it guards is correct without it)."""
+    if not ids:
+        return set()
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        for one in ids:
+            pipe.set(redis_key("claim", name, one), token, nx=True, ex=seconds)
+        return {one for one, taken in zip(ids, pipe.execute(), strict=True) if taken}
+    except RedisError as exc:
+        logger.warning("claims %s: Redis unreachable (%s), going on without them", name, exc)
+        return set(ids)
+
+
+def claims_release(name: str, ids, *, token: str) -> None:
+    """Give back the claims of `ids` this caller (`token`) still holds."""
+    keys = [redis_key("claim", name, one) for one in ids]
+    if not keys:
+        return
+    try:
+        redis_client().eval(_RELEASE_MINE, len(keys), *keys, token)
+    except RedisError as exc:  # they expire on their own
+        logger.warning("claims %s: could not release (%s)", name, exc)
+
+
+def cursor_load(name: str) -> dict | None:
+    """Where a job that runs in slices stopped last time (None: start from the beginning)."""
+    try:
+        raw = redis_client().get(redis_key("job-cursor", name))
+    except RedisError as exc:
+        logger.warning("job %s: Redis unreachable (%s), starting from the beginning", name, exc)
+        return None
+    return json.loads(raw) if raw else None
+
+
+def cursor_save(name: str, cursor: dict | None, *, seconds: int) -> None:
+    """Remember where the job stopped (None: it finished; the next run starts over). Kept for
+    `seconds`: a cursor nobody resumes from lapses, and losing one only repeats work."""
+    key = redis_key("job-cursor", name)
+    try:
+        if cursor is None:
+            redis_client().delete(key)
+        else:
+            redis_client().set(key, json.dumps(cursor), ex=seconds)
+    except RedisError as exc:
+        logger.warning("job %s: could not save its cursor (%s)", name, exc)
 
 
 def celery_broker_url(redis_url: str) -> str:

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from luffy.payments import tasks
+from luffy.payments.services.jobs import SweepReport
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def _run_in_thread(fn):
 
 
 def test_a_second_sweep_returns_at_once_while_the_first_works(monkeypatch):
-    started, release, calls = _held_open(monkeypatch, "orders_expire", 7)
+    started, release, calls = _held_open(monkeypatch, "orders_expire", SweepReport(timed_out=7))
     first, box = _run_in_thread(tasks.expire_unpaid_orders)
     assert started.wait(10)
     assert tasks.expire_unpaid_orders() == 0  # the second copy: at once, nothing done
@@ -61,7 +62,7 @@ def test_a_second_reconciliation_returns_at_once_without_gateway_calls(monkeypat
     assert tasks.reconcile_payments() == {"skipped": True}
     out = StringIO()
     call_command("reconcile_payments", stdout=out)
-    assert "Another reconciliation is running" in out.getvalue()
+    assert "另一个对账任务正在运行" in out.getvalue()
     release.set()
     first.join(10)
     assert box["value"] == counts
@@ -69,7 +70,7 @@ def test_a_second_reconciliation_returns_at_once_without_gateway_calls(monkeypat
 
 
 def test_the_two_jobs_do_not_lock_each_other_out(monkeypatch):
-    started, release, _ = _held_open(monkeypatch, "orders_expire", 1)
+    started, release, _ = _held_open(monkeypatch, "orders_expire", SweepReport(timed_out=1))
     monkeypatch.setattr(tasks, "payments_reconcile", lambda **kw: {"checked": 0})
     first, _ = _run_in_thread(tasks.expire_unpaid_orders)
     assert started.wait(10)
@@ -96,5 +97,5 @@ def test_without_redis_the_job_still_runs(monkeypatch):
             return DeadLock()
 
     monkeypatch.setattr(common_redis, "redis_client", lambda: DeadClient())
-    monkeypatch.setattr(tasks, "orders_expire", lambda **kw: 5)
+    monkeypatch.setattr(tasks, "orders_expire", lambda **kw: SweepReport(timed_out=5))
     assert tasks.expire_unpaid_orders() == 5

@@ -14,6 +14,13 @@ from tests.order_fixtures import checkout
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _ask_in_this_thread(settings):
+    """These tests keep their data in the test's transaction, which other threads' connections
+    cannot see: the sweep asks in its own thread (threaded asking: test_sweep_concurrency.py)."""
+    settings.SWEEP_GATEWAY_WORKERS = 1
+
+
 @pytest.fixture
 def order(sandbox, auth_client, make_course, in_cart) -> Order:
     in_cart(auth_client, make_course(price="99.00"))
@@ -79,7 +86,7 @@ def test_reconciliation_flags_a_payment_the_gateway_does_not_know(
 
     settle_with_trade(order.order_number, "2026000000000000000000000000")
     call_command("reconcile_payments")
-    assert "1 flagged" in capsys.readouterr().out
+    assert "1 个已标记待人工处理" in capsys.readouterr().out
     flagged = PaymentMessage.objects.get(out_trade_no=order.order_number, flagged=True)
     assert flagged.source == "reconcile" and flagged.outcome == "no_trade"
 
@@ -99,7 +106,7 @@ def test_reconciliation_settles_a_late_payment_whose_notifies_were_lost(
     pay_after_cancel(sandbox, auth_client, order)
     call_command("reconcile_payments")
     assert status(order) == Order.Status.PAID
-    assert "1 settled" in capsys.readouterr().out
+    assert "1 个已入账" in capsys.readouterr().out
     message = PaymentMessage.objects.get(out_trade_no=order.order_number, source="reconcile")
     assert message.outcome == "late_settled"
 
@@ -129,7 +136,7 @@ def test_reconciliation_finishes_a_late_refund_the_gateway_did_not_take(
     capsys.readouterr()
 
     call_command("reconcile_payments")
-    assert "1 late payments refunded" in capsys.readouterr().out
+    assert "1 笔迟到付款已退款" in capsys.readouterr().out
     assert Refund.objects.get(order=order).status == Refund.Status.SUCCEEDED
     assert sandbox.trade(order.order_number)["status"] == "TRADE_CLOSED"
     assert not CoursePurchase.objects.exists()

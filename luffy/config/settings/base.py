@@ -194,6 +194,20 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # LOGGING (below) applies: one time fo
 CELERY_TIMEZONE = env("TIME_ZONE", default="Asia/Shanghai")
 # Orders the timeout sweep times out per transaction (a fixed number of statements each).
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=1000)
+# The pay URL carries the order's deadline (Alipay's and WeChat Pay's time_expire): nobody can
+# pay it later. Orders that reached a cashier and are past their deadline by more than this are
+# timed out without asking the gateway (a payment still arriving takes the late-payment path);
+# inside it the sweep asks each gateway first (seconds).
+SWEEP_GATEWAY_GRACE_SECONDS = env.int("SWEEP_GATEWAY_GRACE_SECONDS", default=300)
+# How many orders the sweep asks the gateways about at the same time (threads, each with its own
+# DB connection); 1 asks in the sweep's own thread.
+SWEEP_GATEWAY_WORKERS = env.int("SWEEP_GATEWAY_WORKERS", default=8)
+# Seconds a sweep keeps starting new work; the next run continues. Kept inside the sweep's lock
+# expiry (payments.tasks clamps it), so two runs never overlap.
+SWEEP_TIME_BUDGET_SECONDS = env.int("SWEEP_TIME_BUDGET_SECONDS", default=240)
+# The same for reconciliation (it resumes where the last run stopped), and its page size.
+RECONCILE_TIME_BUDGET_SECONDS = env.int("RECONCILE_TIME_BUDGET_SECONDS", default=3000)
+RECONCILE_PAGE_SIZE = env.int("RECONCILE_PAGE_SIZE", default=500)
 # How often beat runs the timeout sweep and the reconciliation (seconds; .ci/multinode.py
 # shortens them to see a doubled beat at work within its time bound).
 SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=60.0)

@@ -1,13 +1,22 @@
-"""The periodic jobs: the timeout sweep (gateway asked first about orders that reached it) and
-reconciliation with the gateway."""
+"""The periodic jobs: the timeout sweep (gateway asked first about orders that reached it,
+inside a grace margin after their deadline) and reconciliation with the gateway, each in time-
+budgeted slices that the next run continues."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
+from luffy.common.redis import claims_release, claims_take, cursor_load, cursor_save
 from luffy.orders import services as orders
 from luffy.orders.models import Order
 from luffy.payments.gateway import (
@@ -24,84 +33,316 @@ from luffy.payments.services.refunds import refund_send
 S = Order.Status
 logger = logging.getLogger(__name__)
 
+# The per-order claim every job takes before asking a gateway about an order (Redis SET NX with
+# expiry), so two sweeps, or a sweep and the reconciliation, never ask about one order at the
+# same time. Its expiry outlasts one page of asking (4 orders a thread, each at most 2 gateways
+# x query + close x the 5 s HTTP timeout = 80 s) with room to spare.
+GATEWAY_CLAIM = "gateway-ask"
+GATEWAY_CLAIM_SECONDS = 300
+ORDERS_PER_WORKER = 4  # a page of the sweep's asking: workers x this many orders
 
-def payment_check_expired(*, now: datetime, limit: int = 200) -> list[int]:
-    """Expired unpaid orders whose buyer reached the cashier: ask the gateway before they time
-    out. Paid there -> settled now; otherwise the trade is closed there. Returns the ids that
-    may time out. If the gateway is down, the rest wait for the next sweep."""
-    orders = Order.objects.filter(
-        status=S.UNPAID, pay_deadline__lte=now, sent_to_gateway_at__isnull=False
-    ).order_by("id")[:limit]
-    closable = []
-    for order in orders:
-        try:
-            if payment_query(order=order) in PAID_OUTCOMES:
-                continue
-            closed = [gateway_for(kind).close(order.order_number) for kind in order_gateways(order)]
-        except GatewayUnavailable:
-            logger.warning("timeout sweep: gateway down; %s waits for the next sweep", order)
+
+class Asked(StrEnum):
+    """What asking the gateways about one expired order came to."""
+
+    PAID = "paid"  # paid there: settled now (or refunded as a late payment)
+    CLOSED = "closed"  # closed at every gateway it was sent to: it may time out
+    OPEN = "open"  # could not be closed (paid meanwhile?): the next run asks again
+    DOWN = "down"  # a gateway gave no answer: the rest wait for the next run
+
+
+@dataclass
+class SweepReport:
+    timed_out: int = 0  # every order this run timed out
+    unasked: int = 0  # reached a cashier, past the grace margin: timed out without a call
+    asked: int = 0  # inside the grace window: asked the gateways
+    settled: int = 0  # ... and paid there
+    busy: int = 0  # claimed by another sweep or the reconciliation meanwhile
+    gateway_down: bool = False
+    complete: bool = True  # False: the time budget ran out; the next run continues
+
+
+def orders_expire(
+    *, now: datetime, batch_size: int | None = None, budget_seconds: float | None = None
+) -> SweepReport:
+    """The timeout sweep, in three steps, each batch by batch:
+    1. unpaid orders past their deadline that never reached a gateway time out;
+    2. those that reached one and are past their deadline by more than the grace margin
+       (settings.SWEEP_GATEWAY_GRACE_SECONDS) time out without a gateway call: the pay URL
+       expired at the deadline, and a payment that still arrives takes the late-payment path;
+    3. those inside the grace window are asked about, SWEEP_GATEWAY_WORKERS at a time, each
+       under a per-order claim: paid there -> settled instead; closed there -> timed out.
+    Stops starting new work after `budget_seconds` (settings.SWEEP_TIME_BUDGET_SECONDS): the
+    next run continues. Safe twice and beside another copy: every change is conditional on the
+    order still being unpaid."""
+    budget = settings.SWEEP_TIME_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    until = time.monotonic() + budget
+    report = SweepReport()
+
+    def out_of_time() -> bool:
+        if time.monotonic() < until:
+            return False
+        report.complete = False
+        return True
+
+    while not out_of_time() and (done := orders.orders_record_timed_out(
+        now=now, batch_size=batch_size
+    )):  # fmt: skip
+        report.timed_out += done
+    cutoff = now - timedelta(seconds=settings.SWEEP_GATEWAY_GRACE_SECONDS)
+    reached = Order.objects.filter(status=S.UNPAID, sent_to_gateway_at__isnull=False)
+    past_grace = reached.filter(pay_deadline__lte=cutoff).order_by("pay_deadline", "id")
+    size = batch_size or settings.SWEEP_BATCH_SIZE
+    while not out_of_time() and (ids := list(past_grace.values_list("id", flat=True)[:size])):
+        done = orders.orders_record_timed_out(now=cutoff, batch_size=size, gateway_checked=ids)
+        if not done:  # all held by another sweep: it times them out
             break
-        if all(result in (CloseResult.CLOSED, CloseResult.NO_TRADE) for result in closed):
-            closable.append(order.id)
-        else:  # e.g. paid between the query and the close: the next query settles it
-            logger.warning("timeout sweep: could not close %s: %s", order, closed)
-    return closable
+        report.unasked += done
+        report.timed_out += done
+    _ask_grace_window(reached.filter(pay_deadline__gt=cutoff, pay_deadline__lte=now), now=now,
+                      report=report, out_of_time=out_of_time)  # fmt: skip
+    logger.info("timeout sweep: %s", report)
+    return report
 
 
-def orders_expire(*, now: datetime, batch_size: int | None = None) -> int:
-    """The timeout sweep: orders past their deadline that reached the gateway are asked about
-    first (paid there -> settled instead; otherwise their trade is closed there), then every
-    expired unpaid order is recorded as timed out, batch by batch. Returns how many timed out.
-    Safe to run twice and beside another copy: every change is conditional on the order still
-    being unpaid."""
-    checked = payment_check_expired(now=now)
-    total = 0
-    while done := orders.orders_record_timed_out(
-        now=now, batch_size=batch_size, gateway_checked=checked
-    ):
-        total += done
-    return total
+def _ask_grace_window(candidates, *, now: datetime, report: SweepReport, out_of_time) -> None:
+    """Step 3 of the sweep: page through `candidates` (keyset on deadline, id), claim each
+    page's orders, ask the gateways about them in parallel, time out the ones closed there."""
+    workers = max(settings.SWEEP_GATEWAY_WORKERS, 1)
+    token = uuid.uuid4().hex
+    after = None
+    while not out_of_time():
+        page = candidates.order_by("pay_deadline", "id")
+        if after:
+            page = page.filter(
+                Q(pay_deadline__gt=after[0]) | Q(pay_deadline=after[0], id__gt=after[1])
+            )
+        keys = list(page.values_list("pay_deadline", "id")[: workers * ORDERS_PER_WORKER])
+        if not keys:
+            return
+        after = keys[-1]
+        ids = [order_id for _, order_id in keys]
+        mine = claims_take(GATEWAY_CLAIM, ids, seconds=GATEWAY_CLAIM_SECONDS, token=token)
+        report.busy += len(ids) - len(mine)
+        try:
+            # Re-read after claiming: another sweep may have timed one out and given its claim
+            # back between our page's read and our claim.
+            todo = list(Order.objects.filter(id__in=mine, status=S.UNPAID).order_by("id"))
+            answers = _ask_all(todo, workers=workers)
+            report.asked += len(answers)
+            report.settled += sum(1 for a in answers.values() if a is Asked.PAID)
+            closed = [order_id for order_id, a in answers.items() if a is Asked.CLOSED]
+            while closed and (done := orders.orders_record_timed_out(
+                now=now, batch_size=len(closed), gateway_checked=closed
+            )):  # fmt: skip
+                report.timed_out += done
+        finally:  # after the timeouts commit: whoever claims them next sees them timed out
+            claims_release(GATEWAY_CLAIM, mine, token=token)
+        if Asked.DOWN in answers.values():
+            logger.warning("timeout sweep: a gateway is down; the rest wait for the next sweep")
+            report.gateway_down = True
+            return
 
 
-def payments_reconcile(*, now: datetime, paid_since: datetime, limit: int = 1000) -> dict:
-    """Compare the gateway with our orders: settle unpaid orders paid there (a lost notify),
-    take the late-payment path for cancelled or timed-out orders paid there before their
-    deadline, finish late refunds the gateway has not confirmed, and flag paid orders the
-    gateway does not confirm. Returns counts."""
-    counts = {"checked": 0, "settled": 0, "refunded": 0, "flagged": 0}
+def _ask_all(todo: list[Order], *, workers: int) -> dict[int, Asked]:
+    """Ask about each order, `workers` at a time, each thread on its own DB connection (closed
+    when it is done). After a DOWN answer nobody starts another order: those are left out of
+    the answers."""
+    answers: dict[int, Asked] = {}
+    stop = threading.Event()
+    if workers == 1 or len(todo) <= 1:
+        for order in todo:
+            answers[order.id] = _ask(order)
+            if answers[order.id] is Asked.DOWN:
+                break
+        return answers
+    lock = threading.Lock()
+    pending = iter(todo)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            while not stop.is_set():
+                with lock:
+                    order = next(pending, None)
+                if order is None:
+                    return
+                answers[order.id] = answer = _ask(order)
+                if answer is Asked.DOWN:
+                    stop.set()
+        except BaseException as exc:  # re-raised in the sweep's thread below
+            errors.append(exc)
+            stop.set()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(min(workers, len(todo)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return answers
+
+
+def _ask(order: Order) -> Asked:
+    """Ask each gateway the order was sent to: paid there -> settled (payment_query);
+    otherwise close the trade there."""
+    try:
+        if payment_query(order=order) in PAID_OUTCOMES:
+            return Asked.PAID
+        closed = [gateway_for(kind).close(order.order_number) for kind in order_gateways(order)]
+    except GatewayUnavailable:
+        logger.warning("timeout sweep: gateway down; %s waits for the next sweep", order)
+        return Asked.DOWN
+    if all(result in (CloseResult.CLOSED, CloseResult.NO_TRADE) for result in closed):
+        return Asked.CLOSED
+    # e.g. paid between the query and the close: the next query settles it
+    logger.warning("timeout sweep: could not close %s: %s", order, closed)
+    return Asked.OPEN
+
+
+# Reconciliation pages through these, in this order, keyset on id; its cursor is (kind, id).
+RECONCILE_KINDS = ("unpaid", "closed", "paid", "refunds")
+RECONCILE_CURSOR = "reconcile-payments"
+RECONCILE_CURSOR_SECONDS = 2 * 24 * 3600  # an abandoned cursor lapses; losing one repeats work
+
+
+def _reconcile_rows(kind: str, paid_since: datetime):
     reached = Order.objects.filter(sent_to_gateway_at__isnull=False)
-    unpaid = reached.filter(status=S.UNPAID)
-    # The pay URL can be used until the deadline (time_expire), even after a cancel.
-    closed = reached.filter(status__in=[S.CANCELLED, S.TIMED_OUT], pay_deadline__gte=paid_since)
-    # Paid through the gateway: a Trade holds the gateway's number.
-    gateway_paid = Exists(Trade.objects.filter(order_id=OuterRef("id"), trade_no__isnull=False))
-    paid = Order.objects.filter(gateway_paid, status=S.PAID, paid_at__gte=paid_since)
-    for order in [
-        *unpaid.order_by("id")[:limit],
-        *closed.order_by("id")[:limit],
-        *paid.order_by("id")[:limit],
-    ]:
-        was_paid = order.status == S.PAID
-        outcome = payment_query(order=order, source=PaymentMessage.Source.RECONCILE)
-        counts["checked"] += 1
-        if outcome in (Outcome.SETTLED, Outcome.LATE_SETTLED):
-            counts["settled"] += 1
-        elif outcome == Outcome.REFUNDED:
-            counts["refunded"] += 1
-        if was_paid and outcome not in (Outcome.ALREADY_PAID, Outcome.SETTLED):
-            message = PaymentMessage.objects.filter(out_trade_no=order.order_number).latest("id")
-            judge(message, outcome or "no_trade", "paid here, not confirmed there", flagged=True)
-            counts["flagged"] += 1
-        elif outcome in FLAGGED:
-            counts["flagged"] += 1
+    if kind == "unpaid":
+        return reached.filter(status=S.UNPAID)
+    if kind == "closed":
+        # The pay URL can be used until the deadline (time_expire), even after a cancel.
+        return reached.filter(status__in=[S.CANCELLED, S.TIMED_OUT], pay_deadline__gte=paid_since)
+    if kind == "paid":
+        # Paid through the gateway: a Trade holds the gateway's number.
+        gateway_paid = Exists(Trade.objects.filter(order_id=OuterRef("id"), trade_no__isnull=False))
+        return Order.objects.filter(gateway_paid, status=S.PAID, paid_at__gte=paid_since)
     # Late refunds, and payments through a second gateway (DUP: the order stays paid).
-    pending = Refund.objects.filter(
-        Q(out_request_no__endswith="LATE", order__status=S.REFUNDED)
-        | Q(out_request_no__endswith="DUP")
-    ).exclude(status=Refund.Status.SUCCEEDED)
-    for refund in pending.select_related("order").order_by("id")[:limit]:
-        if refund_send(refund=refund) and refund.status == Refund.Status.SUCCEEDED:
-            counts["refunded"] += 1
-    if counts["flagged"]:
-        logger.error("payment reconciliation found %s mismatches: see flagged messages", counts)
-    return counts
+    return (
+        Refund.objects.filter(
+            Q(out_request_no__endswith="LATE", order__status=S.REFUNDED)
+            | Q(out_request_no__endswith="DUP")
+        )
+        .exclude(status=Refund.Status.SUCCEEDED)
+        .select_related("order")
+    )
+
+
+@dataclass
+class ReconcileReport:
+    checked: int = 0  # orders asked about
+    settled: int = 0
+    refunded: int = 0
+    flagged: int = 0
+    busy: int = 0  # claimed by the sweep meanwhile (it is asking about them)
+    by_kind: dict = field(default_factory=lambda: dict.fromkeys(RECONCILE_KINDS, 0))
+    resumed: bool = False  # this run continued where the last one stopped
+    complete: bool = False  # True: it reached the end of its window
+    gateway_down: bool = False
+    # Orders this run settled: already confirmed, not asked again among the paid ones.
+    just_settled: set = field(default_factory=set, repr=False)
+
+    def as_dict(self) -> dict:
+        fields = {k: v for k, v in self.__dict__.items() if k != "just_settled"}
+        return {**fields, "by_kind": dict(self.by_kind)}
+
+
+def payments_reconcile(
+    *, now: datetime, paid_since: datetime, budget_seconds: float | None = None,
+    page_size: int | None = None,
+) -> dict:  # fmt: skip
+    """Compare the gateway with our orders, every order in the window: unpaid orders that
+    reached a gateway (paid there: a lost notify, settled), cancelled or timed-out ones whose
+    deadline is since `paid_since` (paid there before it: the late-payment path), orders paid
+    since then (not confirmed there: flagged), then late refunds the gateway has not confirmed
+    (asked again). Pages of RECONCILE_PAGE_SIZE, keyset on id; after `budget_seconds`
+    (RECONCILE_TIME_BUDGET_SECONDS), or when a gateway stops answering, it saves where it was
+    and the next run resumes there. Orders the sweep is asking about (their claim) are skipped.
+    Returns ReconcileReport.as_dict()."""
+    budget = settings.RECONCILE_TIME_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    until = time.monotonic() + budget
+    size = page_size or settings.RECONCILE_PAGE_SIZE
+    report = ReconcileReport()
+    cursor = cursor_load(RECONCILE_CURSOR)
+    report.resumed = bool(cursor)
+    start = RECONCILE_KINDS.index(cursor["kind"]) if cursor else 0
+    token = uuid.uuid4().hex
+    for kind in RECONCILE_KINDS[start:]:
+        after = cursor["after"] if cursor and cursor["kind"] == kind else 0
+        while True:
+            if time.monotonic() >= until:
+                cursor_save(RECONCILE_CURSOR, {"kind": kind, "after": after},
+                            seconds=RECONCILE_CURSOR_SECONDS)  # fmt: skip
+                return _reconcile_done(report)
+            page = list(
+                _reconcile_rows(kind, paid_since).filter(id__gt=after).order_by("id")[:size]
+            )
+            if not page:
+                break
+            after = _reconcile_page(kind, page, report, token=token, after=after)
+            if report.gateway_down:
+                logger.warning("reconciliation: a gateway is down; the next run resumes here")
+                cursor_save(RECONCILE_CURSOR, {"kind": kind, "after": after},
+                            seconds=RECONCILE_CURSOR_SECONDS)  # fmt: skip
+                return _reconcile_done(report)
+    cursor_save(RECONCILE_CURSOR, None, seconds=RECONCILE_CURSOR_SECONDS)
+    report.complete = True
+    return _reconcile_done(report)
+
+
+def _reconcile_page(kind: str, page: list, report: ReconcileReport, *, token: str,
+                    after: int) -> int:  # fmt: skip
+    """Check one page; returns the id the next page starts after (the last one checked, also
+    when a gateway stops answering midway: report.gateway_down)."""
+    if kind == "refunds":
+        for refund in page:
+            if refund_send(refund=refund) and refund.status == Refund.Status.SUCCEEDED:
+                report.refunded += 1
+            report.by_kind[kind] += 1
+            after = refund.id
+        return after
+    ids = [order.id for order in page if order.id not in report.just_settled]
+    mine = claims_take(GATEWAY_CLAIM, ids, seconds=GATEWAY_CLAIM_SECONDS, token=token)
+    try:
+        for order in page:
+            if order.id in mine:
+                try:
+                    _reconcile_order(order, report)
+                except GatewayUnavailable:
+                    report.gateway_down = True
+                    return after
+                report.by_kind[kind] += 1
+            elif order.id not in report.just_settled:
+                report.busy += 1
+            after = order.id
+    finally:
+        claims_release(GATEWAY_CLAIM, mine, token=token)
+    return after
+
+
+def _reconcile_order(order: Order, report: ReconcileReport) -> None:
+    was_paid = order.status == S.PAID
+    outcome = payment_query(order=order, source=PaymentMessage.Source.RECONCILE)
+    report.checked += 1
+    if outcome in (Outcome.SETTLED, Outcome.LATE_SETTLED):
+        report.settled += 1
+        report.just_settled.add(order.id)
+    elif outcome == Outcome.REFUNDED:
+        report.refunded += 1
+    if was_paid and outcome not in (Outcome.ALREADY_PAID, Outcome.SETTLED):
+        message = PaymentMessage.objects.filter(out_trade_no=order.order_number).latest("id")
+        judge(message, outcome or "no_trade", "paid here, not confirmed there", flagged=True)
+        report.flagged += 1
+    elif outcome in FLAGGED:
+        report.flagged += 1
+
+
+def _reconcile_done(report: ReconcileReport) -> dict:
+    if report.flagged:
+        logger.error("payment reconciliation found mismatches (see flagged messages): %s", report)
+    else:
+        logger.info("payment reconciliation: %s", report)
+    return report.as_dict()

@@ -1,0 +1,168 @@
+"""Two timeout sweeps (a doubled beat, or a slow run beside the next) and a reconciliation at
+the same time, each asking the gateway about expired orders inside the grace window with its
+own thread pool: every order is asked by one of them at a time (the per-order claim), the two
+sweeps ask each order once between them, and each order ends once: paid at the gateway ->
+settled, never timed out; not paid -> closed there and timed out. Real threads on the real
+database (and the offline Alipay sandbox); threads, barrier and per-thread connections: see
+tests/orders/test_concurrency.py."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from luffy.orders.models import Order, OrderStatusChange
+from luffy.payments import alipay, services
+from luffy.users.models import CreditEntry
+from tests.orders import test_concurrency
+from tests.orders.test_concurrency import (  # noqa: F401 (per_thread_cart: autouse fixture)
+    assert_ledger_consistent,
+    create,
+    per_thread_cart,
+    race,
+)
+
+pytestmark = test_concurrency.pytestmark  # threaded, on every database
+
+S = Order.Status
+ORDERS = 12
+PAID = 3  # of them paid at the cashier, every notify lost
+WORKERS = 4
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings):
+    settings.SWEEP_GATEWAY_GRACE_SECONDS = 300
+    settings.SWEEP_GATEWAY_WORKERS = WORKERS
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Every Alipay query and close, as (kind, order number, start, end), each held open a
+    little so overlapping asks would show."""
+    seen: list[tuple[str, str, float, float]] = []
+    lock = threading.Lock()
+
+    def recorded(kind, real):
+        def call(self, out_trade_no):
+            start = time.monotonic()
+            try:
+                time.sleep(0.02)
+                return real(self, out_trade_no)
+            finally:
+                with lock:
+                    seen.append((kind, out_trade_no, start, time.monotonic()))
+
+        return call
+
+    for kind in ("query", "close"):
+        monkeypatch.setattr(alipay.AlipayGateway, kind,
+                            recorded(kind, getattr(alipay.AlipayGateway, kind)))  # fmt: skip
+    return seen
+
+
+@pytest.fixture
+def expired(sandbox, make_user, make_course):
+    """ORDERS orders of one user (100 credit points each) sent to Alipay and now inside the grace
+    window; the first PAID were paid at the cashier and their notifies lost."""
+    user = make_user(credit=ORDERS * 100)
+    start = user.credit
+
+    def make():
+        courses = [make_course(price="100.00") for _ in range(ORDERS)]  # one unpaid order each
+        placed = [create(user, [course], credit=100)().order for course in courses]
+        sandbox.faults(drop_notify=1000)
+        for i, order in enumerate(placed):
+            url = services.payment_url_create(user_id=user.id, order_number=order.order_number)
+            if i < PAID:
+                cashier, _ = sandbox.open_cashier(url)
+                assert sandbox.press(cashier, "pay")[0] == 302
+        Order.objects.filter(id__in=[o.id for o in placed]).update(
+            pay_deadline=timezone.now() - timedelta(seconds=30)
+        )
+        return user, start, placed
+
+    return make
+
+
+def sweep():
+    return lambda: services.orders_expire(now=timezone.now())
+
+
+def assert_each_order_ended_once(placed):
+    for i, order in enumerate(placed):
+        order.refresh_from_db()
+        assert order.status == (S.PAID if i < PAID else S.TIMED_OUT), order
+        trail = OrderStatusChange.objects.filter(order=order, from_status__isnull=False)
+        assert trail.count() == 1, list(trail.values_list("from_status", "to_status"))
+
+
+def never_at_the_same_time(calls):
+    """No two asks about one order overlap in time (one query or close at a time per order)."""
+    by_order: dict[str, list[tuple[float, float]]] = {}
+    for _kind, number, start, end in calls:
+        by_order.setdefault(number, []).append((start, end))
+    for number, spans in by_order.items():
+        spans.sort()
+        for (_s1, e1), (s2, _e2) in itertools.pairwise(spans):
+            assert s2 >= e1, f"two asks about {number} at the same time"
+
+
+def test_two_sweeps_ask_each_order_once_between_them(expired, calls):
+    user, start, placed = expired()
+    outcomes = race(sweep(), sweep())
+    reports = [o.value for o in outcomes]
+    queries = Counter(number for kind, number, *_ in calls if kind == "query")
+    assert queries == {order.order_number: 1 for order in placed}
+    closes = Counter(number for kind, number, *_ in calls if kind == "close")
+    assert closes == {order.order_number: 1 for order in placed[PAID:]}
+    never_at_the_same_time(calls)
+    assert sum(r.asked for r in reports) == ORDERS
+    assert sum(r.settled for r in reports) == PAID
+    assert sum(r.timed_out for r in reports) == ORDERS - PAID
+    assert_each_order_ended_once(placed)
+    # the timed-out orders' credit came back once each; the paid ones' was consumed
+    assert assert_ledger_consistent(user, start) == start - PAID * 100
+    releases = CreditEntry.objects.filter(user=user, reason=CreditEntry.Reason.ORDER_RELEASE)
+    assert releases.count() == ORDERS - PAID
+
+
+def test_a_sweep_beside_reconciliation_never_asks_about_an_order_at_the_same_time(expired, calls):
+    user, start, placed = expired()
+    now = timezone.now()
+    reconcile = lambda: services.payments_reconcile(  # noqa: E731
+        now=now, paid_since=now - timedelta(hours=1), page_size=5
+    )
+    outcomes = race(sweep(), sweep(), reconcile)
+    never_at_the_same_time(calls)
+    # An order the reconciliation held while both sweeps passed it waits for the next sweep.
+    services.orders_expire(now=timezone.now())
+    assert_each_order_ended_once(placed)
+    assert assert_ledger_consistent(user, start) == start - PAID * 100
+    report = outcomes[2].value
+    # what the reconciliation did not ask about, the sweeps had claimed
+    assert report["complete"] and report["by_kind"]["unpaid"] + report["busy"] >= 1
+
+
+def test_gateway_down_stops_the_rest_for_the_next_run(expired, calls, sandbox):
+    user, start, placed = expired()
+    sandbox.faults(api_unavailable=1000)
+    report = services.orders_expire(now=timezone.now())
+    assert report.gateway_down and report.timed_out == 0 and report.settled == 0
+    # the threads in flight got their "down"; nobody started another order after it
+    assert len(calls) <= WORKERS
+    for order in placed:
+        order.refresh_from_db()
+        assert order.status == S.UNPAID
+    sandbox.request("/sandbox/faults/", method="DELETE")
+    calls.clear()
+    report = services.orders_expire(now=timezone.now())  # its claims were given back
+    assert (report.asked, report.settled, report.timed_out) == (ORDERS, PAID, ORDERS - PAID)
+    assert_each_order_ended_once(placed)
+    assert assert_ledger_consistent(user, start) == start - PAID * 100

@@ -11,6 +11,7 @@ from django.utils import timezone
 from luffy.access.models import CoursePurchase
 from luffy.orders.models import Order
 from luffy.payments.models import Refund
+from luffy.users.credits import credit_change
 from luffy.users.models import CreditEntry
 from tests.order_fixtures import checkout
 
@@ -20,8 +21,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def paid_order(sandbox, auth_client, user, make_course, in_cart) -> Order:
     """A 90.00 order (100 - 100 credit points) paid at the sandbox cashier, 30-day access."""
-    user.credit = 100
-    user.save()
+    # Granted with a ledger row, so the books check balances after any refund of this order.
+    credit_change(user_id=user.id, amount=100, reason=CreditEntry.Reason.GRANT)
     course = make_course(price="0", options=[(30, "100.00")])
     in_cart(auth_client, course)
     order = Order.objects.get(order_number=checkout(auth_client, credit=100).json()["order_number"])

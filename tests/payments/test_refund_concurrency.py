@@ -61,26 +61,31 @@ def staff_member(django_user_model, name: str):
     ids=["both-fit", "only-one-fits", "whole-and-part", "whole-twice"],
 )
 def test_two_staff_refund_the_same_order(
-    sandbox, paid_order, django_user_model, amounts  # noqa: F811
+    sandbox,
+    paid_order,  # noqa: F811
+    django_user_model,
+    amounts,
 ):
     from tests.books import assert_books_balanced
 
     staff = [staff_member(django_user_model, f"finance{i}") for i in range(len(amounts))]
     asked = [None if a is None else Decimal(a) for a in amounts]
-    outcomes = race(
-        *[
-            lambda member=member, amount=amount: order_refund(
-                order_id=paid_order.id, amount=amount, reason=f"{member.username} 退款",
-                staff_user_id=member.id,
-            )  # fmt: skip
-            for member, amount in zip(staff, asked, strict=True)
-        ]
-    )
+
+    def press_refund(member, amount):
+        return lambda: order_refund(
+            order_id=paid_order.id, amount=amount, reason=f"{member.username} 退款",
+            staff_user_id=member.id,
+        )  # fmt: skip
+
+    outcomes = race(*[press_refund(m, a) for m, a in zip(staff, asked, strict=True)])
     assert any(o.error is None for o in outcomes)
     refunds = list(Refund.objects.filter(order=paid_order).order_by("id"))
     assert all(r.status == Refund.Status.SUCCEEDED for r in refunds), refunds  # none left hanging
-    succeeded = [(o, member, amount) for o, member, amount in zip(outcomes, staff, asked,
-                                                                  strict=True) if o.error is None]
+    succeeded = [
+        (o, member, amount)
+        for o, member, amount in zip(outcomes, staff, asked, strict=True)
+        if o.error is None
+    ]
     # Each success is that staff member's own refund, and each refund was reported to one of them.
     assert sorted(o.value.id for o, _m, _a in succeeded) == [r.id for r in refunds]
     for outcome, member, amount in succeeded:

@@ -23,6 +23,7 @@ from unfold.decorators import action, display
 from luffy.common.errors import ApplicationError
 from luffy.common.money import ZERO
 from luffy.orders.models import Order, OrderLine, OrderStatusChange
+from luffy.payments.gateway import GATEWAY_LABELS
 from luffy.payments.models import PaymentMessage, Refund, Trade
 
 LOCAL_TIME = "%Y-%m-%d %H:%M:%S"
@@ -79,7 +80,7 @@ class RefundInline(TabularInline):
     model = Refund
     extra = 0
     can_delete = False
-    fields = ["created_at", "gateway", "out_request_no", "amount", "status", "staff_user",
+    fields = ["created_at", "gateway_name", "out_request_no", "amount", "status", "staff_user",
               "reason", "gateway_answer"]  # fmt: skip
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("refund history")
@@ -89,6 +90,10 @@ class RefundInline(TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("staff_user").order_by("id")
+
+    @display(description=gettext_lazy("gateway"))
+    def gateway_name(self, refund: Refund) -> str:
+        return GATEWAY_LABELS.get(refund.gateway, refund.gateway)
 
     @display(description=gettext_lazy("gateway answer"))
     def gateway_answer(self, refund: Refund) -> str:

@@ -108,3 +108,13 @@ def test_the_admin_scripts_speak_chinese(member, script):
         if not re.search(r"[\u4e00-\u9fff]", "".join(catalog.get(word) or [""]))
     )  # fmt: skip
     assert not untranslated, untranslated
+
+
+def test_the_group_page_lists_permissions_in_chinese(member):
+    """Django stores permission names in English ("Can add order"): the group page's selector
+    reads them from the models' Chinese names, and lists only models the back office shows."""
+    page = member(is_superuser=True).get("/admin/auth/group/add/").content.decode()
+    assert "订单 | 订单 | 可查看订单" in page  # "order" once read 顺序 (a lesson's sort order)
+    assert "订单 | 订单 | 可以退款" in page  # a model's own permission, from its Meta
+    assert "Can add" not in page and "Can view" not in page
+    assert "chord counter" not in page

@@ -47,17 +47,26 @@ class CoursePurchase(models.Model):
 class LessonProgress(models.Model):
     """How far a user got in one lesson: done or not, and the last playback position."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    lesson = models.ForeignKey("catalog.CourseLesson", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    lesson = models.ForeignKey(
+        "catalog.CourseLesson", on_delete=models.CASCADE, related_name="+", verbose_name=_("lesson")
+    )
     # The lesson's course, copied so "x / y lessons" and "continue" per course are one query.
-    course = models.ForeignKey("catalog.Course", on_delete=models.CASCADE, related_name="+")
-    position = models.PositiveIntegerField(default=0, help_text="seconds")
-    done = models.BooleanField(default=False)
-    done_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField()
+    course = models.ForeignKey(
+        "catalog.Course", on_delete=models.CASCADE, related_name="+", verbose_name=_("course")
+    )
+    position = models.PositiveIntegerField(
+        _("playback position"), default=0, help_text=_("seconds")
+    )
+    done = models.BooleanField(_("done"), default=False)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"))
 
     class Meta:
-        verbose_name_plural = "lesson progress"
+        verbose_name = _("lesson progress")
+        verbose_name_plural = _("lesson progress")
         constraints = [
             models.UniqueConstraint(fields=["user", "lesson"], name="one_progress_per_user_lesson")
         ]
@@ -66,5 +75,9 @@ class LessonProgress(models.Model):
         ]
 
     def __str__(self) -> str:
-        done = " done" if self.done else ""
-        return f"{self.user_id} · lesson {self.lesson_id} · {self.position}s{done}"
+        done = f" · {_('done')}" if self.done else ""
+        return (
+            _("user %(user)s · lesson %(lesson)s · %(position)s s")
+            % {"user": self.user_id, "lesson": self.lesson_id, "position": self.position}
+            + done
+        )

@@ -3,7 +3,9 @@ of Django's and Celery's own apps (re-registered on unfold's ModelAdmin, same op
 
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_celery_results.admin import GroupResultAdmin as CeleryGroupResultAdmin
 from django_celery_results.admin import TaskResultAdmin as CeleryTaskResultAdmin
@@ -19,9 +21,41 @@ for model in (Group, TaskResult, GroupResult):
         admin.site.unregister(model)
 
 
+# Django stores a permission's name in English when it creates it ("Can add order"); the
+# group page's two-box selector shows them in Chinese from the model's own (translated) names.
+PERMISSION_ACTIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """A permission as an operator reads it: 订单与支付 | 订单 | 可查看订单."""
+    model = permission.content_type.model_class()
+    if model is None:  # a model since removed: Django's own words
+        return str(permission)
+    action = permission.codename.split("_", 1)[0]
+    opts = model._meta
+    if action in PERMISSION_ACTIONS and permission.codename == f"{action}_{opts.model_name}":
+        name = PERMISSION_ACTIONS[action] % {"model": opts.verbose_name}
+    else:
+        name = gettext(permission.name)  # a model's own permission, a msgid of its Meta
+    return f"{opts.app_config.verbose_name} | {opts.verbose_name} | {name}"
+
+
 @admin.register(Group)
 class GroupAdmin(DjangoGroupAdmin, ModelAdmin):
-    pass
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request=request, **kwargs)
+        if db_field.name == "permissions":
+            # Only the models the back office shows: a permission for anything else (Django's
+            # sessions, Celery's chord counters) grants nothing an operator could use.
+            shown = ContentType.objects.get_for_models(*self.admin_site._registry).values()
+            field.queryset = field.queryset.filter(content_type__in=list(shown))
+            field.label_from_instance = permission_label
+        return field
 
 
 @admin.register(TaskResult)

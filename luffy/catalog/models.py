@@ -174,7 +174,7 @@ class CourseLesson(models.Model):
     duration = models.PositiveIntegerField(_("duration"), default=0, help_text=_("seconds"))
     free_trial = models.BooleanField(_("free trial"), default=False)
     show_on_list = models.BooleanField(_("shown on the course list"), default=False)
-    order = models.PositiveIntegerField(_("order"), default=0)
+    order = models.PositiveIntegerField(_("sort order"), default=0)
 
     class Meta:
         ordering = ["chapter__number", "order", "id"]
@@ -268,8 +268,12 @@ class Discount(models.Model):
         ]
 
     def __str__(self) -> str:
-        rule = " ".join(self.sale.split()) or "free"
-        return f"{self.type} ({rule}, from {self.condition})"
+        rule = " ".join(self.sale.split()) or "0"
+        return _("%(type)s (%(rule)s, for prices from %(condition)s)") % {
+            "type": self.type,
+            "rule": rule,
+            "condition": self.condition,
+        }
 
 
 class Activity(models.Model):
@@ -348,4 +352,4 @@ class Navigation(models.Model):
         verbose_name_plural = _("navigation links")
 
     def __str__(self) -> str:
-        return f"{self.position}: {self.title}"
+        return f"{self.get_position_display()}: {self.title}"

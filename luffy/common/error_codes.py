@@ -123,6 +123,7 @@ class ErrorCode(StrEnum):
     NOTIFY_THROTTLED = "notify_throttled", "Too many notifies with an invalid signature."
     REFUND_AMOUNT = "refund_amount", "The refund amount is out of range."
     REFUND_REFUSED = "refund_refused", "The gateway refused the refund."
+    REFUND_IN_PROGRESS = "refund_in_progress", "Another refund of this order is being processed."
     ORDER_NOT_CLOSED = (
         "order_not_closed",
         "Only a cancelled or timed-out order goes back to the cart.",

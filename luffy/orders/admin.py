@@ -9,8 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -22,8 +21,9 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
 from luffy.common.errors import ApplicationError
-from luffy.common.money import ZERO, money
+from luffy.common.money import ZERO
 from luffy.orders.models import Order, OrderLine, OrderStatusChange
+from luffy.payments.gateway import GATEWAY_LABELS
 from luffy.payments.models import PaymentMessage, Refund, Trade
 
 LOCAL_TIME = "%Y-%m-%d %H:%M:%S"
@@ -34,30 +34,9 @@ def local(value) -> str:
     return timezone.localtime(value).strftime(LOCAL_TIME) if value else ""
 
 
-def with_refunded(queryset):
-    """Orders annotated with `refunded`: the sum of their refunds that succeeded (a subquery, so
-    a list page or an export stays one query)."""
-    succeeded = (
-        Refund.objects.filter(order=OuterRef("pk"), status=Refund.Status.SUCCEEDED)
-        .order_by()
-        .values("order")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    money = DecimalField(max_digits=10, decimal_places=2)
-    return queryset.annotate(
-        refunded=Coalesce(Subquery(succeeded, output_field=money), Value(ZERO), output_field=money)
-    )
-
-
-def refunded_of(order: Order) -> Decimal:
-    """The `with_refunded` annotation, to the cent (SQLite's SUM drops trailing zeros)."""
-    return money(getattr(order, "refunded", None) or ZERO)
-
-
 def status_text(order: Order) -> str:
     """The status as operators read it: a paid order with part of its money back is 部分退款."""
-    if order.status == Order.Status.PAID and refunded_of(order) > 0:
+    if order.status == Order.Status.PAID and order.refunded_amount > 0:
         return _("partly refunded")
     return order.get_status_display()
 
@@ -101,7 +80,7 @@ class RefundInline(TabularInline):
     model = Refund
     extra = 0
     can_delete = False
-    fields = ["created_at", "gateway", "out_request_no", "amount", "status", "staff_user",
+    fields = ["created_at", "gateway_name", "out_request_no", "amount", "status", "staff_user",
               "reason", "gateway_answer"]  # fmt: skip
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("refund history")
@@ -111,6 +90,10 @@ class RefundInline(TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("staff_user").order_by("id")
+
+    @display(description=gettext_lazy("gateway"))
+    def gateway_name(self, refund: Refund) -> str:
+        return GATEWAY_LABELS.get(refund.gateway, refund.gateway)
 
     @display(description=gettext_lazy("gateway answer"))
     def gateway_answer(self, refund: Refund) -> str:
@@ -157,7 +140,7 @@ def csv_columns() -> list[tuple[str, object]]:
         (_("Credit points"), lambda o: o.credit),
         (_("Credit amount"), lambda o: o.credit_amount),
         (_("Amount paid"), lambda o: o.real_price),
-        (_("Refunded"), refunded_of),
+        (_("Refunded"), lambda o: o.refunded_amount),
         (_("Net amount"), lambda o: net_amount(o)),
         (_("Gateway trade number"), lambda o: o.trade_no or ""),
     ]
@@ -167,7 +150,7 @@ def net_amount(order: Order) -> Decimal:
     """What the store kept: paid minus refunded (0 for an order never paid)."""
     if order.paid_at is None:
         return ZERO
-    return order.real_price - refunded_of(order)
+    return order.real_price - order.refunded_amount
 
 
 @admin.register(Order)
@@ -194,11 +177,8 @@ class OrderAdmin(ModelAdmin):
     # the staff notes are the one editable field.
     readonly_fields = [
         *(field.name for field in Order._meta.fields if field.name != "staff_note"),
-        "status_label", "refunded_amount", "refundable", "net", "payment_messages",
+        "status_label", "refundable", "net", "payment_messages",
     ]  # fmt: skip
-
-    def get_queryset(self, request):
-        return with_refunded(super().get_queryset(request))
 
     def has_add_permission(self, request):
         return False
@@ -217,10 +197,6 @@ class OrderAdmin(ModelAdmin):
     @display(description=gettext_lazy("status"), ordering="status")
     def status_label(self, order: Order) -> str:
         return status_text(order)
-
-    @display(description=gettext_lazy("refunded amount"), ordering="refunded")
-    def refunded_amount(self, order: Order) -> Decimal:
-        return refunded_of(order)
 
     @display(description=gettext_lazy("net amount"))
     def net(self, order: Order) -> Decimal:
@@ -325,7 +301,7 @@ class OrderAdmin(ModelAdmin):
         writer = csv.writer(_Echo())
         columns = csv_columns()
         paid_trade = Trade.objects.filter(order_id=OuterRef("id"), trade_no__isnull=False)
-        orders = with_refunded(queryset.select_related("user").order_by("created_at", "id"))
+        orders = queryset.select_related("user").order_by("created_at", "id")
         orders = orders.annotate(trade_no=Subquery(paid_trade.values("trade_no")[:1]))
 
         def rows():
@@ -341,7 +317,7 @@ class OrderAdmin(ModelAdmin):
 
 
 def refundable_amount(order: Order) -> Decimal:
-    """What may still be refunded: a paid order's price minus its succeeded refunds."""
+    """What may still be refunded: a paid order's price minus its confirmed refunds."""
     if order.status != Order.Status.PAID:
         return ZERO
-    return order.real_price - refunded_of(order)
+    return order.real_price - order.refunded_amount

@@ -5,6 +5,7 @@ from unfold.decorators import display
 
 from luffy.orders.admin import OrderAdmin
 from luffy.orders.models import Order
+from luffy.payments.gateway import GATEWAY_LABELS
 from luffy.payments.models import PaymentMessage, Refund, Trade
 from luffy.payments.services.messages import OUTCOME_LABELS
 
@@ -33,14 +34,27 @@ class PaymentMessageAdmin(ModelAdmin):
         self.message_user(request, _("%(count)d messages cleared.") % {"count": count})
 
 
+class GatewayName:
+    """The gateway column in Chinese (Trade and Refund keep the kind, e.g. "alipay")."""
+
+    @display(description=_("gateway"), ordering="gateway")
+    def gateway_name(self, row: Refund | Trade) -> str:
+        return GATEWAY_LABELS.get(row.gateway, row.gateway)
+
+
+def fields_named(model) -> list[str]:
+    return [f.name if f.name != "gateway" else "gateway_name" for f in model._meta.fields]
+
+
 @admin.register(Refund)
-class RefundAdmin(ModelAdmin):
-    list_display = ["created_at", "out_request_no", "order", "amount", "status", "staff_user"]
+class RefundAdmin(GatewayName, ModelAdmin):
+    list_display = ["created_at", "out_request_no", "order", "gateway_name", "amount", "status",
+                    "staff_user"]  # fmt: skip
     list_filter = ["status"]
     list_select_related = ["order", "staff_user"]
     search_fields = ["out_request_no", "order__order_number"]
     date_hierarchy = "created_at"
-    readonly_fields = [field.name for field in Refund._meta.fields]
+    readonly_fields = fields_named(Refund)
 
     def has_add_permission(self, request):
         return False
@@ -50,13 +64,13 @@ class RefundAdmin(ModelAdmin):
 
 
 @admin.register(Trade)
-class TradeAdmin(ModelAdmin):
-    list_display = ["created_at", "gateway", "out_trade_no", "trade_no", "order", "amount",
+class TradeAdmin(GatewayName, ModelAdmin):
+    list_display = ["created_at", "gateway_name", "out_trade_no", "trade_no", "order", "amount",
                     "status"]  # fmt: skip
     list_filter = ["gateway", "status"]
     list_select_related = ["order"]
     search_fields = ["out_trade_no", "trade_no", "order__order_number"]
-    readonly_fields = [field.name for field in Trade._meta.fields]
+    readonly_fields = fields_named(Trade)
 
     def has_add_permission(self, request):
         return False
@@ -65,14 +79,14 @@ class TradeAdmin(ModelAdmin):
         return False
 
 
-class TradeInline(TabularInline):
+class TradeInline(GatewayName, TabularInline):
     """The order's gateway trades, read only (payments owns them; orders cannot import them)."""
 
     model = Trade
     extra = 0
     hide_title = True
     can_delete = False
-    fields = ["gateway", "out_trade_no", "sent_at", "trade_no", "amount", "status"]
+    fields = ["gateway_name", "out_trade_no", "sent_at", "trade_no", "amount", "status"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

@@ -30,6 +30,13 @@ class GatewayKind(StrEnum):
     WECHAT = "wechat"
 
 
+# What operators read for a gateway kind (Trade.gateway and Refund.gateway hold the kind).
+GATEWAY_LABELS = {
+    GatewayKind.ALIPAY: gettext_lazy("Alipay"),
+    GatewayKind.WECHAT: gettext_lazy("WeChat Pay"),
+}
+
+
 @dataclass(frozen=True)
 class TradeReport:
     """What a verified message or a query answer says about one trade."""

@@ -35,7 +35,7 @@ class PaymentMessage(models.Model):
         indexes = [models.Index(fields=["flagged", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.source} {self.out_trade_no} {self.outcome or 'unjudged'}"
+        return f"{self.get_source_display()} · {self.out_trade_no}"
 
 
 class Refund(models.Model):
@@ -76,7 +76,7 @@ class Refund(models.Model):
         indexes = [models.Index(fields=["created_at"], name="refund_created_at")]
 
     def __str__(self) -> str:
-        return f"{self.out_request_no} {self.amount} {self.status}"
+        return f"{self.out_request_no} · {self.amount} · {self.get_status_display()}"
 
 
 class Trade(models.Model):
@@ -119,4 +119,4 @@ class Trade(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.gateway} {self.out_trade_no} {self.trade_no or '-'} {self.status}"
+        return f"{self.out_trade_no} · {self.trade_no or '-'} · {self.get_status_display()}"

@@ -8,7 +8,7 @@ calls to the gateway never happen inside a database transaction.
   reconciliation all end in; late payments and payments through a second gateway are decided
   there; `refund_notify` (WeChat Pay's refund notifies)
 - cancel: `order_cancel` (asks the gateway first)
-- refunds: `order_refund` (staff), `refund_request`, `refund_send`
+- refunds: `order_refund` (staff), `refund_send`
 - jobs: `orders_expire` (the timeout sweep), `payments_reconcile`
 - messages: `message_record` and the `Outcome` of a message
 
@@ -26,7 +26,7 @@ from luffy.payments.services.confirm import (
 from luffy.payments.services.jobs import orders_expire, payments_reconcile
 from luffy.payments.services.messages import PAID_OUTCOMES, Outcome, message_record
 from luffy.payments.services.pay import payment_url_create
-from luffy.payments.services.refunds import order_refund, refund_request, refund_send
+from luffy.payments.services.refunds import order_refund, refund_send
 
 __all__ = [
     "PAID_OUTCOMES",
@@ -43,6 +43,5 @@ __all__ = [
     "payment_url_create",
     "payments_reconcile",
     "refund_notify",
-    "refund_request",
     "refund_send",
 ]

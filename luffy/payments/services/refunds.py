@@ -18,6 +18,7 @@ from luffy.common.logs import event
 from luffy.common.money import money
 from luffy.orders import services as orders
 from luffy.orders.models import Order
+from luffy.orders.services.locks import lock_order as lock_order_row
 from luffy.payments.gateway import (
     GatewayKind,
     GatewayUnavailable,
@@ -30,49 +31,34 @@ S = Order.Status
 logger = logging.getLogger(__name__)
 
 
-def refund_request(
-    *,
-    order: Order,
-    amount: Decimal,
-    out_request_no: str,
-    reason: str,
-    kind: str | None = None,
-    staff_user_id: int | None = None,
-) -> Refund:
-    """Record a refund and ask the gateway for it (`kind`, default the one that settled the
-    order). Asking again with the same out_request_no is the same refund (the gateway does it
-    once). `staff_user_id`: who asked (the admin)."""
-    kind = kind or order_paid_gateway(order) or GatewayKind.ALIPAY
-    refund, _ = Refund.objects.get_or_create(
-        out_request_no=out_request_no,
-        defaults={
-            "order": order,
-            "amount": amount,
-            "reason": reason,
-            "gateway": kind,
-            "staff_user_id": staff_user_id,
-        },
-    )
-    refund_send(refund=refund)
-    return refund
-
-
 def refund_send(*, refund: Refund) -> bool:
     """Ask the gateway for a recorded refund that has not succeeded yet, unless another path is
     asking right now (a claim on the row, lapsing after REFUND_RETRY_AFTER seconds): the same
     refund is never requested twice at once. True if this call got the gateway's answer;
     `refund` is updated in place either way."""
+    if not _refund_claim(refund_id=refund.id):
+        refund.refresh_from_db()
+        return False
+    return _refund_ask(refund=refund)
+
+
+def _refund_claim(*, refund_id: int) -> bool:
+    """Claim a refund that has not succeeded for asking the gateway now: a conditional UPDATE,
+    so of two callers only one wins; a claim lapses after REFUND_RETRY_AFTER seconds (a caller
+    that died mid-request)."""
     now = timezone.now()
     lapsed = now - timedelta(seconds=settings.REFUND_RETRY_AFTER)
-    claimed = (
-        Refund.objects.filter(id=refund.id)
+    return bool(
+        Refund.objects.filter(id=refund_id)
         .exclude(status=Refund.Status.SUCCEEDED)
         .filter(Q(attempted_at__isnull=True) | Q(attempted_at__lt=lapsed))
         .update(attempted_at=now)
     )
-    if not claimed:
-        refund.refresh_from_db()
-        return False
+
+
+def _refund_ask(*, refund: Refund) -> bool:
+    """Ask the gateway for a refund this caller has claimed, and record its answer. Outside any
+    transaction: the gateway's time is never spent holding a lock."""
     try:
         answer = gateway_for(refund.gateway).refund(
             out_trade_no=refund.order.order_number,
@@ -112,40 +98,34 @@ def order_refund(
     the order refunded, ends the access it granted and gives back the credit it spent.
     `staff_user_id`: who asked (the admin), recorded on the refund and the status change.
 
-    An earlier request whose answer never came (gateway down) is retried as the same refund."""
-    order = Order.objects.filter(id=order_id).first()
-    if order is None:
-        raise NotFound(_("No such order."), code="order_not_found")
-    if order.status != S.PAID:
-        raise Conflict(
-            _("Only paid orders can be refunded; this one is %(status)s.")
-            % {"status": order.get_status_display()},
-            code="order_not_paid",
-        )
-    pending = order.refunds.filter(status=Refund.Status.REQUESTED).first()
-    if pending is not None:
-        refund = refund_request(
-            order=order, amount=pending.amount, out_request_no=pending.out_request_no,
-            reason=pending.reason,
-        )  # fmt: skip
-    else:
-        refunded = sum(
-            order.refunds.filter(status=Refund.Status.SUCCEEDED).values_list("amount", flat=True),
-            Decimal(0),
-        )
-        left = order.real_price - refunded
-        amount = left if amount is None else money(amount)
-        if amount <= 0 or amount > left:
-            raise ValidationFailed(
-                _("The refund must be more than 0 and at most %(most)s.") % {"most": f"{left:.2f}"},
-                code="refund_amount",
-                field="amount",
+    One refund of an order is in flight at a time: under the order's row lock (on SQLite, the
+    IMMEDIATE transaction) the amount left is read, the refund recorded and claimed, so two
+    staff members pressing 退款 together never both spend the same money and neither is told
+    of the other's refund as theirs; the second is told to wait (refund_in_progress). An
+    earlier request whose answer never came (gateway down) is retried as the same refund."""
+    with transaction.atomic():
+        try:
+            order = lock_order_row(order_id)
+        except Order.DoesNotExist:
+            raise NotFound(_("No such order."), code="order_not_found") from None
+        if order.status != S.PAID:
+            raise Conflict(
+                _("Only paid orders can be refunded; this one is %(status)s.")
+                % {"status": order.get_status_display()},
+                code="order_not_paid",
             )
-        number = order.refunds.count() + 1
-        refund = refund_request(
-            order=order, amount=amount, out_request_no=f"{order.order_number}R{number}",
-            reason=reason, staff_user_id=staff_user_id,
-        )  # fmt: skip
+        refund = order.refunds.filter(status=Refund.Status.REQUESTED).order_by("id").first()
+        if refund is None:
+            refund = _refund_record(
+                order=order, amount=amount, reason=reason, staff_user_id=staff_user_id
+            )
+        elif not _refund_claim(refund_id=refund.id):
+            raise Conflict(
+                _("Another refund of this order (%(amount)s) is being processed; reload the "
+                  "page in a moment.") % {"amount": f"{refund.amount:.2f}"},
+                code="refund_in_progress",
+            )  # fmt: skip
+    _refund_ask(refund=refund)
     if refund.status == Refund.Status.REQUESTED:
         raise GatewayUnavailable(
             _("The gateway did not answer; the refund was recorded and can be retried.")
@@ -159,14 +139,37 @@ def order_refund(
             _("The gateway refused the refund: %(detail)s") % {"detail": detail},
             code="refund_refused",
         )
-    total = sum(
-        order.refunds.filter(status=Refund.Status.SUCCEEDED).values_list("amount", flat=True),
-        Decimal(0),
-    )
-    if total >= order.real_price:
+    refunded = Order.objects.filter(id=order.id).values_list("refunded_amount", flat=True).get()
+    if refunded >= order.real_price:
         orders.order_record_refunded(
             order_id=order.id,
             reason=refund.reason,
             staff_user_id=staff_user_id or refund.staff_user_id,
         )
     return refund
+
+
+def _refund_record(
+    *, order: Order, amount: Decimal | None, reason: str, staff_user_id: int | None
+) -> Refund:
+    """A new refund of a locked paid order with no refund in flight, recorded already claimed
+    (so no other path asks the gateway for it before this caller does). What is left to refund
+    is the price minus the confirmed refunds (Order.refunded_amount)."""
+    left = order.real_price - order.refunded_amount
+    amount = left if amount is None else money(amount)
+    if amount <= 0 or amount > left:
+        raise ValidationFailed(
+            _("The refund must be more than 0 and at most %(most)s.") % {"most": f"{left:.2f}"},
+            code="refund_amount",
+            field="amount",
+        )
+    number = order.refunds.count() + 1  # unique: the order's row lock is held
+    return Refund.objects.create(
+        out_request_no=f"{order.order_number}R{number}",
+        order=order,
+        amount=amount,
+        reason=reason,
+        gateway=order_paid_gateway(order) or GatewayKind.ALIPAY,
+        staff_user_id=staff_user_id,
+        attempted_at=timezone.now(),
+    )

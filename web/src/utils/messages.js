@@ -77,6 +77,7 @@ const ERRORS = {
   order_not_paid: '只有已支付的订单可以退款。',
   refund_amount: '退款金额无效。',
   refund_refused: '支付网关拒绝了退款。',
+  refund_in_progress: '该订单的另一笔退款正在处理，请稍后刷新页面。',
   notify_throttled: '请求过于频繁，请稍后再试。',
   invalid_rule: '规则格式有误。',
   invalid_mobile: '请输入正确的手机号（以 13–19 开头的 11 位数字）。',

@@ -291,3 +291,30 @@ def test_the_order_list_shows_refunds_from_the_order_in_constant_queries(
     )  # fmt: skip
     with django_assert_num_queries(QUERIES_ORDER_LIST):
         finance.get("/admin/orders/order/")
+
+
+def test_a_refund_confirmed_by_two_paths_counts_once(sandbox, paid_order, monkeypatch):
+    """The refund's notify (or a query) and the refund call's own answer can both report one
+    success: whichever records it first moves the order's refunded total, the other does not,
+    and a late failure answer never overwrites the success."""
+    from luffy.payments.services.refunds import _refund_ask, refund_record_succeeded
+
+    refund = Refund.objects.create(
+        order=paid_order, gateway="alipay", out_request_no=f"{paid_order.order_number}R1",
+        amount=Decimal("30.00"), reason="课程不满意",
+    )  # fmt: skip
+    assert refund_record_succeeded(refund=refund)  # e.g. its notify came first
+    assert not refund_record_succeeded(refund=refund)
+    assert _refund_ask(refund=refund)  # then the call's answer (the sandbox refunds it)
+    paid_order.refresh_from_db()
+    assert paid_order.refunded_amount == Decimal("30.00")
+    assert refund.status == Refund.Status.SUCCEEDED
+    # A stale refusal arriving after the success leaves the success (and the total) alone.
+    from luffy.payments.gateway import RefundAnswer
+
+    refused = type("Refusing", (), {"refund": lambda self, **_: RefundAnswer(succeeded=False)})
+    monkeypatch.setattr("luffy.payments.services.refunds.gateway_for", lambda kind: refused())
+    assert _refund_ask(refund=refund)
+    paid_order.refresh_from_db()
+    assert refund.status == Refund.Status.SUCCEEDED
+    assert paid_order.refunded_amount == Decimal("30.00")

@@ -246,6 +246,9 @@ def test_a_refund_whose_answer_was_lost_is_marked_by_its_notify(auth_client, wec
     # deliver the same notify again (the refund still succeeds once).
     message = PaymentMessage.objects.filter(outcome="refunded").earliest("id")
     assert message.verified and message.raw["resource"]["out_refund_no"] == refund.out_request_no
+    # What the buyer sees as refunded follows the notify too, once, and the books agree.
+    order.refresh_from_db()
+    assert order.refunded_amount == Decimal("50.00") and order.refunded_at is not None
     # A refund notify for a refund we never asked for is flagged, and answered.
     gateway_for("wechat").refund(
         out_trade_no=order.order_number, amount=Decimal("0.01"),

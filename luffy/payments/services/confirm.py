@@ -33,7 +33,7 @@ from luffy.payments.services.messages import (
     message_record,
 )
 from luffy.payments.services.pay import order_gateways, order_paid_gateway, trade_record_paid
-from luffy.payments.services.refunds import refund_send
+from luffy.payments.services.refunds import refund_record_succeeded, refund_send
 
 S = Order.Status
 logger = logging.getLogger(__name__)
@@ -250,11 +250,9 @@ def refund_notify(*, data: dict, client_ip: str = "", kind: str = GatewayKind.WE
         judge(message, Outcome.REFUND_FAILED, f"{refund.out_request_no} {report.status}",
               flagged=True)  # fmt: skip
         return True
-    marked = (
-        Refund.objects.filter(id=refund.id)
-        .exclude(status=Refund.Status.SUCCEEDED)
-        .update(status=Refund.Status.SUCCEEDED, attempted_at=None)
-    )
+    # The refund's total reaches the order here too: a refund whose answer was lost is known
+    # only from its notify.
+    marked = refund_record_succeeded(refund=refund)
     judge(message, Outcome.REFUNDED if marked else Outcome.ALREADY_REFUNDED, refund.out_request_no)
     return True
 

@@ -71,20 +71,38 @@ def _refund_ask(*, refund: Refund) -> bool:
         Refund.objects.filter(id=refund.id).update(attempted_at=None)  # the next path may ask
         refund.refresh_from_db()
         return False
-    refund.status = Refund.Status.SUCCEEDED if answer.succeeded else Refund.Status.FAILED
-    refund.response = answer.raw
-    refund.attempted_at = None
-    with transaction.atomic():  # the refund's row and the order's refunded total agree
-        refund.save(update_fields=["status", "response", "attempted_at", "updated_at"])
-        if answer.succeeded:
-            orders.order_record_refund(
-                order_id=refund.order_id, amount=refund.amount, at=refund.updated_at
-            )
+    if answer.succeeded:
+        refund_record_succeeded(refund=refund, response=answer.raw)
+    else:  # never over a success another path (the refund's notify) recorded meanwhile
+        Refund.objects.filter(id=refund.id).exclude(status=Refund.Status.SUCCEEDED).update(
+            status=Refund.Status.FAILED, response=answer.raw, attempted_at=None,
+            updated_at=timezone.now(),
+        )  # fmt: skip
+    refund.refresh_from_db()
     level = logging.INFO if answer.succeeded else logging.WARNING
     event("payment.refund", order_number=refund.order.order_number,
           user_id=refund.order.user_id, refund=refund.out_request_no, amount=refund.amount,
           status=refund.status, level=level)  # fmt: skip
     return True
+
+
+def refund_record_succeeded(*, refund: Refund, response: dict | None = None) -> bool:
+    """Record that the gateway confirmed `refund`, whichever path heard it first (the refund
+    call's answer, the refund's notify, a query): the refund's status and the order's refunded
+    total move together, once. False if it was already recorded."""
+    now = timezone.now()
+    fields = {"status": Refund.Status.SUCCEEDED, "attempted_at": None, "updated_at": now}
+    if response is not None:
+        fields["response"] = response
+    with transaction.atomic():
+        marked = (
+            Refund.objects.filter(id=refund.id)
+            .exclude(status=Refund.Status.SUCCEEDED)
+            .update(**fields)
+        )
+        if marked:
+            orders.order_record_refund(order_id=refund.order_id, amount=refund.amount, at=now)
+    return bool(marked)
 
 
 def order_refund(

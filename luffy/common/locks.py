@@ -35,12 +35,10 @@ def lock_rows(queryset: QuerySet, *, no_key: bool = False, skip_locked: bool = F
     return queryset.select_for_update(no_key=no_key, skip_locked=skip_locked).order_by("pk")
 
 
-def lock_clause(*, of: tuple[str, ...] = ()) -> str:
-    """The locking clause ending a raw SELECT that must lock rows (" FOR UPDATE ..." or "" where
-    the database has no row locks), for a statement the ORM cannot express. `of`: the table
-    aliases to lock where the database can name them (PostgreSQL); others lock every row the
-    statement reads, which the caller must allow for."""
+def lock_clause() -> str:
+    """The locking clause ending a raw SELECT that must lock rows (" FOR UPDATE", or "" where
+    the database has no row locks), for a statement the ORM cannot express. It locks every
+    row the statement reads, which the caller must allow for."""
     if not connection.features.has_select_for_update:
         return ""
-    of = of if connection.features.has_select_for_update_of else ()
-    return " " + connection.ops.for_update_sql(of=of)
+    return " " + connection.ops.for_update_sql()

@@ -61,13 +61,16 @@ class Grant(NamedTuple):
 
 
 def lock_user_reading_grants(order: Order, *, user_locked: bool = False) -> list[Grant]:
-    """Lock the buyer's row and read what settling `order` grants, in one statement: its lines,
-    each with the buyer's purchase record of its course (`user_locked`: the caller holds the
-    lock already, only read). The user is the first lock of the lock order; on PostgreSQL
-    only its row is locked (FOR UPDATE OF). MariaDB cannot name the table and also locks the
-    lines and records it reads: this order's and this user's, which nobody touches without
-    this user's lock first, so no circle. The records need no lock of their own: every writer
-    of purchase records holds the user's lock (access.services)."""
+    """Lock the buyer's row and read what settling `order` grants, in one statement (two on
+    PostgreSQL: `separate_user_lock`): its lines, each with the buyer's purchase record of its
+    course (`user_locked`: the caller holds the lock already, only read). The user is the
+    first lock of the lock order. MariaDB cannot name the table and also locks the lines and
+    records it reads: this order's and this user's, which nobody touches without this user's
+    lock first, so no circle. The records need no lock of their own: every writer of purchase
+    records holds the user's lock (access.services)."""
+    if not user_locked and separate_user_lock():
+        lock_user(order.user_id)
+        user_locked = True
     users = User._meta.db_table
     lines, purchases = OrderLine._meta.db_table, CoursePurchase._meta.db_table
     # The user drives the LEFT JOINs: it is locked even for an order without lines.
@@ -75,7 +78,7 @@ def lock_user_reading_grants(order: Order, *, user_locked: bool = False) -> list
         f"SELECT l.course_id, l.expire_days, p.id, p.expires_at FROM {users} u "  # noqa: S608
         f"LEFT JOIN {lines} l ON l.order_id = %s "
         f"LEFT JOIN {purchases} p ON p.user_id = u.id AND p.course_id = l.course_id "
-        f"WHERE u.id = %s ORDER BY l.id" + ("" if user_locked else lock_clause(of=("u",)))
+        f"WHERE u.id = %s ORDER BY l.id" + ("" if user_locked else lock_clause())
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [order.id, order.user_id])
@@ -85,6 +88,15 @@ def lock_user_reading_grants(order: Order, *, user_locked: bool = False) -> list
         for course_id, days, record_id, expires_at in rows
         if course_id is not None
     ]
+
+
+def separate_user_lock() -> bool:
+    """Whether the user lock must be its own statement before the read. PostgreSQL (which
+    names the locked table) reads the other tables of a locking statement as of the moment it
+    started, even after waiting for the lock: records another settlement of this user changed
+    meanwhile would be read stale and an extension lost. MariaDB's locking read reads the
+    latest version of every row it reads, and SQLite runs one writer at a time."""
+    return connection.features.has_select_for_update_of
 
 
 def _aware(value) -> datetime | None:

@@ -44,9 +44,7 @@ def payment_url_create(
     whichever is paid first settles it, and a payment by the other is refunded
     (payment_confirm)."""
     try:  # only what a pay URL needs: fewer columns to convert, no ORDER BY (a unique number)
-        order = Order.objects.only(*_PAY_URL_FIELDS).get(
-            user_id=user_id, order_number=order_number
-        )
+        order = Order.objects.only(*_PAY_URL_FIELDS).get(user_id=user_id, order_number=order_number)
     except Order.DoesNotExist:
         raise NotFound(_("No such order."), code="order_not_found") from None
     if order.status != S.UNPAID:

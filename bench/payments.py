@@ -3,20 +3,27 @@
     parsed once per process),
 (b) settling a 5-line order (coupon and credit reserved) through the notify endpoint (POST,
     form-encoded and signed exactly as the gateway sends it), each run a fresh order;
-and (c) notifies settled per second through gunicorn (2 workers) on PostgreSQL.
+and, through gunicorn (2 workers) on PostgreSQL, in the same run with the same clients:
+(c) notifies settled per second, and
+(d) settlements by return per second: the buyer's browser back from the cashier (GET
+    /api/payments/alipay/result/ with the signed return parameters), which asks the gateway
+    (the offline sandbox, its own gunicorn) about the trade and settles the order.
 
     .venv/bin/python bench/payments.py [--repeat 50] [--notifies 400] [--clients 4]
         [--pg postgres://postgres@127.0.0.1:5432/luffy_bench_payments | --pg none]
 
 (a) and (b) run in-process (Django test client) on a throw-away SQLite file and a private
-embedded Redis (or DATABASE_URL / REDIS_URL if set). (c) drops and re-creates the --pg
-database (its name must contain "bench"), migrates it, places --notifies orders there, starts
-gunicorn on 127.0.0.1 and POSTs their signed notifies from --clients threads. The seed
-chapter's design took about 29 ms for a pay URL and 27 queries for a settlement."""
+embedded Redis (or DATABASE_URL / REDIS_URL if set). (c) and (d) drop and re-create the --pg
+database (its name must contain "bench"), migrate it, place 2 x --notifies orders there (half
+of them paid at the sandbox's cashier, whose notifies are dropped so the returns settle them),
+start gunicorn on 127.0.0.1 and send their notifies, then their returns, from --clients
+threads. The seed chapter's design took about 29 ms for a pay URL and 27 queries for a
+settlement."""
 
 import argparse
 import json
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -25,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -174,13 +182,132 @@ def recreate_pg(url: str) -> None:
 
 
 def pg_child(args) -> None:
-    """Runs with DATABASE_URL = the bench database: place the orders, print their notifies."""
+    """Runs with DATABASE_URL = the bench database: place the orders, print their notifies,
+    and for as many more orders paid at the sandbox's cashier their returns (the query string
+    and the buyer's token)."""
+    from luffy.payments.services import payment_url_create
+
     call_command("migrate", verbosity=0)
     redis_client().flushdb()
     courses = make_courses(5)
     coupon = Coupon.objects.create(name="bench -10", sale="-10", type=Coupon.Type.FIXED)
     bodies = [urlencode(notify_params(place_order(courses, coupon))) for _ in range(args.notifies)]
-    json.dump(bodies, sys.stdout)
+    returns = []
+    for _ in range(args.notifies):
+        order = place_order(courses, coupon)
+        url = payment_url_create(user_id=order.user_id, order_number=order.order_number)
+        query = pay_at_sandbox(url)
+        token = str(RefreshToken.for_user(order.user).access_token)
+        returns.append([query, token])
+    json.dump({"notifies": bodies, "returns": returns}, sys.stdout)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def pay_at_sandbox(pay_url: str) -> str:
+    """The buyer opens the cashier and presses Pay: the return redirect's query string."""
+    with urllib.request.urlopen(pay_url, timeout=30) as page:  # noqa: S310
+        cashier = page.url
+    request = urllib.request.Request(cashier + "pay/", data=b"", method="POST")  # noqa: S310
+    try:
+        urllib.request.build_opener(_NoRedirect).open(request, timeout=30)
+    except urllib.error.HTTPError as redirect:
+        assert redirect.code == 302, redirect.code
+        return urlsplit(redirect.headers["Location"]).query
+    raise AssertionError("the cashier did not redirect back")
+
+
+def start_sandbox(env: dict) -> tuple[subprocess.Popen, str, Path]:
+    """The offline Alipay sandbox in its own gunicorn (2 workers, 8 threads), its own SQLite
+    file, the store's keys; every notify dropped (the returns are to settle the orders)."""
+    directory = Path(tempfile.mkdtemp(prefix="luffy-bench-sandbox-"))
+    port = free_port()
+    sandbox_env = {
+        key: value for key, value in env.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "CELERY_BROKER_URL"}
+    }  # fmt: skip
+    sandbox_env.update(
+        DJANGO_SETTINGS_MODULE="luffy.alipay_sandbox.settings",
+        LUFFY_VAR_DIR=str(directory),
+        ALIPAY_KEY_DIR=str(settings.ALIPAY_KEY_DIR),
+        ALIPAY_APP_ID=settings.ALIPAY_APP_ID,
+        ALIPAY_SELLER_ID=settings.ALIPAY_SELLER_ID,
+        ALIPAY_SANDBOX_DATABASE_URL=f"sqlite:///{directory / 'sandbox.sqlite3'}",
+    )
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+                   cwd=ROOT, env=sandbox_env, check=True)  # fmt: skip
+    log = (directory / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "luffy.alipay_sandbox.wsgi:application",
+         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "8"],
+        cwd=ROOT, env=sandbox_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    token = (directory / "alipay_sandbox_control_token").read_text().strip()
+    wait_answering(server, f"{url}/sandbox/faults/", directory / "server.log")
+    request = urllib.request.Request(  # noqa: S310 (the sandbox on 127.0.0.1)
+        f"{url}/sandbox/faults/", method="POST", data=json.dumps({"drop_notify": 10**6}).encode(),
+        headers={"X-Sandbox-Token": token, "Content-Type": "application/json"},
+    )  # fmt: skip
+    urllib.request.urlopen(request, timeout=10).close()  # noqa: S310
+    return server, f"{url}/gateway.do", directory
+
+
+def wait_answering(server: subprocess.Popen, url: str, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:  # bounded wait for the workers to answer
+        assert server.poll() is None, log.read_text()
+        try:
+            urllib.request.urlopen(url, timeout=2).close()  # noqa: S310
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def fire(requests: list[urllib.request.Request], clients: int) -> tuple[float, list]:
+    """Send the requests from `clients` threads; (seconds, (status, body) of each)."""
+    answers: list = []
+    lock = threading.Lock()
+    queue = iter(requests)
+
+    def client() -> None:
+        while True:
+            with lock:
+                request = next(queue, None)
+            if request is None:
+                return
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                    answer = (response.status, response.read())
+            except urllib.error.HTTPError as exc:
+                answer = (exc.code, exc.read())
+            with lock:
+                answers.append(answer)
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    seconds = time.perf_counter() - start
+    assert not any(t.is_alive() for t in threads), "a client hung"
+    return seconds, answers
 
 
 def bench_gunicorn(args) -> dict:
@@ -191,86 +318,65 @@ def bench_gunicorn(args) -> dict:
         "DATABASE_URL": args.pg,
         "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": redis_url,
+        # One signing key for the tokens the child makes and the server checks.
+        "SECRET_KEY": secrets.token_urlsafe(50),
     }
-    placed = subprocess.run(
-        [sys.executable, __file__, "--pg-child", "--notifies", str(args.notifies)],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    bodies = json.loads(placed.stdout)
-    port = free_port()
-    server_env = {**env, "DJANGO_SETTINGS_MODULE": "luffy.config.settings.local", "DEBUG": "0"}
-    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed once gunicorn has stopped)
-        prefix="luffy-bench-gunicorn-", suffix=".log", delete=False
-    )
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "luffy.config.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "-",
-        ],
-        cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}{NOTIFY_URL}"
+    sandbox, gateway, sandbox_dir = start_sandbox(env)
+    env["ALIPAY_GATEWAY"] = gateway
+    server = None
     try:
-        deadline = time.monotonic() + 60
-        while True:  # bounded wait for both workers to answer
-            assert server.poll() is None, Path(log.name).read_text()
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except urllib.error.HTTPError:
-                break  # it answers
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        answers: list[bytes] = []
-        lock = threading.Lock()
-        queue = iter(bodies)
-
-        def client() -> None:
-            while True:
-                with lock:
-                    body = next(queue, None)
-                if body is None:
-                    return
-                request = urllib.request.Request(
-                    url,
-                    data=body.encode(),
-                    headers={"Content-Type": "application/x-www-form-urlencoded"},
-                )
-                with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                    answer = response.read()
-                with lock:
-                    answers.append(answer)
-
-        threads = [threading.Thread(target=client, daemon=True) for _ in range(args.clients)]
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(300)
-        seconds = time.perf_counter() - start
-        assert not any(t.is_alive() for t in threads), "a client hung"
+        placed = subprocess.run(
+            [sys.executable, __file__, "--pg-child", "--notifies", str(args.notifies)],
+            env=env, cwd=ROOT, check=True, capture_output=True, text=True, timeout=1800,
+        )  # fmt: skip
+        orders = json.loads(placed.stdout)
+        port = free_port()
+        server_env = {**env, "DJANGO_SETTINGS_MODULE": "luffy.config.settings.local", "DEBUG": "0"}
+        log = Path(tempfile.mkstemp(prefix="luffy-bench-gunicorn-", suffix=".log")[1])
+        with log.open("w") as out:
+            server = subprocess.Popen(
+                [
+                    sys.executable, "-m", "gunicorn", "luffy.config.wsgi:application",
+                    "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "-",
+                ],
+                cwd=ROOT, env=server_env, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        wait_answering(server, f"{base}/healthz", log)
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        notifies = [
+            urllib.request.Request(base + NOTIFY_URL, data=body.encode(), headers=form)  # noqa: S310
+            for body in orders["notifies"]
+        ]
+        notify_seconds, notify_answers = fire(notifies, args.clients)
+        returns = [
+            urllib.request.Request(  # noqa: S310 (the store on 127.0.0.1)
+                f"{base}{NOTIFY_URL}?{query}", headers={"Authorization": f"Bearer {token}"}
+            )
+            for query, token in orders["returns"]
+        ]
+        return_seconds, return_answers = fire(returns, args.clients)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-        log.close()
-    assert answers == [b"success"] * len(bodies), set(answers)
+        if server is not None:
+            stop(server)
+        stop(sandbox)
+    assert notify_answers == [(200, b"success")] * len(notifies), set(notify_answers)
+    assert all(status == 200 for status, _ in return_answers), {
+        (status, body[:200]) for status, body in return_answers if status != 200
+    }
     check = subprocess.run(
         [sys.executable, __file__, "--pg-check"], env=env, cwd=ROOT, check=True,
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     paid = json.loads(check.stdout)
-    assert paid == {"paid": len(bodies), "settled": len(bodies)}, paid
-    return {"notifies": len(bodies), "seconds": seconds, "per_second": len(bodies) / seconds}
+    total = len(notifies) + len(returns)
+    assert paid == {"paid": total, "settled": total}, paid
+    return {
+        "notifies": len(notifies), "notify_seconds": notify_seconds,
+        "returns": len(returns), "return_seconds": return_seconds,
+        "sandbox_dir": str(sandbox_dir),
+    }  # fmt: skip
 
 
 def pg_check() -> None:
@@ -324,12 +430,17 @@ def main() -> None:
         }), flush=True)  # fmt: skip
     if args.pg != "none":
         result = bench_gunicorn(args)
-        print(json.dumps({
-            "bench": "payments", "case": "notifies settled per second (gunicorn, 2 workers)",
-            "per_second": round(result["per_second"], 1), "notifies": result["notifies"],
-            "seconds": round(result["seconds"], 2), "clients": args.clients, "db": "postgresql",
-            "load_average": os.getloadavg()[0],
-        }), flush=True)  # fmt: skip
+        for case, count, seconds in (
+            ("notifies settled per second (gunicorn, 2 workers)", result["notifies"],
+             result["notify_seconds"]),
+            ("returns settled per second, each asking the gateway (gunicorn, 2 workers)",
+             result["returns"], result["return_seconds"]),
+        ):  # fmt: skip
+            print(json.dumps({
+                "bench": "payments", "case": case, "per_second": round(count / seconds, 1),
+                "settled": count, "seconds": round(seconds, 2), "clients": args.clients,
+                "db": "postgresql", "load_average": os.getloadavg()[0],
+            }), flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -16,19 +16,37 @@ from luffy.common.locks import lock_rows
 
 
 def access_grant(
-    *, user_id: int, order_id: int, lines: list[tuple[int, int]], at: datetime
+    *,
+    user_id: int,
+    order_id: int,
+    lines: list[tuple[int, int]],
+    at: datetime,
+    held: dict[int, tuple[int, datetime | None]] | None = None,
 ) -> None:
     """A purchase record per (course_id, days) line, 0 days = permanent: new access from `at`;
     an expired record restarts from `at`; an active one is extended from its end; permanent
-    stays permanent. Two statements at most besides the read."""
-    existing = {
-        p.course_id: p
-        for p in lock_rows(
-            CoursePurchase.objects.filter(
-                user_id=user_id, course_id__in=[course_id for course_id, _ in lines]
+    stays permanent. Two statements at most besides the read.
+
+    `held`: the user's records of these courses ({course_id: (id, expires_at)}) when the
+    caller already read them under the user's lock (settlement reads them with its lock, in
+    one statement); otherwise they are read and locked here. Every writer of purchase records
+    holds the user's lock, so records read under it cannot change before these writes."""
+    if held is None:
+        existing = {
+            p.course_id: p
+            for p in lock_rows(
+                CoursePurchase.objects.filter(
+                    user_id=user_id, course_id__in=[course_id for course_id, _ in lines]
+                )
             )
-        )
-    }
+        }
+    else:
+        existing = {
+            course_id: CoursePurchase(
+                id=record_id, user_id=user_id, course_id=course_id, expires_at=expires_at
+            )
+            for course_id, (record_id, expires_at) in held.items()
+        }
     new, changed = [], []
     for course_id, days in lines:
         record = existing.get(course_id)

@@ -11,7 +11,8 @@ in primary-key order, so two transactions never wait for each other in a circle:
 A segment grant (coupons.services.coupon_grant_segment) locks one coupon definition row and
 nothing else, so it stands outside this order and cannot close a circle with it.
 
-Common cannot import the apps, so this module holds the one way to lock (`lock_rows`) and the
+Common cannot import the apps, so this module holds the one way to lock (`lock_rows`, and
+`lock_clause` for the one raw statement that locks) and the
 apps wrap it for their rows (orders.services.locks: lock_user(s), lock_order(s), lock_courses;
 access.services for purchase records). Row locks do nothing on SQLite: there the conditional
 updates keep the writes correct (see docs/architecture.md, "Locks and state changes")."""
@@ -32,3 +33,12 @@ def lock_rows(queryset: QuerySet, *, no_key: bool = False, skip_locked: bool = F
     the one statement."""
     no_key = no_key and connection.features.has_select_for_no_key_update
     return queryset.select_for_update(no_key=no_key, skip_locked=skip_locked).order_by("pk")
+
+
+def lock_clause() -> str:
+    """The locking clause ending a raw SELECT that must lock rows (" FOR UPDATE", or "" where
+    the database has no row locks), for a statement the ORM cannot express. It locks every
+    row the statement reads, which the caller must allow for."""
+    if not connection.features.has_select_for_update:
+        return ""
+    return " " + connection.ops.for_update_sql()

@@ -56,6 +56,7 @@ class AlipayResultApi(APIView):
     """GET: the buyer's return from the cashier (the result page calls it with the query
     string). POST: the gateway's async notify (form-encoded, no login)."""
 
+    authentication_classes = [ActiveTokenUserAuthentication]  # the user id is all it needs
     parser_classes = [FormParser]
 
     def get_permissions(self):
@@ -97,6 +98,7 @@ class WechatResultApi(APIView):
     """The buyer is back from WeChat Pay (H5 redirect, or our QR code page polling): WeChat
     sends no signed return, so the store asks WeChat about the order."""
 
+    authentication_classes = [ActiveTokenUserAuthentication]  # the user id is all it needs
     permission_classes = [IsAuthenticated]
 
     @extend_schema(

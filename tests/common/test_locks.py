@@ -9,7 +9,8 @@ from luffy.common.locks import lock_rows
 from luffy.users.models import User
 
 LUFFY = Path(__file__).resolve().parents[2] / "luffy"
-LOCKING = re.compile(r"\.select_for_update\(")
+# The ORM's lock, and the lock clause of a raw statement (common.locks.lock_clause builds it).
+LOCKING = re.compile(r"\.select_for_update\(|for_update_sql\(")
 
 
 def lockers(root: Path) -> list[str]:
@@ -28,8 +29,10 @@ def test_only_common_locks_takes_row_locks():
 
 def test_the_scan_finds_a_lock_taken_elsewhere(tmp_path):
     (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "services.py").write_text("User.objects.select_for_update().get(id=1)\n")
-    assert lockers(tmp_path) == ["app/services.py:1"]
+    (tmp_path / "app" / "services.py").write_text(
+        "User.objects.select_for_update().get(id=1)\nsql += connection.ops.for_update_sql()\n"
+    )
+    assert lockers(tmp_path) == ["app/services.py:1", "app/services.py:2"]
 
 
 def test_lock_rows_locks_in_primary_key_order():

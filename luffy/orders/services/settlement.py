@@ -20,8 +20,8 @@ from luffy.coupons.services import (
     user_coupon_reserve,
     user_coupons_consume,
 )
-from luffy.orders.models import Order, OrderLine
-from luffy.orders.services.locks import lock_order, lock_user
+from luffy.orders.models import Order
+from luffy.orders.services.locks import Grant, lock_order, lock_user, lock_user_reading_grants
 from luffy.orders.services.transitions import TRANSITIONS, order_transition
 from luffy.users.credits import credit_change
 from luffy.users.models import CreditEntry
@@ -35,10 +35,12 @@ def settle_locked(
     paid_at: datetime,
     from_status: int = S.UNPAID,
     reason: str = "",
+    grants: list[Grant] | None = None,
 ) -> bool:
-    """-> paid, coupon used, access granted. Caller holds the user lock. The gateway's trade
-    number is not the order's business: payments records it on its Trade, in the same
-    transaction (`payments.services.pay.trade_record_paid`).
+    """-> paid, coupon used, access granted. Caller holds the user lock; `grants` when it read
+    them with it (`lock_user_reading_grants`). The gateway's trade number is not the order's
+    business: payments records it on its Trade, in the same transaction
+    (`payments.services.pay.trade_record_paid`).
     `paid_at` never precedes the order's creation: the gateway's time has whole seconds, so a
     payment within the second the order was made would otherwise read as before it (the
     gateway's own time stays in the stored message, PaymentMessage.raw)."""
@@ -51,8 +53,14 @@ def settle_locked(
         paid_at=paid_at,
     ):
         return False
-    user_coupons_consume(order_ids=[order.id], at=paid_at)
-    _grant_access(order, paid_at)
+    order.status, order.paid_at = S.PAID, paid_at  # what the row now holds, for the caller
+    if order.user_coupon_id is not None:  # only an order with a coupon reserved one
+        user_coupons_consume(order_ids=[order.id], at=paid_at)
+    _grant_access(
+        order,
+        paid_at,
+        grants if grants is not None else lock_user_reading_grants(order, user_locked=True),
+    )
     event_on_commit(
         "order.settled", order_number=order.order_number, user_id=order.user_id,
         paid_at=paid_at.isoformat(timespec="seconds"),
@@ -61,21 +69,28 @@ def settle_locked(
     return True
 
 
-def _grant_access(order: Order, now: datetime) -> None:
-    lines = list(
-        OrderLine.objects.filter(order_id=order.id).values_list("course_id", "expire_days")
-    )
+def _grant_access(order: Order, now: datetime, grants: list[Grant]) -> None:
     # Before the purchase records are inserted: see lock_courses.
-    Course.objects.filter(id__in=[course_id for course_id, _ in lines]).update(
+    Course.objects.filter(id__in=[grant.course_id for grant in grants]).update(
         students=F("students") + 1
     )
-    access_grant(user_id=order.user_id, order_id=order.id, lines=lines, at=now)
+    access_grant(
+        user_id=order.user_id,
+        order_id=order.id,
+        lines=[(grant.course_id, grant.days) for grant in grants],
+        held={
+            grant.course_id: (grant.record_id, grant.record_expires_at)
+            for grant in grants
+            if grant.record_id is not None
+        },
+        at=now,
+    )
 
 
 def _order_for_settlement(order_number: str) -> Order:
     order = (
         Order.objects.filter(order_number=order_number)
-        .only("id", "user_id", "order_number", "created_at")
+        .only("id", "user_id", "order_number", "created_at", "user_coupon_id")
         .first()
     )
     if order is None:
@@ -96,9 +111,11 @@ def order_record_paid(
     message (app, seller, amount) first."""
     if order is None or order.order_number != order_number:
         order = _order_for_settlement(order_number)
-    with transaction.atomic():
-        lock_user(order.user_id)
-        return settle_locked(order, paid_at=paid_at or timezone.now())
+    # No savepoint in a caller's transaction (payments settles and records its Trade in one):
+    # nothing here is undone on its own, and each savepoint is two more round trips.
+    with transaction.atomic(savepoint=False):
+        grants = lock_user_reading_grants(order)
+        return settle_locked(order, paid_at=paid_at or timezone.now(), grants=grants)
 
 
 class _CannotReserve(Exception):

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +32,12 @@ from luffy.payments.services.messages import (
     judge,
     message_record,
 )
-from luffy.payments.services.pay import order_gateways, order_paid_gateway, trade_record_paid
+from luffy.payments.services.pay import (
+    order_gateways,
+    order_paid_gateway,
+    trade_record_paid,
+    with_trade_ids,
+)
 from luffy.payments.services.refunds import refund_record_succeeded, refund_send
 
 S = Order.Status
@@ -40,14 +45,21 @@ logger = logging.getLogger(__name__)
 
 
 def payment_confirm(
-    *, message: PaymentMessage, trade: TradeReport, kind: str = GatewayKind.ALIPAY
+    *,
+    message: PaymentMessage,
+    trade: TradeReport,
+    kind: str = GatewayKind.ALIPAY,
+    order: Order | None = None,
 ) -> str:
     """Judge a verified message of gateway `kind` about a trade and act on it; returns the
-    outcome.
+    outcome. `order`: the order the caller asked the gateway about (read before the call:
+    its status may be stale, which is safe, as every change below is conditional or made
+    under lock and re-read when it did not happen).
 
     Idempotent: a second message about a settled or refunded trade changes nothing. An order
     is paid by exactly one gateway: money from the other one is refunded through it."""
-    order = Order.objects.filter(order_number=trade.out_trade_no).first()
+    if order is None or order.order_number != trade.out_trade_no:
+        order = Order.objects.filter(order_number=trade.out_trade_no).first()
     if order is None:
         return judge(message, Outcome.UNKNOWN_ORDER, trade.out_trade_no, flagged=True)
     merchant = gateway_for(kind)
@@ -67,25 +79,25 @@ def payment_confirm(
 
     paid_at = trade.paid_at or timezone.now()
     try:
-        with transaction.atomic():  # the settlement and the Trade's number commit together
-            settled = order.status == S.UNPAID and orders.order_record_paid(
-                order_number=order.order_number, paid_at=paid_at, order=order
-            )
+        if order.status == S.UNPAID:
+            with transaction.atomic():  # the settlement and the Trade's number commit together
+                settled = orders.order_record_paid(
+                    order_number=order.order_number, paid_at=paid_at, order=order
+                )
+                if settled:
+                    trade_record_paid(order, gateway=merchant.kind, trade_no=trade.trade_no,
+                                       at=paid_at)  # fmt: skip
             if settled:
-                trade_record_paid(order, gateway=merchant.kind, trade_no=trade.trade_no,
-                                   at=paid_at)  # fmt: skip
-        if settled:
-            return judge(message, Outcome.SETTLED)
-        paid_as = _status_refresh(order)
+                return judge(message, Outcome.SETTLED)
+        paid_as, paid_by = _status_refresh(order)
         if order.status in (S.CANCELLED, S.TIMED_OUT):
             if _late_payment_decide(order, trade, paid_at, kind) is LateDecision.SETTLED:
                 return judge(message, Outcome.LATE_SETTLED)
-            paid_as = _status_refresh(order)
+            paid_as, paid_by = _status_refresh(order)
     except IntegrityError:  # Trade.trade_no is unique: this trade already paid another order
         detail = f"trade {trade.trade_no} already settled another order"
         return judge(message, Outcome.TRADE_REUSED, detail, flagged=True)
     if order.status == S.PAID:
-        paid_by = order_paid_gateway(order)
         if paid_by and paid_by != merchant.kind:  # paid with the other gateway first
             return judge(message, *_other_gateway_refund(order, kind))
         if paid_as and trade.trade_no and paid_as != trade.trade_no:
@@ -95,17 +107,23 @@ def payment_confirm(
     return judge(message, *_late_refund_finish(order, kind))
 
 
-def _status_refresh(order: Order) -> str | None:
-    """Re-read the order's status, and the gateway trade number it was paid with (its paid
-    Trade's), in one query. Returns the trade number (None when not paid through a gateway)."""
-    paid_trade = Trade.objects.filter(order_id=OuterRef("id"), status=Trade.Status.PAID)
-    order.status, paid_as = (
+def _status_refresh(order: Order) -> tuple[str | None, str | None]:
+    """Re-read the order's status, and the gateway trade number and gateway it was paid with
+    (its paid Trade's), in one query. Returns (trade number, gateway), each None when it was
+    not paid through a gateway."""
+    paid_trade = Trade.objects.filter(order_id=OuterRef("id"), status=Trade.Status.PAID).order_by(
+        "id"
+    )
+    order.status, paid_as, paid_by = (
         Order.objects.filter(id=order.id)
-        .annotate(paid_as=Subquery(paid_trade.values("trade_no")[:1]))
-        .values_list("status", "paid_as")
+        .annotate(
+            paid_as=Subquery(paid_trade.values("trade_no")[:1]),
+            paid_by=Subquery(paid_trade.values("gateway")[:1]),
+        )
+        .values_list("status", "paid_as", "paid_by")
         .get()
     )
-    return paid_as
+    return paid_as, paid_by
 
 
 # WeChat Pay's refund numbers get a prefix of their own: one order can have a refund at each
@@ -283,7 +301,7 @@ def _query_one(*, order: Order, source: str, kind: str) -> str | None:
     if answer.trade is None:
         judge(message, Outcome.NO_TRADE, answer.detail)
         return None
-    return payment_confirm(message=message, trade=answer.trade, kind=kind)
+    return payment_confirm(message=message, trade=answer.trade, kind=kind, order=order)
 
 
 # payment_result's pending answer when the gateway could not be asked (its `outcome`), and the
@@ -294,31 +312,46 @@ PENDING_RETRY_AFTER = 5
 
 def payment_result(*, user_id: int, params: dict) -> Order:
     """Handle the buyer's return from Alipay's cashier: a verified return carries no trade
-    status, so an order not paid yet is confirmed by asking the gateway (payment_query)."""
+    status, so an order not paid yet is confirmed by asking the gateway (payment_query); a
+    paid one is answered without asking. The return is stored with its verdict in one
+    statement: every verdict here is reached from reads alone, before anything is done."""
+
+    def record(outcome: str, detail: str = "") -> PaymentMessage:
+        return message_record(source=PaymentMessage.Source.RETURN, data=params,
+                              verified=verified, outcome=outcome, detail=detail)  # fmt: skip
+
     verified = gateway_for(GatewayKind.ALIPAY).verify(params)
-    message = message_record(source=PaymentMessage.Source.RETURN, data=params, verified=verified)
     if not verified:
-        judge(message, Outcome.BAD_SIGNATURE, flagged=False)
+        record(Outcome.BAD_SIGNATURE)
         raise ValidationFailed(
             _("This payment result could not be verified."), code="bad_signature"
         )
-    order = Order.objects.filter(
-        user_id=user_id, order_number=params.get("out_trade_no", "")
-    ).first()
+    order = _order_for_result(user_id, params.get("out_trade_no", ""))
     if order is None:
-        judge(message, Outcome.UNKNOWN_ORDER, "not this user's order")
+        record(Outcome.UNKNOWN_ORDER, "not this user's order")
         raise NotFound(_("No such order."), code="order_not_found")
     if order.status == S.PAID:
-        judge(message, Outcome.ALREADY_PAID)
+        record(Outcome.ALREADY_PAID)
         return order
-    judge(message, Outcome.QUERIED)
+    record(Outcome.QUERIED)
     return _order_result(order, _asked(order, kind=None))
+
+
+def _order_for_result(user_id: int, order_number: str) -> Order | None:
+    """The buyer's order with what its result needs besides: the gateways it was sent to
+    (asked when it is not paid yet) and the buyer's credit (`buyer_credit`, shown on the
+    result: settling does not change it), in one query."""
+    return (
+        with_trade_ids(Order.objects.filter(user_id=user_id, order_number=order_number))
+        .annotate(buyer_credit=F("user__credit"))
+        .first()
+    )
 
 
 def payment_poll(*, user_id: int, order_number: str, kind: str) -> Order:
     """The buyer is back from a gateway that sends no signed return (WeChat Pay), or waits on
     our QR code page: the order, paid, once the gateway confirms it (asked here)."""
-    order = Order.objects.filter(user_id=user_id, order_number=order_number).first()
+    order = _order_for_result(user_id, order_number)
     if order is None:
         raise NotFound(_("No such order."), code="order_not_found")
     if order.status == S.PAID:
@@ -337,7 +370,9 @@ def _asked(order: Order, *, kind: str | None) -> str | None:
 
 
 def _order_result(order: Order, outcome: str | None) -> Order:
-    order.refresh_from_db()
+    if outcome != Outcome.SETTLED:  # settled by this call: `order` is up to date (settle_locked)
+        order.refresh_from_db()
+        order.buyer_credit = None  # a late payment takes credit again: read it afresh
     if order.status == S.REFUNDED:
         raise Conflict(
             _(

@@ -14,10 +14,19 @@ from luffy.payments.models import PaymentMessage
 
 
 def message_record(
-    *, source: str, data: dict, out_trade_no: str = "", verified: bool | None = None
+    *,
+    source: str,
+    data: dict,
+    out_trade_no: str = "",
+    verified: bool | None = None,
+    outcome: str = "",
+    detail: str = "",
+    flagged: bool = False,
 ) -> PaymentMessage:
     """Store a gateway message as received, before acting on it (autocommit: it survives a
-    failure while processing), with whether its signature checked out."""
+    failure while processing), with whether its signature checked out. With `outcome`: a
+    verdict reached before anything was acted on (a return redirect judged from reads alone),
+    stored with the message in the same statement."""
     raw = capped_message(data)  # at most a few KB, whatever was posted
     message = PaymentMessage.objects.create(
         source=source,
@@ -25,9 +34,15 @@ def message_record(
         notify_id=str(raw.get("notify_id", ""))[:128],
         raw=raw,
         verified=verified,
+        outcome=outcome,
+        detail=detail[:255],
+        flagged=flagged,
+        judged_at=timezone.now() if outcome else None,
     )
     event("payment.message_received", order_number=message.out_trade_no, user_id=None,
           source=message.source, message=message.id, verified=verified)  # fmt: skip
+    if outcome:
+        _verdict_logged(message)
     return message
 
 
@@ -35,13 +50,18 @@ def judge(message: PaymentMessage, outcome: str, detail: str = "", *, flagged=Fa
     PaymentMessage.objects.filter(id=message.id).update(
         outcome=outcome, detail=detail[:255], flagged=flagged, judged_at=timezone.now()
     )
-    event(
-        "payment.flagged" if flagged else "payment.verdict",
-        order_number=message.out_trade_no, user_id=None, source=message.source,
-        message=message.id, outcome=outcome, detail=detail[:255] or "-",
-        level=logging.WARNING if flagged else logging.INFO,
-    )  # fmt: skip
+    message.outcome, message.detail, message.flagged = outcome, detail[:255], flagged
+    _verdict_logged(message)
     return outcome
+
+
+def _verdict_logged(message: PaymentMessage) -> None:
+    event(
+        "payment.flagged" if message.flagged else "payment.verdict",
+        order_number=message.out_trade_no, user_id=None, source=message.source,
+        message=message.id, outcome=message.outcome, detail=message.detail or "-",
+        level=logging.WARNING if message.flagged else logging.INFO,
+    )  # fmt: skip
 
 
 class Outcome(StrEnum):

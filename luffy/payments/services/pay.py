@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +28,12 @@ PAY_TYPE_GATEWAY = {
 }
 
 
+_PAY_URL_FIELDS = (
+    "id", "user_id", "order_number", "status", "pay_deadline", "title", "real_price",
+    "sent_to_gateway_at",
+)  # fmt: skip
+
+
 def payment_url_create(
     *, user_id: int, order_number: str, pay_type: str = GatewayKind.ALIPAY,
     channel: str = "native", client_ip: str = "",
@@ -35,9 +43,10 @@ def payment_url_create(
     `channel` "h5" (a phone browser), its h5_url. An order can be sent to both gateways;
     whichever is paid first settles it, and a payment by the other is refunded
     (payment_confirm)."""
-    order = Order.objects.filter(user_id=user_id, order_number=order_number).first()
-    if order is None:
-        raise NotFound(_("No such order."), code="order_not_found")
+    try:  # only what a pay URL needs: fewer columns to convert, no ORDER BY (a unique number)
+        order = Order.objects.only(*_PAY_URL_FIELDS).get(user_id=user_id, order_number=order_number)
+    except Order.DoesNotExist:
+        raise NotFound(_("No such order."), code="order_not_found") from None
     if order.status != S.UNPAID:
         raise Conflict(
             _("This order is %(status)s; there is nothing to pay.")
@@ -80,22 +89,48 @@ def payment_url_create(
     return url
 
 
-def _trade_sent(order: Order, *, gateway: str, at: datetime) -> Trade:
+def _trade_sent(order: Order, *, gateway: str, at: datetime) -> None:
     """The order's Trade with this gateway: created with the first pay URL (a second URL, or
-    two at once, find the same row); the order marked as sent to a gateway."""
-    Order.objects.filter(id=order.id, sent_to_gateway_at__isnull=True).update(sent_to_gateway_at=at)
-    trade, _created = Trade.objects.get_or_create(
-        order=order,
-        gateway=gateway,
-        defaults={"out_trade_no": order.order_number, "sent_at": at, "amount": order.real_price},
+    two at once, keep the first row: the insert ignores the conflict); the order marked as
+    sent to a gateway, once. Two statements for a first URL, one for any later one."""
+    if order.sent_to_gateway_at is None:
+        Order.objects.filter(id=order.id, sent_to_gateway_at__isnull=True).update(
+            sent_to_gateway_at=at
+        )
+    Trade.objects.bulk_create(
+        [Trade(order=order, gateway=gateway, out_trade_no=order.order_number, sent_at=at,
+               amount=order.real_price)],
+        ignore_conflicts=True,
+    )  # fmt: skip
+
+
+def with_trade_ids(orders: QuerySet) -> QuerySet:
+    """`orders` read with the id of their Trade at each gateway (None: never sent there), so
+    order_gateways needs no query of its own."""
+    return orders.annotate(
+        **{
+            _TRADE_ID.format(kind=kind): Subquery(
+                Trade.objects.filter(order_id=OuterRef("id"), gateway=kind).values("id")[:1]
+            )
+            for kind in GatewayKind
+        }
     )
-    return trade
+
+
+_TRADE_ID = "trade_id_{kind}"
 
 
 def order_gateways(order: Order) -> list[str]:
     """The gateways an order was sent to (its Trades, first first); none yet: the one it was
-    placed with."""
-    kinds = Trade.objects.filter(order_id=order.id).order_by("id").values_list("gateway", flat=True)
+    placed with. From the order's annotations when it was read `with_trade_ids`."""
+    names = [_TRADE_ID.format(kind=kind) for kind in GatewayKind]
+    if all(hasattr(order, name) for name in names):
+        sent = {kind: getattr(order, name) for kind, name in zip(GatewayKind, names, strict=True)}
+        kinds = sorted((kind for kind, trade_id in sent.items() if trade_id), key=sent.get)
+    else:
+        kinds = (
+            Trade.objects.filter(order_id=order.id).order_by("id").values_list("gateway", flat=True)
+        )
     return list(kinds) or [PAY_TYPE_GATEWAY.get(order.pay_type, GatewayKind.ALIPAY)]
 
 
@@ -115,11 +150,22 @@ def trade_record_paid(order: Order, *, gateway: str, trade_no: str, at: datetime
     paid = {"trade_no": trade_no or None, "status": Trade.Status.PAID}
     event_on_commit("payment.trade_paid", order_number=order.order_number,
                     user_id=order.user_id, gateway=gateway, trade_no=trade_no or "-")  # fmt: skip
+    # An order sent to this gateway has its Trade there: one UPDATE.
     if order.sent_to_gateway_at is not None and Trade.objects.filter(
         order_id=order.id, gateway=gateway
     ).update(**paid, updated_at=timezone.now()):
         return
-    Trade.objects.create(
-        order=order, gateway=gateway, out_trade_no=order.order_number, amount=order.real_price,
-        sent_at=order.sent_to_gateway_at, **paid,
-    )  # fmt: skip
+    try:
+        with transaction.atomic():  # a savepoint: the order may have its Trade after all
+            Trade.objects.create(
+                order=order, gateway=gateway, out_trade_no=order.order_number,
+                amount=order.real_price, sent_at=order.sent_to_gateway_at, **paid,
+            )  # fmt: skip
+    except IntegrityError:
+        # `order` was read before a pay URL made its Trade (a caller that asked the gateway
+        # first), or that URL was made meanwhile: mark that Trade. A conflict on the trade
+        # number itself (it paid another order) stays an IntegrityError.
+        if not Trade.objects.filter(order_id=order.id, gateway=gateway).update(
+            **paid, updated_at=timezone.now()
+        ):
+            raise

@@ -107,6 +107,13 @@ class TaskResultAdmin(CeleryTaskResultAdmin, ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "status_label"]
 
+    # A record of what a worker did: read (and deleted when old), never typed in or edited.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
     @admin.display(description=_("task state"), ordering="status")
     def status_label(self, task: TaskResult) -> str:
         return task_state_label(task.status)

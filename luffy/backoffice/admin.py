@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_celery_results.admin import GroupResultAdmin as CeleryGroupResultAdmin
 from django_celery_results.admin import TaskResultAdmin as CeleryTaskResultAdmin
@@ -58,9 +58,65 @@ class GroupAdmin(DjangoGroupAdmin, ModelAdmin):
         return field
 
 
+# Celery stores a task's state as its English name (PENDING, SUCCESS, ...), the field's choices
+# too; the admin shows and filters them in Chinese (the third-party model stays as it is, so
+# its migrations don't change).
+TASK_STATES = {
+    "PENDING": pgettext_lazy("task state", "pending"),
+    "RECEIVED": pgettext_lazy("task state", "received"),
+    "STARTED": pgettext_lazy("task state", "running"),
+    "RETRY": pgettext_lazy("task state", "retrying"),
+    "SUCCESS": pgettext_lazy("task state", "succeeded"),
+    "FAILURE": pgettext_lazy("task state", "failed"),
+    "REVOKED": pgettext_lazy("task state", "revoked"),
+    "REJECTED": pgettext_lazy("task state", "rejected"),
+    "IGNORED": pgettext_lazy("task state", "ignored"),
+}
+
+
+def task_state_label(state: str) -> str:
+    return str(TASK_STATES.get(state, state))
+
+
+class TaskStateFilter(admin.SimpleListFilter):
+    title = _("task state")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return list(TASK_STATES.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
+def _with_state_label(fields):
+    return tuple("status_label" if name == "status" else name for name in fields)
+
+
 @admin.register(TaskResult)
 class TaskResultAdmin(CeleryTaskResultAdmin, ModelAdmin):
-    pass
+    list_display = _with_state_label(CeleryTaskResultAdmin.list_display)
+    list_filter = tuple(
+        TaskStateFilter if name == "status" else name for name in CeleryTaskResultAdmin.list_filter
+    )
+    fieldsets = tuple(
+        (title, {**options, "fields": _with_state_label(options["fields"])})
+        for title, options in CeleryTaskResultAdmin.fieldsets
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "status_label"]
+
+    # A record of what a worker did: read (and deleted when old), never typed in or edited.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("task state"), ordering="status")
+    def status_label(self, task: TaskResult) -> str:
+        return task_state_label(task.status)
 
 
 @admin.register(GroupResult)

@@ -118,3 +118,22 @@ def test_the_group_page_lists_permissions_in_chinese(member):
     assert "订单 | 订单 | 可以退款" in page  # a model's own permission, from its Meta
     assert "Can add" not in page and "Can view" not in page
     assert "chord counter" not in page
+
+
+def test_task_results_show_and_filter_their_state_in_chinese(member):
+    from django_celery_results.models import TaskResult
+
+    client = member(is_superuser=True)
+    failed = TaskResult.objects.create(
+        task_id="t-1", task_name="luffy.payments.tasks.expire_orders", status="FAILURE"
+    )
+    TaskResult.objects.create(task_id="t-2", task_name="luffy.cart.tasks.x", status="SUCCESS")
+    html = client.get("/admin/django_celery_results/taskresult/").content.decode()
+    assert "失败" in html and "成功" in html
+    assert not re.search(r">\s*(FAILURE|SUCCESS)\s*<", html)  # no English state in a cell
+    filtered = client.get("/admin/django_celery_results/taskresult/?status=FAILURE")
+    assert filtered.context["cl"].result_count == 1
+    page = client.get(f"/admin/django_celery_results/taskresult/{failed.pk}/change/")
+    assert page.status_code == 200 and "失败" in page.content.decode()
+    assert 'name="_save"' not in page.content.decode()  # read only: nothing to save
+    assert client.get("/admin/django_celery_results/taskresult/add/").status_code == 403

@@ -318,3 +318,23 @@ def test_a_refund_confirmed_by_two_paths_counts_once(sandbox, paid_order, monkey
     paid_order.refresh_from_db()
     assert refund.status == Refund.Status.SUCCEEDED
     assert paid_order.refunded_amount == Decimal("30.00")
+
+
+def test_a_whole_refund_confirmed_only_by_its_notify_is_finished_by_the_refund_button(
+    sandbox, paid_order
+):
+    """The refund's answer was lost and its notify confirmed it: the money is back but the
+    order still reads paid. Pressing 退款 again marks it refunded, without a second refund."""
+    from luffy.payments.services import order_refund
+    from luffy.payments.services.refunds import refund_record_succeeded
+
+    refund = Refund.objects.create(
+        order=paid_order, gateway="alipay", out_request_no=f"{paid_order.order_number}R1",
+        amount=paid_order.real_price, reason="课程不满意",
+    )  # fmt: skip
+    assert refund_record_succeeded(refund=refund)
+    assert order_refund(order_id=paid_order.id, reason="课程不满意") == refund
+    paid_order.refresh_from_db()
+    assert paid_order.status == Order.Status.REFUNDED
+    assert Refund.objects.filter(order=paid_order).count() == 1
+    assert sandbox.trade(paid_order.order_number)["refund_fee"] in ("0.00", "0", None)

@@ -303,11 +303,13 @@ def test_control_endpoints_need_the_token(wechat_sandbox):
     assert status == 403 and json.loads(body)["code"] == "sandbox_token_required"
     assert json.loads(wechat_sandbox.request("/sandbox/faults/", headers={})[1])["drop_notify"] == 0
     status, body = wechat_sandbox.request("/sandbox/faults/", method="POST", data={"nope": 1})
-    assert status == 400 and "known" in body
+    assert status == 400 and "没有这些故障开关：nope" in json.loads(body)["detail"]
+    status, body = wechat_sandbox.request("/sandbox/faults/", method="POST", data=[1])
+    assert status == 400 and json.loads(body)["detail"].startswith("请发送一个 JSON 对象")
 
 
 def test_a_bad_fault_value_sets_none_of_them(wechat_sandbox):
     values = {"late_notify": 2, "delay_ms": -1}  # a bad value after a good one
     status, body = wechat_sandbox.request("/sandbox/faults/", method="POST", data=values)
-    assert status == 400 and "delay_ms must be a non-negative integer" in body
+    assert status == 400 and json.loads(body)["detail"] == "delay_ms 的值必须是不小于 0 的整数"
     assert json.loads(wechat_sandbox.request("/sandbox/faults/", headers={})[1])["late_notify"] == 0

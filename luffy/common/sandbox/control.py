@@ -49,8 +49,8 @@ class SandboxControl:
             return None
         return JsonResponse(
             {
-                "detail": f"Send the {CONTROL_TOKEN_HEADER} header with the token from "
-                f"{self.setting('CONTROL_TOKEN_FILE')}.",
+                "detail": f"请带上请求头 {CONTROL_TOKEN_HEADER}，其值为 "
+                f"{self.setting('CONTROL_TOKEN_FILE')} 中的令牌。",
                 "code": "sandbox_token_required",
             },
             status=403,
@@ -63,9 +63,13 @@ class SandboxControl:
             self.faults.reset()
         elif request.method == "POST":
             try:
-                values = json.loads(request.body or b"{}")
+                try:
+                    values = json.loads(request.body or b"{}")
+                except ValueError:
+                    values = None
                 if not isinstance(values, dict):
-                    raise ValueError("send a JSON object of {fault: count}")
+                    # The sandbox carries its Chinese literally (no gettext catalog of its own).
+                    raise ValueError('请发送一个 JSON 对象，形如 {"开关名": 次数}')
                 self.faults.set_faults(values)
             except ValueError as exc:
                 return JsonResponse({"detail": str(exc), "faults": self.faults.known}, status=400)

@@ -22,11 +22,11 @@ class FaultSwitches:
         unknown = set(values) - set(self.known)
         if unknown:
             raise ValueError(
-                f"unknown faults: {', '.join(sorted(unknown))}; known: {', '.join(self.known)}"
+                f"没有这些故障开关：{'、'.join(sorted(unknown))}；可用的有：{'、'.join(self.known)}"
             )
         for name, value in values.items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer")
+                raise ValueError(f"{name} 的值必须是不小于 0 的整数")
         # Checked first, then written together: a bad value sets none of the others.
         with transaction.atomic():
             for name, value in values.items():

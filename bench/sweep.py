@@ -2,7 +2,7 @@
 among 10 N others (paid, cancelled, unpaid and not expired yet), with orders_record_timed_out in a
 loop, as the beat task runs it.
 
-    .venv/bin/python bench/sweep.py [--sizes 1000,10000,100000] [--batch 500]
+    .venv/bin/python bench/sweep.py [--sizes 1000,10000,100000] [--batch 500] [--ids random]
     .venv/bin/python bench/sweep.py --cashier [--cashier-share 20] [--in-grace 500]
         [--gateway-ms 45] [--workers 8]
 
@@ -42,6 +42,11 @@ def main() -> None:
     parser.add_argument(
         "--batch", type=int, default=1000, help="orders_record_timed_out batch_size"
     )
+    parser.add_argument(
+        "--ids", choices=["time", "random"], default="time",
+        help="time: ids follow creation time, as a real table's do; random: deadlines spread "
+        "at random across ids (the worst case for the sweep: one expired order per page)",
+    )  # fmt: skip
     parser.add_argument("--cashier", action="store_true", help="orders that reached the cashier")
     parser.add_argument("--cashier-share", type=int, default=20, help="percent of the expired")
     parser.add_argument("--in-grace", type=int, default=500, help="of them inside the grace window")
@@ -53,7 +58,7 @@ def main() -> None:
         if args.cashier:
             run_one_cashier(args.one, args)
         else:
-            run_one(args.one, args.batch)
+            run_one(args.one, args.batch, args.ids)
         return
     cashier = []
     if args.cashier:
@@ -76,6 +81,8 @@ def main() -> None:
                     str(size),
                     "--batch",
                     str(args.batch),
+                    "--ids",
+                    args.ids,
                     *cashier,
                 ],
                 env=env,
@@ -106,7 +113,7 @@ def setup() -> None:
         call_command("flush", interactive=False, verbosity=0)
 
 
-def run_one(expired: int, batch: int) -> None:
+def run_one(expired: int, batch: int, ids: str = "time") -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("LUFFY_VAR_DIR", tempfile.mkdtemp(prefix="luffy-bench-sweep-"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "luffy.config.settings.test"
@@ -123,13 +130,13 @@ def run_one(expired: int, batch: int) -> None:
         call_command("flush", interactive=False, verbosity=0)
 
     started = time.perf_counter()
-    expect = seed(expired)
+    expect = seed(expired, ids=ids)
     seeded = time.perf_counter() - started
     result = sweep(batch)
     check(expect)
     print(json.dumps({
         "bench": "sweep", "orders": expired, "orders_in_table": expect["total"],
-        "batch_size": batch, "seconds": round(result["seconds"], 3),
+        "batch_size": batch, "ids": ids, "seconds": round(result["seconds"], 3),
         "sql_queries": result["queries"], "batches": result["batches"],
         "queries_per_batch": round(result["queries"] / max(result["batches"], 1), 2),
         "ms_per_order": round(result["seconds"] * 1000 / expired, 4),
@@ -138,7 +145,7 @@ def run_one(expired: int, batch: int) -> None:
     }), flush=True)  # fmt: skip
 
 
-def seed(expired: int) -> dict:
+def seed(expired: int, *, ids: str = "time") -> dict:
     """expired unpaid orders among 10x as many others, inserted by the database itself (one
     INSERT ... SELECT per table from a generated series: PostgreSQL generate_series, MariaDB's
     sequence engine, a recursive CTE on SQLite), so 1.1 M orders take a minute or two, not the
@@ -147,7 +154,8 @@ def seed(expired: int) -> dict:
     Order n (1..11 x expired): n % 11 == 0 expired unpaid, 1-6 paid, 7-8 cancelled, 9-10 unpaid
     and not due yet; user 1 + (n * 7907) % users (ten orders per user); 1 + n % 3 lines; even n
     hold 100 credit points; n % 4 == 1 holds user coupon n (reserved, used or released
-    according to the order's status); deadlines spread over the last 30 days."""
+    according to the order's status); created over the last 30 days, in id order (--ids time,
+    as a real table's ids follow time) or at random across ids (--ids random, the worst case)."""
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -217,7 +225,12 @@ def seed(expired: int) -> dict:
     user_of = f"1 + (n * 7907) %% {users}"
     unpaid = "(n %% 11 = 0 OR n %% 11 >= 9)"
     status = f"CASE WHEN {unpaid} THEN 0 WHEN n %% 11 <= 6 THEN 1 ELSE 2 END"
-    created_ago = "CASE WHEN n %% 11 >= 9 THEN 0 ELSE 60 + (n * 104729) %% 43140 END"
+    if ids == "time":  # order n was created before order n + 1, over the last 30 days
+        div = "DIV" if vendor == "mysql" else "/"
+        spread = f"((({total} - n) * 43140) {div} {total})"
+    else:
+        spread = "((n * 104729) %% 43140)"
+    created_ago = f"CASE WHEN n %% 11 >= 9 THEN 0 ELSE 60 + {spread} END"
     has_coupon = "n %% 4 = 1"
     price = "99 * (1 + n %% 3)"
     coupon_amount = f"CASE WHEN {has_coupon} THEN 10 ELSE 0 END"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from luffy.backoffice.reports import Dashboard, PeriodFigures, dashboard
+from luffy.common.money import yuan_text
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +28,6 @@ PERIOD_TITLES = {
 }
 
 
-def _yuan(amount: Decimal) -> str:
-    return f"¥{amount:,.2f}"
-
-
 def _percent(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.1f}%"
 
@@ -39,10 +36,10 @@ def _period_card(key: str, figures: PeriodFigures) -> dict:
     return {
         "key": key,
         "title": PERIOD_TITLES[key],
-        "revenue": _yuan(figures.revenue),
+        "revenue": yuan_text(figures.revenue),
         "rows": [
             (_("Paid orders"), figures.paid_orders),
-            (_("Refunds"), f"{figures.refunds} · {_yuan(figures.refunded)}"),
+            (_("Refunds"), f"{figures.refunds} · {yuan_text(figures.refunded)}"),
             (_("New students"), figures.new_students),
             (_("Conversion"), _percent(figures.conversion)),
         ],
@@ -102,7 +99,7 @@ def dashboard_callback(request, context: dict) -> dict:
             "report": report,
             "period_cards": [_period_card(key, fig) for key, fig in report.periods.items()],
             "revenue_chart": _chart(report),
-            "chart_total": _yuan(sum((d.revenue for d in report.days), Decimal(0))),
+            "chart_total": yuan_text(sum((d.revenue for d in report.days), Decimal(0))),
             "order_change_url": reverse("admin:orders_order_changelist"),
             "message_list_url": reverse("admin:payments_paymentmessage_changelist")
             + "?flagged__exact=1",

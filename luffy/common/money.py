@@ -40,6 +40,11 @@ def money_column_str(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
+def yuan_text(value: Decimal | int | str) -> str:
+    """An amount as an operator reads it: "¥8,888.00" (thousands grouped, two places)."""
+    return f"¥{money(value):,.2f}"
+
+
 def credit_to_money(points: int) -> Decimal:
     return money(Decimal(points) / Decimal(settings.CREDIT_PER_YUAN))
 

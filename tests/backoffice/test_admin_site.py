@@ -3,6 +3,7 @@ trimmed to what each role may see, Chinese throughout."""
 
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,22 @@ def test_dashboard_is_the_first_page_for_finance(member, settings):
         assert words in html, words
     assert "订单与支付" in html and "用户与积分" in html
     assert "/admin/catalog/course/" not in html  # finance does not edit the catalog
+
+
+def test_dashboard_amounts_group_thousands(member, settings, make_order):
+    """Every amount reads like the cards' (¥8,888.00): the top courses and the unpaid orders
+    about to time out too."""
+    from django.utils import timezone
+
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    now = timezone.now()
+    make_order(created=now - timedelta(hours=2), paid=now - timedelta(hours=1), price="8888.00")
+    make_order(created=now - timedelta(hours=11, minutes=50), price="12345.60")
+    html = member("财务").get("/admin/").content.decode()
+    top_courses, about_to_time_out = html.split("即将超时的未支付订单")
+    assert "¥8,888.00" in top_courses.split("销售额最高的课程")[1]
+    assert "¥12,345.60" in about_to_time_out
+    assert "¥8888.00" not in html and "¥12345.60" not in html
 
 
 def test_operations_see_catalog_and_coupons_but_no_sales(member):

@@ -57,10 +57,10 @@ def amount_str(value: Decimal) -> str:
 def parse_amount(value, field: str = "total_amount") -> Decimal:
     text = str(value) if isinstance(value, str | int) else ""
     if not AMOUNT.match(text):
-        raise SandboxError("ACQ.INVALID_PARAMETER", f"{field} must be a string like 10.00")
+        raise SandboxError("ACQ.INVALID_PARAMETER", f"{field} 须为两位小数的金额字符串，如 10.00")
     amount = Decimal(text)
     if not MIN_AMOUNT <= amount <= MAX_AMOUNT:
-        raise SandboxError("ACQ.INVALID_PARAMETER", f"{field} must be 0.01 to 100000000.00")
+        raise SandboxError("ACQ.INVALID_PARAMETER", f"{field} 须在 0.01 至 100000000.00 之间")
     return amount
 
 
@@ -69,11 +69,13 @@ def _deadline(biz: dict, now: datetime) -> datetime:
         try:
             return datetime.strptime(biz["time_expire"], TIME_FORMAT).replace(tzinfo=BEIJING)
         except (TypeError, ValueError) as exc:
-            raise SandboxError("ACQ.INVALID_PARAMETER", "time_expire: yyyy-MM-dd HH:mm:ss") from exc
+            raise SandboxError(
+                "ACQ.INVALID_PARAMETER", "time_expire 格式须为 yyyy-MM-dd HH:mm:ss"
+            ) from exc
     express = str(biz.get("timeout_express") or "")
     match = re.fullmatch(r"(\d+)([mhd])", express)
     if express and not match:
-        raise SandboxError("ACQ.INVALID_PARAMETER", "timeout_express: e.g. 90m, 2h, 1d")
+        raise SandboxError("ACQ.INVALID_PARAMETER", "timeout_express 格式有误，应如 90m、2h、1d")
     if match:
         unit = {"m": "minutes", "h": "hours", "d": "days"}[match[2]]
         return now + timedelta(**{unit: int(match[1])})
@@ -98,19 +100,21 @@ def open_trade(*, app_id: str, biz: dict, return_url: str, notify_url: str) -> T
     now = timezone.now()
     out_trade_no = str(biz.get("out_trade_no") or "")
     if not OUT_TRADE_NO.match(out_trade_no):
-        raise SandboxError("ACQ.INVALID_PARAMETER", "out_trade_no: 1-64 letters, digits or _")
+        raise SandboxError(
+            "ACQ.INVALID_PARAMETER", "out_trade_no 须为 1 至 64 位字母、数字或下划线"
+        )
     amount = parse_amount(biz.get("total_amount"))
     subject = str(biz.get("subject") or "")
     if not 0 < len(subject) <= 256:
-        raise SandboxError("ACQ.INVALID_PARAMETER", "subject: 1 to 256 characters")
+        raise SandboxError("ACQ.INVALID_PARAMETER", "subject 长度须为 1 至 256 个字符")
     if biz.get("product_code") != "FAST_INSTANT_TRADE_PAY":
-        raise SandboxError("ACQ.INVALID_PARAMETER", "product_code must be FAST_INSTANT_TRADE_PAY")
+        raise SandboxError("ACQ.INVALID_PARAMETER", "product_code 须为 FAST_INSTANT_TRADE_PAY")
     deadline = _deadline(biz, now)
     with transaction.atomic():
         trade = Trade.objects.filter(app_id=app_id, out_trade_no=out_trade_no).first()
         if trade is None:
             if deadline <= now:
-                raise SandboxError("ACQ.TRADE_HAS_CLOSE", "time_expire has passed")
+                raise SandboxError("ACQ.TRADE_HAS_CLOSE", "交易已过支付截止时间（time_expire）")
             try:
                 with transaction.atomic():
                     return Trade.objects.create(
@@ -131,12 +135,12 @@ def open_trade(*, app_id: str, biz: dict, return_url: str, notify_url: str) -> T
         trade = _expire_if_due(trade)
         if trade.total_amount != amount or trade.subject != subject:
             raise SandboxError(
-                "ACQ.CONTEXT_INCONSISTENT", "same out_trade_no, other amount/subject"
+                "ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改：同一 out_trade_no 的金额或标题不一致"
             )
         if trade.status in (Status.TRADE_SUCCESS, Status.TRADE_FINISHED):
-            raise SandboxError("ACQ.TRADE_HAS_SUCCESS", "this trade is already paid")
+            raise SandboxError("ACQ.TRADE_HAS_SUCCESS", "交易已被支付")
         if trade.status == Status.TRADE_CLOSED:
-            raise SandboxError("ACQ.TRADE_HAS_CLOSE", "this trade is closed")
+            raise SandboxError("ACQ.TRADE_HAS_CLOSE", "交易已经关闭")
         Trade.objects.filter(pk=trade.pk).update(return_url=return_url, notify_url=notify_url)
         trade.return_url, trade.notify_url = return_url, notify_url
         return trade
@@ -147,14 +151,14 @@ def pay(*, cashier_token: str) -> Trade:
     with transaction.atomic():
         trade = _expire_if_due(Trade.objects.get(cashier_token=cashier_token))
         if trade.status == Status.TRADE_CLOSED:
-            raise SandboxError("ACQ.TRADE_HAS_CLOSE", "this trade is closed")
+            raise SandboxError("ACQ.TRADE_HAS_CLOSE", "交易已经关闭")
         paid = Trade.objects.filter(pk=trade.pk, status=Status.WAIT_BUYER_PAY).update(
             status=Status.TRADE_SUCCESS,
             gmt_payment=timezone.now(),
             buyer_id="2088" + f"{secrets.randbelow(10**12):012d}",
         )
         if not paid:
-            raise SandboxError("ACQ.TRADE_HAS_SUCCESS", "this trade is already paid")
+            raise SandboxError("ACQ.TRADE_HAS_SUCCESS", "交易已被支付")
         trade.refresh_from_db()
         notify.enqueue(trade)
     logger.info("sandbox.paid order=%s trade_no=%s amount=%s", trade.out_trade_no,
@@ -190,10 +194,12 @@ def _find(app_id: str, biz: dict) -> Trade:
     elif biz.get("trade_no"):
         lookup["trade_no"] = str(biz["trade_no"])
     else:
-        raise SandboxError("isv.missing-parameter", "out_trade_no or trade_no", code="40001")
+        raise SandboxError(
+            "isv.missing-parameter", "缺少必选参数：out_trade_no 或 trade_no", code="40001"
+        )
     trade = Trade.objects.filter(**lookup).first()
     if trade is None:
-        raise SandboxError("ACQ.TRADE_NOT_EXIST", "no such trade")
+        raise SandboxError("ACQ.TRADE_NOT_EXIST", "交易不存在")
     return _expire_if_due(trade)
 
 
@@ -232,7 +238,7 @@ def trade_close(app_id: str, biz: dict) -> dict:
             )
             trade.refresh_from_db()
         if trade.gmt_payment is not None:
-            raise SandboxError("ACQ.TRADE_STATUS_ERROR", "a paid trade cannot be closed")
+            raise SandboxError("ACQ.TRADE_STATUS_ERROR", "交易状态不合法：已支付的交易不能关闭")
         return _ids(trade)  # closing a closed trade again is a success
 
 
@@ -256,16 +262,19 @@ def trade_refund(app_id: str, biz: dict) -> dict:
         if refund is not None:  # the same request again: done once, answered again
             if refund.amount != amount:
                 raise SandboxError(
-                    "ACQ.DISCORDANT_REPEAT_REQUEST", "same out_request_no, other amount"
+                    "ACQ.DISCORDANT_REPEAT_REQUEST",
+                    "不一致的请求重复：同一 out_request_no 的退款金额不同",
                 )
             return _refund_answer(trade, refund, fund_change=False)
         if trade.status == Status.WAIT_BUYER_PAY:
-            raise SandboxError("ACQ.TRADE_STATUS_ERROR", "the trade is not paid")
+            raise SandboxError("ACQ.TRADE_STATUS_ERROR", "交易状态不合法：交易尚未支付")
         if trade.status == Status.TRADE_CLOSED:
-            raise SandboxError("ACQ.TRADE_HAS_CLOSE", "the trade is closed (fully refunded)")
+            raise SandboxError("ACQ.TRADE_HAS_CLOSE", "交易已经关闭（已全额退款）")
         new_fee = trade.refund_fee + amount
         if new_fee > trade.total_amount:
-            raise SandboxError("ACQ.REASON_TRADE_REFUND_FEE_ERR", "refunds exceed the amount paid")
+            raise SandboxError(
+                "ACQ.REASON_TRADE_REFUND_FEE_ERR", "退款金额超限：退款总额超过了支付金额"
+            )
         full = new_fee == trade.total_amount
         now = timezone.now()
         changed = Trade.objects.filter(pk=trade.pk, refund_fee=trade.refund_fee).update(
@@ -274,7 +283,9 @@ def trade_refund(app_id: str, biz: dict) -> dict:
             gmt_close=now if full else None,
         )
         if not changed:
-            raise SandboxError("ACQ.SYSTEM_ERROR", "concurrent refund, retry", code="20000")
+            raise SandboxError(
+                "ACQ.SYSTEM_ERROR", "系统繁忙：同一交易的退款正在处理，请重试", code="20000"
+            )
         refund = Refund.objects.create(
             trade=trade,
             out_request_no=out_request_no,
@@ -314,8 +325,8 @@ def call_api(method: str, app_id: str, biz_content: str) -> dict:
         biz = json.loads(biz_content or "{}")
     except ValueError as exc:
         raise SandboxError(
-            "isv.invalid-parameter", "biz_content is not JSON", code="40002"
+            "isv.invalid-parameter", "biz_content 不是合法的 JSON", code="40002"
         ) from exc
     if not isinstance(biz, dict):
-        raise SandboxError("isv.invalid-parameter", "biz_content is not an object", code="40002")
+        raise SandboxError("isv.invalid-parameter", "biz_content 须为 JSON 对象", code="40002")
     return API_METHODS[method](app_id, biz)

@@ -38,23 +38,23 @@ def gateway(request):
     params = {**request.GET.dict(), **request.POST.dict()}
     method = params.get("method", "")
     if faults.consume("http_503"):
-        return HttpResponse("Service Unavailable (sandbox fault)", status=503)
+        return HttpResponse("服务暂不可用（沙箱故障开关）", status=503)
     if method == PAGE_PAY:
         return _page_pay(request, params)
     if method in services.API_METHODS:
         return _server_api(method, params)
-    error = SandboxError("isv.invalid-method", f"unknown method {method!r}", code="40002")
+    error = SandboxError("isv.invalid-method", f"不存在的方法名：{method!r}", code="40002")
     return _json(signing.unsigned_response("error_response", error.payload()))
 
 
 def _page_pay(request, params: dict):
     if params.get("app_id") != settings.ALIPAY_APP_ID:
-        return _error_page(request, "isv.invalid-app-id", "Unknown app_id.")
+        return _error_page(request, "isv.invalid-app-id", "无效的 AppID 参数")
     if not signing.verify_request(params):
         return _error_page(
             request,
             "invalid-signature",
-            "The signature does not verify with the app public key.",
+            "验签出错：请检查签名字符串，或签名私钥与应用公钥是否匹配",
             verified=signing.request_content(params),
         )
     try:
@@ -68,7 +68,7 @@ def _page_pay(request, params: dict):
             notify_url=params.get("notify_url", ""),
         )
     except ValueError:
-        return _error_page(request, "ACQ.INVALID_PARAMETER", "biz_content is not a JSON object.")
+        return _error_page(request, "ACQ.INVALID_PARAMETER", "biz_content 须为 JSON 对象")
     except SandboxError as exc:
         return _error_page(request, exc.sub_code, exc.sub_msg)
     return HttpResponseRedirect(f"/sandbox/cashier/{trade.cashier_token}/")
@@ -81,13 +81,19 @@ def _server_api(method: str, params: dict) -> HttpResponse:
         time.sleep(delay_ms / 1000)
     # Errors before the caller is identified are unsigned, as live (the SDK raises on them).
     if params.get("app_id") != settings.ALIPAY_APP_ID:
-        error = SandboxError("isv.invalid-app-id", "unknown app_id", code="40002")
+        error = SandboxError("isv.invalid-app-id", "无效的 AppID 参数", code="40002")
         return _json(signing.unsigned_response(response_type, error.payload()))
     if not signing.verify_request(params):
-        error = SandboxError("isv.invalid-signature", "signature does not verify", code="40002")
+        error = SandboxError(
+            "isv.invalid-signature",
+            "验签出错：请检查签名字符串，或签名私钥与应用公钥是否匹配",
+            code="40002",
+        )
         return _json(signing.unsigned_response(response_type, error.payload()))
     if faults.consume("api_unavailable"):
-        payload = SandboxError("isp.unknow-error", "sandbox fault", code="20000").payload()
+        payload = SandboxError(
+            "isp.unknow-error", "系统繁忙（沙箱故障开关）", code="20000"
+        ).payload()
     else:
         try:
             payload = services.call_api(method, params["app_id"], params.get("biz_content", ""))

@@ -47,7 +47,7 @@ def test_tampered_request_gets_the_invalid_signature_page(sandbox, out_trade_no)
     params["biz_content"] = json.dumps(biz)
     _, html = sandbox.open_cashier(f"{gateway_url}?{urlencode(params)}")
     assert sub_code(html) == "invalid-signature"
-    assert "String verified" in html
+    assert "验签出错" in html and "网关的验签原文" in html
     assert sandbox.request(f"/sandbox/trades/{out_trade_no}/")[0] == 404
 
 

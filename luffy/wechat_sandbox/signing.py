@@ -52,25 +52,25 @@ def authorization_error(*, header: str, method: str, path: str, body: bytes) -> 
     """Why this request's Authorization does not hold ("" when it does)."""
     schema, _, rest = header.partition(" ")
     if schema != SCHEMA:
-        return f"Authorization must start with {SCHEMA}"
+        return f"Authorization 须以 {SCHEMA} 开头"
     fields = dict(FIELD.findall(rest))
     missing = [n for n in ("mchid", "nonce_str", "timestamp", "serial_no", "signature")
                if not fields.get(n)]  # fmt: skip
     if missing:
-        return f"Authorization lacks {', '.join(missing)}"
+        return f"Authorization 缺少 {'、'.join(missing)}"
     if fields["mchid"] != settings.WECHAT_MCHID:
-        return "mchid in Authorization is unknown"
+        return "Authorization 中的 mchid 不是本商户号"
     if fields["serial_no"] != settings.WECHAT_MCH_SERIAL_NO:
-        return "serial_no does not name the merchant certificate"
+        return "serial_no 不是商户证书的序列号"
     if not fields["timestamp"].isdigit() or abs(int(fields["timestamp"]) - time.time()) > SKEW:
-        return "timestamp is more than 5 minutes off"
+        return "timestamp 与当前时间相差超过 5 分钟"
     try:
         text = body.decode()
     except UnicodeDecodeError:
-        return "body is not UTF-8"
+        return "请求体不是 UTF-8 编码"
     message = f"{method}\n{path}\n{fields['timestamp']}\n{fields['nonce_str']}\n{text}\n"
     if not keys.rsa2_verify(merchant_public_key(), message, fields["signature"]):
-        return "signature does not verify with the merchant certificate"
+        return "用商户证书验签失败"
     return ""
 
 

@@ -175,7 +175,10 @@ def test_a_bad_authorization_is_401_sign_error_signed(wechat_sandbox, authorizat
         authorization=authorization,
     )
     assert status == 401
-    assert json.loads(body)["code"] == "SIGN_ERROR"
+    answer = json.loads(body)
+    assert answer["code"] == "SIGN_ERROR"
+    assert answer["message"].startswith("签名错误：")
+    assert not re.search(r"[a-z]{3,} [a-z]{3,}", answer["message"])  # the reason in Chinese
     assert wechatpay.signature_problem(headers, body) == ""  # errors are signed too
 
 

@@ -149,7 +149,7 @@ def test_the_dashboard_reads_closed_days_from_the_roll_up(page, store, shot):
     page.locator("form [type=submit]").click()
     top = page.locator("section", has_text="销售额最高的课程")
     expect(top.locator("tbody tr").first).to_contain_text("往日热销课")
-    expect(top.locator("tbody tr").first).to_contain_text("¥8888.00")
+    expect(top.locator("tbody tr").first).to_contain_text("¥8,888.00")
     expect(page.get_by_text("改名后")).to_have_count(0)
     expect(page.locator("canvas.chart")).to_be_visible()
     page.set_viewport_size(DESKTOP)

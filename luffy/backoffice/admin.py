@@ -78,6 +78,13 @@ def task_state_label(state: str) -> str:
     return str(TASK_STATES.get(state, state))
 
 
+def task_result_title(task: TaskResult) -> str:
+    """A task result as an operator reads it: 任务 expire_unpaid_orders（失败）."""
+    name = (task.task_name or task.task_id).rpartition(".")[2]
+    state = task_state_label(task.status)
+    return gettext("task %(name)s (%(state)s)") % {"name": name, "state": state}
+
+
 class TaskStateFilter(admin.SimpleListFilter):
     title = _("task state")
     parameter_name = "status"

@@ -11,6 +11,12 @@ class BackofficeConfig(AppConfig):
     verbose_name = _("Back office")
 
     def ready(self):
+        from django_celery_results.models import TaskResult
+
         from luffy.backoffice import roles
+        from luffy.backoffice.admin import task_result_title
 
         roles.connect_sync()
+        # Its own __str__ is "<Task: id (FAILURE)>", which the admin shows as a record's title,
+        # breadcrumb and delete question; a proxy model would move the admin's permissions.
+        TaskResult.__str__ = task_result_title

@@ -152,5 +152,7 @@ def test_task_results_show_and_filter_their_state_in_chinese(member):
     assert filtered.context["cl"].result_count == 1
     page = client.get(f"/admin/django_celery_results/taskresult/{failed.pk}/change/")
     assert page.status_code == 200 and "失败" in page.content.decode()
+    assert "任务 expire_orders（失败）" in page.content.decode()  # its title and breadcrumb
+    assert "&lt;Task:" not in page.content.decode()
     assert 'name="_save"' not in page.content.decode()  # read only: nothing to save
     assert client.get("/admin/django_celery_results/taskresult/add/").status_code == 403

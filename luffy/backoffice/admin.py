@@ -5,13 +5,15 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_celery_results.admin import GroupResultAdmin as CeleryGroupResultAdmin
 from django_celery_results.admin import TaskResultAdmin as CeleryTaskResultAdmin
 from django_celery_results.models import GroupResult, TaskResult
 from unfold.admin import BaseInlineMixin as UnfoldInline
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
+
+from luffy.backoffice.task_states import TASK_STATES, task_state_label
 
 admin.site.index_template = "backoffice/dashboard.html"
 admin.site.index_title = _("Sales overview")
@@ -56,33 +58,6 @@ class GroupAdmin(DjangoGroupAdmin, ModelAdmin):
             field.queryset = field.queryset.filter(content_type__in=list(shown))
             field.label_from_instance = permission_label
         return field
-
-
-# Celery stores a task's state as its English name (PENDING, SUCCESS, ...), the field's choices
-# too; the admin shows and filters them in Chinese (the third-party model stays as it is, so
-# its migrations don't change).
-TASK_STATES = {
-    "PENDING": pgettext_lazy("task state", "pending"),
-    "RECEIVED": pgettext_lazy("task state", "received"),
-    "STARTED": pgettext_lazy("task state", "running"),
-    "RETRY": pgettext_lazy("task state", "retrying"),
-    "SUCCESS": pgettext_lazy("task state", "succeeded"),
-    "FAILURE": pgettext_lazy("task state", "failed"),
-    "REVOKED": pgettext_lazy("task state", "revoked"),
-    "REJECTED": pgettext_lazy("task state", "rejected"),
-    "IGNORED": pgettext_lazy("task state", "ignored"),
-}
-
-
-def task_state_label(state: str) -> str:
-    return str(TASK_STATES.get(state, state))
-
-
-def task_result_title(task: TaskResult) -> str:
-    """A task result as an operator reads it: 任务 expire_unpaid_orders（失败）."""
-    name = (task.task_name or task.task_id).rpartition(".")[2]
-    state = task_state_label(task.status)
-    return gettext("task %(name)s (%(state)s)") % {"name": name, "state": state}
 
 
 class TaskStateFilter(admin.SimpleListFilter):

@@ -14,7 +14,7 @@ class BackofficeConfig(AppConfig):
         from django_celery_results.models import TaskResult
 
         from luffy.backoffice import roles
-        from luffy.backoffice.admin import task_result_title
+        from luffy.backoffice.task_states import task_result_title
 
         roles.connect_sync()
         # Its own __str__ is "<Task: id (FAILURE)>", which the admin shows as a record's title,

@@ -28,7 +28,8 @@ GRACE = 300
 @pytest.fixture(autouse=True)
 def _grace(settings):
     settings.SWEEP_GATEWAY_GRACE_SECONDS = GRACE
-    settings.SWEEP_GATEWAY_WORKERS = 1  # the test's transaction is invisible to other threads
+    # the test's transaction is invisible to other threads: both jobs ask in their own
+    settings.SWEEP_GATEWAY_WORKERS = settings.RECONCILE_GATEWAY_WORKERS = 1
 
 
 @pytest.fixture

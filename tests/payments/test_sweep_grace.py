@@ -290,3 +290,16 @@ def test_the_sweeps_cashier_queries_walk_a_deadline_index(sandbox, place):
             plan = " ".join(str(row) for row in cursor.fetchall())
             assert "order_unpaid_deadline" in plan or "orders_orde_status_" in plan, (sql, plan)
             assert "TEMP B-TREE" not in plan and "Sort" not in plan, (sql, plan)
+
+
+def test_the_reconciliation_command_says_a_gateway_stopped_answering(sandbox, sent):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    sent()
+    sandbox.faults(api_unavailable=10)
+    out = StringIO()
+    call_command("reconcile_payments", stdout=out)
+    assert "已核对 0 个订单" in out.getvalue()
+    assert "支付平台无响应：正在查询的订单已查完" in out.getvalue()

@@ -327,10 +327,12 @@ def payments_reconcile(
 
 def _reconcile_page(kind: str, page: list, report: ReconcileReport, *, token: str,
                     after: int) -> int:  # fmt: skip
-    """Check one page, the orders RECONCILE_GATEWAY_WORKERS at a time under their claims
-    (gateway_ask); returns the id the next page starts after: the page's last, or when a
-    gateway stops answering midway (report.gateway_down), the last one before the first order
-    left unasked (orders after it that were asked are asked again next run: harmless)."""
+    """Check one page, RECONCILE_GATEWAY_WORKERS orders at a time under their claims
+    (gateway_ask), claimed a slice of workers x ORDERS_PER_WORKER at a time as the sweep does
+    (so a slice in flight ends long before its claims expire); returns the id the next page
+    starts after: the page's last, or when a gateway stops answering midway
+    (report.gateway_down), the last one before the first order left unasked (orders after it
+    that were asked are asked again next run: harmless)."""
     if kind == "refunds":
         for refund in page:
             if refund_send(refund=refund) and refund.status == Refund.Status.SUCCEEDED:
@@ -338,28 +340,31 @@ def _reconcile_page(kind: str, page: list, report: ReconcileReport, *, token: st
             report.by_kind[kind] += 1
             after = refund.id
         return after
-    ids = [order.id for order in page if order.id not in report.just_settled]
-    asked = gateway_ask(
-        ids, token=token, workers=max(settings.RECONCILE_GATEWAY_WORKERS, 1),
-        load=lambda mine: [order for order in page if order.id in mine],
-        ask=_reconcile_order, job="reconciliation",
-    )  # fmt: skip
-    for order_id, (outcome, flagged) in asked.answers.items():
-        report.checked += 1
-        report.by_kind[kind] += 1
-        if outcome in (Outcome.SETTLED, Outcome.LATE_SETTLED):
-            report.settled += 1
-            report.just_settled.add(order_id)
-        elif outcome == Outcome.REFUNDED:
-            report.refunded += 1
-        report.flagged += flagged
-    for order in page:
-        if order.id in asked.claimed and order.id not in asked.answers:
-            report.gateway_down = True  # left unasked: the next run starts here
-            return after
-        if order.id not in asked.claimed and order.id in ids:
-            report.busy += 1
-        after = order.id
+    workers = max(settings.RECONCILE_GATEWAY_WORKERS, 1)
+    step = workers * ORDERS_PER_WORKER
+    for part in (page[i : i + step] for i in range(0, len(page), step)):
+        ids = {order.id for order in part if order.id not in report.just_settled}
+        asked = gateway_ask(
+            [order.id for order in part if order.id in ids], token=token, workers=workers,
+            load=lambda mine, part=part: [order for order in part if order.id in mine],
+            ask=_reconcile_order, job="reconciliation",
+        )  # fmt: skip
+        for order_id, (outcome, flagged) in asked.answers.items():
+            report.checked += 1
+            report.by_kind[kind] += 1
+            if outcome in (Outcome.SETTLED, Outcome.LATE_SETTLED):
+                report.settled += 1
+                report.just_settled.add(order_id)
+            elif outcome == Outcome.REFUNDED:
+                report.refunded += 1
+            report.flagged += flagged
+        for order in part:
+            if order.id in asked.claimed and order.id not in asked.answers:
+                report.gateway_down = True  # left unasked: the next run starts here
+                return after
+            if order.id in ids and order.id not in asked.claimed:
+                report.busy += 1
+            after = order.id
     return after
 
 

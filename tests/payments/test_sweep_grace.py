@@ -303,3 +303,19 @@ def test_the_reconciliation_command_says_a_gateway_stopped_answering(sandbox, se
     call_command("reconcile_payments", stdout=out)
     assert "已核对 0 个订单" in out.getvalue()
     assert "支付平台无响应：正在查询的订单已查完" in out.getvalue()
+
+
+def test_reconciliation_claims_a_page_a_slice_at_a_time(sandbox, sent, monkeypatch):
+    """A page is claimed workers x ORDERS_PER_WORKER orders at a time (here 1 x 4), so what it
+    holds in flight is asked long before the claims expire."""
+    sent()
+    claimed: list[int] = []
+    real = jobs.claims_take
+
+    def claims_take(name, ids, **kwargs):
+        claimed.append(len(ids))
+        return real(name, ids, **kwargs)
+
+    monkeypatch.setattr(jobs, "claims_take", claims_take)
+    assert reconcile()["checked"] == 5
+    assert claimed == [jobs.ORDERS_PER_WORKER, 5 - jobs.ORDERS_PER_WORKER]

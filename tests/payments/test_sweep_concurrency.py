@@ -154,18 +154,23 @@ def test_a_sweep_beside_reconciliation_never_asks_about_an_order_at_the_same_tim
     assert report["complete"] and report["by_kind"]["unpaid"] + report["busy"] >= 1
 
 
-def test_gateway_down_stops_the_rest_for_the_next_run(expired, calls, sandbox):
-    user, start, placed = expired()
-    sandbox.faults(api_unavailable=1000)
-    report = services.orders_expire(now=timezone.now())
-    assert report.gateway_down and report.timed_out == 0 and report.settled == 0
-    # the threads in flight got their "down"; nobody started another order after it
+def stopped_by_the_outage(calls, placed, sandbox):
+    """The threads in flight got their "down" (at most WORKERS calls); nobody started another
+    order after it and none changed. Then the gateway comes back."""
     assert len(calls) <= WORKERS
     for order in placed:
         order.refresh_from_db()
         assert order.status == S.UNPAID
     sandbox.request("/sandbox/faults/", method="DELETE")
     calls.clear()
+
+
+def test_gateway_down_stops_the_rest_for_the_next_run(expired, calls, sandbox):
+    user, start, placed = expired()
+    sandbox.faults(api_unavailable=1000)
+    report = services.orders_expire(now=timezone.now())
+    assert report.gateway_down and report.timed_out == 0 and report.settled == 0
+    stopped_by_the_outage(calls, placed, sandbox)
     report = services.orders_expire(now=timezone.now())  # its claims were given back
     assert (report.asked, report.settled, report.timed_out) == (ORDERS, PAID, ORDERS - PAID)
     assert_each_order_ended_once(placed)
@@ -262,13 +267,7 @@ def test_gateway_down_stops_the_reconciliation_after_at_most_workers_calls(expir
     report = reconcile()()
     assert report["gateway_down"] and not report["complete"]
     assert report["settled"] == 0 and report["checked"] == 0
-    # the threads in flight got their "down"; nobody started another order after it
-    assert len(calls) <= WORKERS
-    for order in placed:
-        order.refresh_from_db()
-        assert order.status == S.UNPAID
-    sandbox.request("/sandbox/faults/", method="DELETE")
-    calls.clear()
+    stopped_by_the_outage(calls, placed, sandbox)
     again = reconcile()()  # resumes at the first order left unasked: here, the first
     assert again["resumed"] and again["complete"]
     assert (again["checked"], again["settled"]) == (ORDERS, PAID)

@@ -5,6 +5,12 @@ loop, as the beat task runs it.
     .venv/bin/python bench/sweep.py [--sizes 1000,10000,100000] [--batch 500] [--ids random]
     .venv/bin/python bench/sweep.py --cashier [--cashier-share 20] [--in-grace 500]
         [--gateway-ms 45] [--workers 8]
+    .venv/bin/python bench/sweep.py --reconcile [--reconcile-workers 1,8] [--cashier-share 20]
+
+With --reconcile, the same orders as --cashier's, then the reconciliation (the beat task's
+payments_reconcile) over them through the same fake gateway, once per worker count on the same
+data: every order that reached the cashier is asked about (unpaid, one call a gateway it was
+sent to); one line per worker count with the calls per second.
 
 With --cashier, a share of the expired orders reached the cashier (sent_to_gateway_at set):
 most of them are past the grace margin (timed out without a gateway call), --in-grace of them
@@ -52,10 +58,17 @@ def main() -> None:
     parser.add_argument("--in-grace", type=int, default=500, help="of them inside the grace window")
     parser.add_argument("--gateway-ms", type=float, default=45.0, help="fake gateway, per call")
     parser.add_argument("--workers", type=int, help="SWEEP_GATEWAY_WORKERS (default: setting)")
+    parser.add_argument(
+        "--reconcile", action="store_true",
+        help="the reconciliation over the --cashier orders (fake gateway), per worker count",
+    )  # fmt: skip
+    parser.add_argument("--reconcile-workers", default="1,8", help="RECONCILE_GATEWAY_WORKERS")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child run of one size
     args = parser.parse_args()
     if args.one:
-        if args.cashier:
+        if args.reconcile:
+            run_one_reconcile(args.one, args)
+        elif args.cashier:
             run_one_cashier(args.one, args)
         else:
             run_one(args.one, args.batch, args.ids)
@@ -66,6 +79,10 @@ def main() -> None:
                    str(args.in_grace), "--gateway-ms", str(args.gateway_ms)]  # fmt: skip
         if args.workers:
             cashier += ["--workers", str(args.workers)]
+    if args.reconcile:
+        cashier += ["--reconcile", "--reconcile-workers", args.reconcile_workers,
+                    "--cashier-share", str(args.cashier_share), "--in-grace",
+                    str(args.in_grace), "--gateway-ms", str(args.gateway_ms)]  # fmt: skip
     for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
         env = dict(os.environ)
         var_dir = None
@@ -474,9 +491,22 @@ def seed_cashier(share: int, in_grace: int) -> tuple[int, int]:
 def sweep_with_fake_gateway(batch: int, latency: float) -> dict:
     """payments.services.orders_expire with every gateway a fake that takes `latency` seconds a
     call and knows no trade (so each order asked about is closed and times out)."""
-    import threading
-
     from django.utils import timezone
+
+    from luffy.payments.services import jobs
+
+    calls = fake_gateway(latency)
+    started = time.perf_counter()
+    report = jobs.orders_expire(now=timezone.now(), batch_size=batch, budget_seconds=3600)
+    seconds = time.perf_counter() - started
+    calls.sort()
+    return {"seconds": seconds, "report": report, "calls": calls}
+
+
+def fake_gateway(latency: float) -> list[float]:
+    """Make every gateway the jobs ask a fake that takes `latency` seconds a call and knows no
+    trade. Returns the list each call's end time is appended to."""
+    import threading
 
     from luffy.payments.gateway import CloseResult, QueryAnswer
     from luffy.payments.services import confirm, jobs
@@ -503,11 +533,46 @@ def sweep_with_fake_gateway(batch: int, latency: float) -> dict:
             return CloseResult.NO_TRADE
 
     confirm.gateway_for = jobs.gateway_for = NoTradeGateway
+    return calls
+
+
+def run_one_reconcile(expired: int, args) -> None:
+    """The reconciliation (payments.services.payments_reconcile) over the --cashier bench's
+    orders, through the fake gateway, once per --reconcile-workers value on the same data (it
+    changes nothing there: the fake knows no trade), one JSON line each."""
+    setup()
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db import connection
+    from django.utils import timezone
+
+    from luffy.payments.services import jobs
+
     started = time.perf_counter()
-    report = jobs.orders_expire(now=timezone.now(), batch_size=batch, budget_seconds=3600)
-    seconds = time.perf_counter() - started
-    calls.sort()
-    return {"seconds": seconds, "report": report, "calls": calls}
+    expect = seed(expired)
+    reached, _ = seed_cashier(args.cashier_share, args.in_grace)
+    seeded = time.perf_counter() - started
+    calls = fake_gateway(args.gateway_ms / 1000)
+    for workers in [int(w) for w in args.reconcile_workers.split(",") if w.strip()]:
+        settings.RECONCILE_GATEWAY_WORKERS = workers
+        calls.clear()
+        now = timezone.now()
+        started = time.perf_counter()
+        report = jobs.payments_reconcile(now=now, paid_since=now - timedelta(hours=24),
+                                         budget_seconds=3600)  # fmt: skip
+        seconds = time.perf_counter() - started
+        assert report["complete"] and report["checked"] == reached, report
+        print(json.dumps({
+            "bench": "reconcile", "orders_in_table": expect["total"], "reached_cashier": reached,
+            "workers": workers, "gateway_ms_per_call": args.gateway_ms,
+            "page_size": settings.RECONCILE_PAGE_SIZE, "checked": report["checked"],
+            "gateway_calls": len(calls), "seconds": round(seconds, 3),
+            "calls_per_second": round(len(calls) / seconds, 1),
+            "ms_per_order": round(seconds * 1000 / max(report["checked"], 1), 2),
+            "seed_seconds": round(seeded, 1), "db": connection.vendor,
+            "load_avg": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
+        }), flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _ask_in_this_thread(settings):
     """These tests keep their data in the test's transaction, which other threads' connections
-    cannot see: the sweep asks in its own thread (threaded asking: test_sweep_concurrency.py)."""
-    settings.SWEEP_GATEWAY_WORKERS = 1
+    cannot see: the sweep and the reconciliation ask in their own thread (threaded asking:
+    test_sweep_concurrency.py)."""
+    settings.SWEEP_GATEWAY_WORKERS = settings.RECONCILE_GATEWAY_WORKERS = 1
 
 
 @pytest.fixture

@@ -208,6 +208,9 @@ SWEEP_TIME_BUDGET_SECONDS = env.int("SWEEP_TIME_BUDGET_SECONDS", default=240)
 # The same for reconciliation (it resumes where the last run stopped), and its page size.
 RECONCILE_TIME_BUDGET_SECONDS = env.int("RECONCILE_TIME_BUDGET_SECONDS", default=3000)
 RECONCILE_PAGE_SIZE = env.int("RECONCILE_PAGE_SIZE", default=500)
+# How many orders of a page the reconciliation asks the gateways about at the same time
+# (threads, each with its own DB connection, as the sweep's); 1 asks in the job's own thread.
+RECONCILE_GATEWAY_WORKERS = env.int("RECONCILE_GATEWAY_WORKERS", default=8)
 # How often beat runs the timeout sweep and the reconciliation (seconds; .ci/multinode.py
 # shortens them to see a doubled beat at work within its time bound).
 SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=60.0)

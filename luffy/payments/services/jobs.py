@@ -48,7 +48,6 @@ class Asked(StrEnum):
     PAID = "paid"  # paid there: settled now (or refunded as a late payment)
     CLOSED = "closed"  # closed at every gateway it was sent to: it may time out
     OPEN = "open"  # could not be closed (paid meanwhile?): the next run asks again
-    DOWN = "down"  # a gateway gave no answer: the rest wait for the next run
 
 
 @dataclass
@@ -106,10 +105,19 @@ def orders_expire(
 
 
 def _ask_grace_window(candidates, *, now: datetime, report: SweepReport, out_of_time) -> None:
-    """Step 3 of the sweep: page through `candidates` (keyset on deadline, id), claim each
-    page's orders, ask the gateways about them in parallel, time out the ones closed there."""
+    """Step 3 of the sweep: page through `candidates` (keyset on deadline, id), ask the
+    gateways about each page's orders under their claims (gateway_ask), time out the ones
+    closed there before the claims are given back."""
     workers = max(settings.SWEEP_GATEWAY_WORKERS, 1)
     token = uuid.uuid4().hex
+
+    def time_out_closed(answers: dict[int, Asked]) -> None:
+        closed = [order_id for order_id, a in answers.items() if a is Asked.CLOSED]
+        while closed and (done := orders.orders_record_timed_out(
+            now=now, batch_size=len(closed), gateway_checked=closed
+        )):  # fmt: skip
+            report.timed_out += done
+
     after = None
     while not out_of_time():
         page = candidates.order_by("pay_deadline", "id")
@@ -121,41 +129,71 @@ def _ask_grace_window(candidates, *, now: datetime, report: SweepReport, out_of_
         if not keys:
             return
         after = keys[-1]
-        ids = [order_id for _, order_id in keys]
-        mine = claims_take(GATEWAY_CLAIM, ids, seconds=GATEWAY_CLAIM_SECONDS, token=token)
-        report.busy += len(ids) - len(mine)
-        try:
-            # Re-read after claiming: another sweep may have timed one out and given its claim
-            # back between our page's read and our claim.
-            todo = list(Order.objects.filter(id__in=mine, status=S.UNPAID).order_by("id"))
-            answers = _ask_all(todo, workers=workers)
-            report.asked += len(answers)
-            report.settled += sum(1 for a in answers.values() if a is Asked.PAID)
-            closed = [order_id for order_id, a in answers.items() if a is Asked.CLOSED]
-            while closed and (done := orders.orders_record_timed_out(
-                now=now, batch_size=len(closed), gateway_checked=closed
-            )):  # fmt: skip
-                report.timed_out += done
-        finally:  # after the timeouts commit: whoever claims them next sees them timed out
-            claims_release(GATEWAY_CLAIM, mine, token=token)
-        if Asked.DOWN in answers.values():
+
+        asked = gateway_ask(
+            [order_id for _, order_id in keys], token=token, workers=workers,
+            # Re-read after claiming: another sweep may have timed one out and given its
+            # claim back between our page's read and our claim.
+            load=lambda mine: Order.objects.filter(id__in=mine, status=S.UNPAID).order_by("id"),
+            ask=_ask, then=time_out_closed, job="timeout sweep",
+        )  # fmt: skip
+        report.busy += len(keys) - len(asked.claimed)
+        report.asked += len(asked.answers) + len(asked.failed)
+        report.settled += sum(1 for a in asked.answers.values() if a is Asked.PAID)
+        if asked.failed:
             logger.warning("timeout sweep: a gateway is down; the rest wait for the next sweep")
             report.gateway_down = True
             return
 
 
-def _ask_all(todo: list[Order], *, workers: int) -> dict[int, Asked]:
-    """Ask about each order, `workers` at a time, each thread on its own DB connection (closed
-    when it is done). After a DOWN answer nobody starts another order: those are left out of
-    the answers."""
-    answers: dict[int, Asked] = {}
+@dataclass
+class GatewayAsked:
+    claimed: set  # the ids this caller claimed (the others: another job is asking about them)
+    answers: dict  # order id -> what `ask` returned, for the orders asked about
+    failed: set  # orders whose gateway did not answer: the asking stopped early
+
+
+def gateway_ask(
+    ids: list[int], *, token: str, workers: int, load, ask, then=None, job: str
+) -> GatewayAsked:
+    """Ask the gateways about orders the way every job does (the sweep's step 3 and the
+    reconciliation): claim `ids` in Redis (GATEWAY_CLAIM, one round trip; ids another job holds
+    are left out), `load(claimed ids)` the orders to ask about, call `ask(order)` for each,
+    `workers` at a time, each thread on its own DB connection (closed when it is done), then
+    `then(answers)` in the caller's thread, and give the claims back (after `then`: whoever
+    claims an order next sees what `then` committed). A gateway that does not answer
+    (GatewayUnavailable) stops the asking: the orders in flight finish, nobody starts another,
+    and those are left out of the answers (at most `workers` calls fail: `failed`)."""
+    mine = claims_take(GATEWAY_CLAIM, ids, seconds=GATEWAY_CLAIM_SECONDS, token=token)
+    try:
+        answers, failed = _ask_each(list(load(mine)) if mine else [], workers=workers,
+                                    ask=ask, job=job)  # fmt: skip
+        if then is not None:
+            then(answers)
+    finally:
+        claims_release(GATEWAY_CLAIM, mine, token=token)
+    return GatewayAsked(claimed=mine, answers=answers, failed=failed)
+
+
+def _ask_each(todo: list, *, workers: int, ask, job: str) -> tuple[dict, set]:
+    answers: dict = {}
+    failed: set = set()
     stop = threading.Event()
+
+    def one(order) -> None:
+        try:
+            answers[order.id] = ask(order)
+        except GatewayUnavailable:
+            logger.warning("%s: gateway down; %s waits for the next run", job, order)
+            failed.add(order.id)
+            stop.set()
+
     if workers == 1 or len(todo) <= 1:
         for order in todo:
-            answers[order.id] = _ask(order)
-            if answers[order.id] is Asked.DOWN:
+            one(order)
+            if stop.is_set():
                 break
-        return answers
+        return answers, failed
     lock = threading.Lock()
     pending = iter(todo)
     errors: list[BaseException] = []
@@ -167,10 +205,8 @@ def _ask_all(todo: list[Order], *, workers: int) -> dict[int, Asked]:
                     order = next(pending, None)
                 if order is None:
                     return
-                answers[order.id] = answer = _ask(order)
-                if answer is Asked.DOWN:
-                    stop.set()
-        except BaseException as exc:  # re-raised in the sweep's thread below
+                one(order)
+        except BaseException as exc:  # re-raised in the caller's thread below
             errors.append(exc)
             stop.set()
         finally:
@@ -183,19 +219,15 @@ def _ask_all(todo: list[Order], *, workers: int) -> dict[int, Asked]:
         thread.join()
     if errors:
         raise errors[0]
-    return answers
+    return answers, failed
 
 
 def _ask(order: Order) -> Asked:
     """Ask each gateway the order was sent to: paid there -> settled (payment_query);
-    otherwise close the trade there."""
-    try:
-        if payment_query(order=order) in PAID_OUTCOMES:
-            return Asked.PAID
-        closed = [gateway_for(kind).close(order.order_number) for kind in order_gateways(order)]
-    except GatewayUnavailable:
-        logger.warning("timeout sweep: gateway down; %s waits for the next sweep", order)
-        return Asked.DOWN
+    otherwise close the trade there. GatewayUnavailable goes to gateway_ask."""
+    if payment_query(order=order) in PAID_OUTCOMES:
+        return Asked.PAID
+    closed = [gateway_for(kind).close(order.order_number) for kind in order_gateways(order)]
     if all(result in (CloseResult.CLOSED, CloseResult.NO_TRADE) for result in closed):
         return Asked.CLOSED
     # e.g. paid between the query and the close: the next query settles it
@@ -295,8 +327,12 @@ def payments_reconcile(
 
 def _reconcile_page(kind: str, page: list, report: ReconcileReport, *, token: str,
                     after: int) -> int:  # fmt: skip
-    """Check one page; returns the id the next page starts after (the last one checked, also
-    when a gateway stops answering midway: report.gateway_down)."""
+    """Check one page, RECONCILE_GATEWAY_WORKERS orders at a time under their claims
+    (gateway_ask), claimed a slice of workers x ORDERS_PER_WORKER at a time as the sweep does
+    (so a slice in flight ends long before its claims expire); returns the id the next page
+    starts after: the page's last, or when a gateway stops answering midway
+    (report.gateway_down), the last one before the first order left unasked (orders after it
+    that were asked are asked again next run: harmless)."""
     if kind == "refunds":
         for refund in page:
             if refund_send(refund=refund) and refund.status == Refund.Status.SUCCEEDED:
@@ -304,40 +340,43 @@ def _reconcile_page(kind: str, page: list, report: ReconcileReport, *, token: st
             report.by_kind[kind] += 1
             after = refund.id
         return after
-    ids = [order.id for order in page if order.id not in report.just_settled]
-    mine = claims_take(GATEWAY_CLAIM, ids, seconds=GATEWAY_CLAIM_SECONDS, token=token)
-    try:
-        for order in page:
-            if order.id in mine:
-                try:
-                    _reconcile_order(order, report)
-                except GatewayUnavailable:
-                    report.gateway_down = True
-                    return after
-                report.by_kind[kind] += 1
-            elif order.id not in report.just_settled:
+    workers = max(settings.RECONCILE_GATEWAY_WORKERS, 1)
+    step = workers * ORDERS_PER_WORKER
+    for part in (page[i : i + step] for i in range(0, len(page), step)):
+        ids = {order.id for order in part if order.id not in report.just_settled}
+        asked = gateway_ask(
+            [order.id for order in part if order.id in ids], token=token, workers=workers,
+            load=lambda mine, part=part: [order for order in part if order.id in mine],
+            ask=_reconcile_order, job="reconciliation",
+        )  # fmt: skip
+        for order_id, (outcome, flagged) in asked.answers.items():
+            report.checked += 1
+            report.by_kind[kind] += 1
+            if outcome in (Outcome.SETTLED, Outcome.LATE_SETTLED):
+                report.settled += 1
+                report.just_settled.add(order_id)
+            elif outcome == Outcome.REFUNDED:
+                report.refunded += 1
+            report.flagged += flagged
+        for order in part:
+            if order.id in asked.claimed and order.id not in asked.answers:
+                report.gateway_down = True  # left unasked: the next run starts here
+                return after
+            if order.id in ids and order.id not in asked.claimed:
                 report.busy += 1
             after = order.id
-    finally:
-        claims_release(GATEWAY_CLAIM, mine, token=token)
     return after
 
 
-def _reconcile_order(order: Order, report: ReconcileReport) -> None:
+def _reconcile_order(order: Order) -> tuple[str | None, bool]:
+    """Ask about one order (in a worker thread): its outcome, and whether it was flagged."""
     was_paid = order.status == S.PAID
     outcome = payment_query(order=order, source=PaymentMessage.Source.RECONCILE)
-    report.checked += 1
-    if outcome in (Outcome.SETTLED, Outcome.LATE_SETTLED):
-        report.settled += 1
-        report.just_settled.add(order.id)
-    elif outcome == Outcome.REFUNDED:
-        report.refunded += 1
     if was_paid and outcome not in (Outcome.ALREADY_PAID, Outcome.SETTLED):
         message = PaymentMessage.objects.filter(out_trade_no=order.order_number).latest("id")
         judge(message, outcome or "no_trade", "paid here, not confirmed there", flagged=True)
-        report.flagged += 1
-    elif outcome in FLAGGED:
-        report.flagged += 1
+        return outcome, True
+    return outcome, outcome in FLAGGED
 
 
 def _reconcile_done(report: ReconcileReport) -> dict:

@@ -34,6 +34,13 @@ class Command(BaseCommand):
             )
         if counts["complete"]:
             self.stdout.write(_("The whole window was checked."))
+        elif counts["gateway_down"]:
+            self.stdout.write(
+                _(
+                    "A payment gateway stopped answering: the orders being asked were finished, "
+                    "no further ones were asked; the next run resumes there."
+                )
+            )
         else:
             self.stdout.write(
                 _(

@@ -1,5 +1,6 @@
 """Logs that follow an order (issue 14): a request id on every line, passed to the worker; one
-time zone with its offset; JSON lines by setting; one line per business event."""
+time zone with its offset; JSON lines by setting; one line per business event (the timeout
+sweep's batch: one line per 100 orders, each order's number and user on it)."""
 
 import json
 import logging
@@ -42,6 +43,24 @@ def test_json_lines_carry_the_event_fields():
     assert line["request_id"] == "req-1"
     assert line["event"] == "order.created"
     assert (line["order_number"], line["user_id"], line["real_price"]) == ("N1", 7, "9.90")
+
+
+def test_many_orders_event_lists_every_order_and_user_a_hundred_a_line(caplog):
+    from luffy.common.logs import EVENTS_PER_LINE, events_many
+
+    caplog.set_level(logging.INFO, logger="luffy.events")
+    orders = [(f"N{i:03d}", 1000 + i) for i in range(EVENTS_PER_LINE + 1)]
+    events_many("order.timed_out", orders)
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2
+    assert lines[0].startswith("order.timed_out orders=N000:1000,N001:1001,")
+    assert lines[1] == f"order.timed_out orders=N{EVENTS_PER_LINE:03d}:{1000 + EVENTS_PER_LINE}"
+    for number, user_id in orders:  # grep <order number> finds its line, with its user
+        assert sum(f"{number}:{user_id}" in line for line in lines) == 1
+    rec = caplog.records[1]
+    json_line = json.loads(JsonFormatter(time_zone="UTC").format(rec))
+    assert json_line["event"] == "order.timed_out"
+    assert json_line["orders"] == [[f"N{EVENTS_PER_LINE:03d}", 1000 + EVENTS_PER_LINE]]
 
 
 def test_the_settings_pick_the_format(settings):
@@ -110,7 +129,7 @@ def test_an_orders_story_is_in_the_log(
 
 
 def test_cancelled_timed_out_and_flagged_are_in_the_log(
-    auth_client, user, make_course, in_cart, events
+    auth_client, user, make_course, in_cart, events, caplog
 ):
     in_cart(auth_client, make_course(price="10.00"))
     cancelled = checkout(auth_client).json()["order_number"]
@@ -124,7 +143,10 @@ def test_cancelled_timed_out_and_flagged_are_in_the_log(
     assert ("order.cancelled", "-", user.id, "INFO") in [
         (e, "-", u, level) for e, _, u, level in events(cancelled)
     ]
-    assert [e for e, _, u, _ in events(late) if u == user.id][-1] == "order.timed_out"
+    # The sweep logs a batch's orders together: the order's number and user are on its line.
+    timed_out = [r for r in caplog.records if getattr(r, "event", None) == "order.timed_out"]
+    assert [r.getMessage() for r in timed_out] == [f"order.timed_out orders={late}:{user.id}"]
+    assert timed_out[0].fields == {"orders": [[late, user.id]]}
 
     from luffy.payments.gateway import TradeReport
     from luffy.payments.services import message_record, payment_confirm

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
-from luffy.common.logs import event
+from luffy.common.logs import events_many
 from luffy.coupons.services import user_coupons_release, user_coupons_release_sql
 from luffy.orders.models import Order
 from luffy.orders.services.locks import lock_orders_skip_locked, lock_users
@@ -72,8 +72,8 @@ def orders_record_timed_out(
         moved = _batch_postgresql(candidates, now=now)
     else:
         moved = _batch(candidates, now=now)
-    for _order_id, user_id, number in moved:
-        event("order.timed_out", order_number=number, user_id=user_id)
+    # A line per 100 orders, not per order (100,000 lines took seconds): grep by number works.
+    events_many("order.timed_out", [(number, user_id) for _id, user_id, number in moved])
     return len(moved)
 
 

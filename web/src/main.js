@@ -9,7 +9,7 @@ import 'element-plus/es/components/message-box/style/css'
 import './style.css'
 
 import App from './App.vue'
-import { router } from './router'
+import { router, sendToLogin } from './router'
 import { setAuthExpiredHandler, setErrorNotifier } from './api/http'
 import { useUserStore } from './stores/user'
 import { useCartStore } from './stores/cart'
@@ -24,8 +24,7 @@ setErrorNotifier((message) => ElMessage({ type: 'error', message, grouping: true
 setAuthExpiredHandler(() => {
   useUserStore().logout()
   useCartStore().reset()
-  const here = router.currentRoute.value
-  if (here.name !== 'login') router.push({ name: 'login', query: { redirect: here.fullPath } })
+  sendToLogin()
 })
 
 app.mount('#app')

@@ -43,6 +43,15 @@ router.beforeEach((to) => {
   if (to.meta.guestOnly && user.isLoggedIn) return safeRedirect(to.query.redirect)
 })
 
+// Where a user whose session ended goes: the login page, and back here after it. A 401 can come
+// back while the first navigation is still loading its page, when currentRoute is still the
+// start ("/"): wait for it to land, or the login page would send the user home instead.
+export async function sendToLogin() {
+  await router.isReady()
+  const here = router.currentRoute.value
+  if (here.name !== 'login') await router.push({ name: 'login', query: { redirect: here.fullPath } })
+}
+
 router.afterEach((to) => {
   document.title = to.meta.title ? `${to.meta.title} - 路飞学城` : '路飞学城 - 在线课程'
 })

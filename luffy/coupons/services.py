@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from luffy.access.models import CoursePurchase
 from luffy.common.errors import Conflict, NotFound, ValidationFailed
 from luffy.common.locks import lock_rows
+from luffy.common.sql import id_list
 from luffy.coupons.models import (
     Coupon,
     CouponRedemption,
@@ -64,7 +65,7 @@ def user_coupons_consume(*, order_ids, at: datetime) -> int:
 def user_coupons_release(*, order_ids, at: datetime) -> int:
     """reserved -> unused, for the coupons these orders hold (cancelled or timed out)."""
     return UserCoupon.objects.filter(
-        order_id__in=list(order_ids), status=UserCoupon.Status.RESERVED
+        order_id__in=id_list(order_ids), status=UserCoupon.Status.RESERVED
     ).update(status=UserCoupon.Status.UNUSED, order=None, updated_at=at)
 
 

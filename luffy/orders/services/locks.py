@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 from luffy.access.models import CoursePurchase
 from luffy.catalog.models import Course
 from luffy.common.locks import lock_clause, lock_rows
+from luffy.common.sql import id_list
 from luffy.orders.models import Order, OrderLine
 from luffy.users.models import User
 
@@ -23,7 +24,7 @@ def lock_user(user_id: int) -> User:
 
 def lock_users(user_ids) -> None:
     """Many users' rows (the sweep's batch), in id order."""
-    list(lock_rows(User.objects.filter(id__in=user_ids)).values("id"))
+    list(lock_rows(User.objects.filter(id__in=id_list(user_ids))).values("id"))
 
 
 def lock_order(order_id: int) -> Order:

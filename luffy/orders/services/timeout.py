@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from luffy.common.logs import events_many
+from luffy.common.sql import id_list
 from luffy.coupons.services import user_coupons_release, user_coupons_release_sql
 from luffy.orders.models import Order
 from luffy.orders.services.locks import lock_orders_skip_locked, lock_users
@@ -121,7 +122,7 @@ def _batch(candidates, *, now: datetime) -> list[tuple[int, int, str]]:
         else:
             lock_users(sorted({user_id for _, user_id in candidates}))
             mine = lock_orders_skip_locked(
-                Order.objects.filter(id__in=candidate_ids, status=S.UNPAID), *fields
+                Order.objects.filter(id__in=id_list(candidate_ids), status=S.UNPAID), *fields
             )
             order_transition_many(
                 order_ids=[row[0] for row in mine], from_status=S.UNPAID,

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from luffy.common.sql import id_list, int_literals
 from luffy.orders.models import Order, OrderStatusChange
 
 S = Order.Status
@@ -88,7 +89,7 @@ def order_transition_many(
     if not order_ids:
         return 0
     with transaction.atomic(savepoint=False):
-        changed = Order.objects.filter(id__in=order_ids, status=from_status).update(
+        changed = Order.objects.filter(id__in=id_list(order_ids), status=from_status).update(
             status=to_status, updated_at=at
         )
         if changed:
@@ -169,18 +170,16 @@ def _audit_many(
     """The audit rows of many orders' transition: one INSERT ... SELECT, no model instances;
     only orders now in `to_status` (under the caller's locks: the ones just moved)."""
     table, orders = OrderStatusChange._meta.db_table, Order._meta.db_table
-    marks = ", ".join(["%s"] * len(order_ids))
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (order_id, from_status, to_status, reason, created_at) "  # noqa: S608
-            f"SELECT id, %s, %s, %s, %s FROM {orders} WHERE id IN ({marks}) AND status = %s "
-            "ORDER BY id",
+            f"SELECT id, %s, %s, %s, %s FROM {orders} "
+            f"WHERE id IN ({int_literals(order_ids)}) AND status = %s ORDER BY id",
             [
                 int(from_status),
                 int(to_status),
                 reason,
                 connection.ops.adapt_datetimefield_value(at),
-                *order_ids,
                 int(to_status),
             ],
         )

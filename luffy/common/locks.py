@@ -3,7 +3,8 @@
 A transaction that locks rows of several kinds takes them in this order, and rows of one kind
 in primary-key order, so two transactions never wait for each other in a circle:
 
-    1. users (the buyer: every order use case starts here; the sweep locks its batch's users)
+    1. users (the buyer: every order use case starts here; the sweep locks its batch's users,
+       on PostgreSQL only those whose credit it returns, the user rows it writes)
     2. orders
     3. courses (before the rows that reference them are inserted: see orders' lock_courses)
     4. purchase records (access); coupons and credit change by conditional updates, no lock

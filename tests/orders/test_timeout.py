@@ -9,7 +9,7 @@ from luffy.coupons.models import UserCoupon
 from luffy.orders.models import Order, OrderStatusChange
 from luffy.orders.services import orders_record_timed_out
 from luffy.payments.tasks import expire_unpaid_orders
-from luffy.users.models import CreditEntry
+from luffy.users.models import CreditEntry, User
 from tests.order_fixtures import checkout
 
 pytestmark = pytest.mark.django_db
@@ -242,3 +242,12 @@ def test_the_sweep_reads_the_unpaid_orders_deadline_index(make_user):
         assert "order_unpaid_deadline" in plan or "orders_orde_status_" in plan, plan
         assert "TEMP B-TREE" not in plan, plan
         assert "Sort" not in plan, plan
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="a PostgreSQL storage setting")
+def test_users_pages_keep_room_for_in_place_credit_updates():
+    """users migration 0005: the sweep's credit return (and checkout's reserve) rewrite a
+    user's row; with room on its page PostgreSQL updates it in place, no index entries."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [User._meta.db_table])
+        assert "fillfactor=90" in (cursor.fetchone()[0] or [])

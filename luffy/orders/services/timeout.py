@@ -47,15 +47,17 @@ def orders_record_timed_out(
 
     Orders that reached the gateway are left alone unless listed in `gateway_checked` (the
     gateway was asked and the trade closed). Safe beside another sweep, a payment or a cancel:
-    users are locked first (the common lock order), then the orders, skipping ones another
+    users are locked first (the common lock order; on PostgreSQL only the users whose credit
+    the batch returns, the only user rows it writes), then the orders, skipping ones another
     sweep holds, and every update is conditional on the order still being unpaid (on SQLite,
     which has no row locks, the conditional updates alone, in a write transaction).
 
-    Statements per batch: PostgreSQL 4 (the pick; the commit mode; the users' locks; one
-    data-modifying statement that locks the orders, updates them and writes the audit rows,
-    coupons, credit and ledger rows), SQLite 6 (pick; UPDATE ... RETURNING; audit; coupons;
-    credit; ledger), MariaDB/MySQL 8 (pick, users' locks, the orders' locks, then the same
-    five as SQLite's, UPDATE without RETURNING)."""
+    Statements per batch: PostgreSQL 4 (the pick; the commit mode; the users' locks, none
+    when no order of the batch holds credit; one data-modifying statement that locks the
+    orders, updates them and writes the audit rows, coupons, credit and ledger rows), SQLite 6
+    (pick; UPDATE ... RETURNING; audit; coupons; credit; ledger), MariaDB/MySQL 8 (pick,
+    users' locks, the orders' locks, then the same five as SQLite's, UPDATE without
+    RETURNING)."""
     batch_size = batch_size or settings.SWEEP_BATCH_SIZE
     # Oldest deadline first: the partial index on the unpaid orders' (pay_deadline, id)
     # (PostgreSQL, SQLite; the (status, pay_deadline) index on MariaDB) yields
@@ -64,7 +66,7 @@ def orders_record_timed_out(
         _expired_unpaid(now)
         .filter(Q(sent_to_gateway_at__isnull=True) | Q(id__in=list(gateway_checked)))
         .order_by("pay_deadline", "id")
-        .values_list("id", "user_id")[:batch_size]
+        .values_list("id", "user_id", "credit")[:batch_size]
     )
     candidates = list(pick)
     if not candidates:
@@ -82,13 +84,18 @@ def _batch_postgresql(candidates, *, now: datetime) -> list[tuple[int, int, str]
     with transaction.atomic():
         with connection.cursor() as cursor:
             # Commit without waiting for the disk (a fsync per batch was a third of the time
-            # on a busy machine): a crash can lose only whole batches, which the next sweep
-            # redoes, and any later transaction that depends on one (a late payment reading
-            # the timed-out status) commits durably, which writes this one to disk first.
+            # on a busy machine): a crash can lose only whole batches, credit returns and
+            # all, which the next sweep redoes, and any later transaction that depends on one
+            # (a late payment's refund decision, committed before the gateway is called)
+            # commits durably, which writes this one to disk first. Only the log lines may
+            # name a lost batch's orders (docs/reliability.md).
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        # Not one statement with the pick: joined with it, the users' lock was planned as a
-        # hash join over the whole users table.
-        lock_users(sorted({user_id for _, user_id in candidates}))
+        # Only the users whose credit the batch returns, the user rows it writes: a batch
+        # that waits for no other user row cannot close a circle with a payment or a cancel
+        # that holds such a user and waits for its order (SKIP LOCKED leaves that order). Not
+        # one statement with the pick: joined with it, the lock was planned as a hash join
+        # over the whole users table.
+        lock_users(sorted({user_id for _, user_id, credit in candidates if credit > 0}))
         # Data-modifying CTEs all run, on one snapshot, whether the final SELECT reads them or
         # not; each later part reads what `moved` returned, never the tables it changed.
         orders = Order._meta.db_table
@@ -102,7 +109,7 @@ def _batch_postgresql(candidates, *, now: datetime) -> list[tuple[int, int, str]
                 f"WITH locked AS (SELECT id FROM {orders} WHERE id = ANY(%(ids)s) "  # noqa: S608
                 f"AND status = %(unpaid)s ORDER BY id FOR UPDATE SKIP LOCKED), {transition}, "
                 f"{coupons}, {credit} SELECT id, user_id, order_number FROM moved",
-                {"ids": [order_id for order_id, _ in candidates], "unpaid": int(S.UNPAID),
+                {"ids": [order_id for order_id, _, _ in candidates], "unpaid": int(S.UNPAID),
                  **transition_params, **coupon_params, **credit_params},
             )  # fmt: skip
             return cursor.fetchall()
@@ -110,7 +117,7 @@ def _batch_postgresql(candidates, *, now: datetime) -> list[tuple[int, int, str]
 
 def _batch(candidates, *, now: datetime) -> list[tuple[int, int, str]]:
     fields = ["id", "user_id", "credit", "order_number"]
-    candidate_ids = [order_id for order_id, _ in candidates]
+    candidate_ids = [order_id for order_id, _, _ in candidates]
     with transaction.atomic():
         if connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 35):
             # No row locks here (the write transaction holds the database): the conditional
@@ -120,7 +127,7 @@ def _batch(candidates, *, now: datetime) -> list[tuple[int, int, str]]:
                 fields=fields,
             )  # fmt: skip
         else:
-            lock_users(sorted({user_id for _, user_id in candidates}))
+            lock_users(sorted({user_id for _, user_id, _ in candidates}))
             mine = lock_orders_skip_locked(
                 Order.objects.filter(id__in=id_list(candidate_ids), status=S.UNPAID), *fields
             )

@@ -122,19 +122,23 @@ def course_access(*, user_id: int, course_id: int, at: datetime | None = None) -
     `expired` is true when the user bought the course once and the access has run out, so the
     page can offer a renewal instead of a first purchase; `refunded` instead when a refund took
     the access back (no renewal: the course is bought anew)."""
-    at = at or timezone.now()
     if not Course.objects.filter(id=course_id).exists():
         raise NotFound(_("No such course."), code="course_not_found")
+    return _purchase_access(user_id=user_id, course_id=course_id, at=at or timezone.now())
+
+
+def _purchase_access(*, user_id: int, course_id: int, at: datetime) -> dict:
+    """course_access for a course known to exist: one query."""
     purchase = (
         CoursePurchase.objects.filter(user_id=user_id, course_id=course_id)
-        .values("expires_at", "revoked_at")
+        .values_list("expires_at", "revoked_at")
         .first()
     )
     if purchase is None:
         return {"active": False, "expires_at": None, "expired": False, "refunded": False}
-    expires_at = purchase["expires_at"]
+    expires_at, revoked_at = purchase
     active = expires_at is None or expires_at > at
-    refunded = not active and purchase["revoked_at"] is not None
+    refunded = not active and revoked_at is not None
     return {
         "active": active,
         "expires_at": expires_at,
@@ -152,7 +156,8 @@ def lesson_for_study(*, user_id: int | None, course_id: int, lesson_id: int) -> 
     if not lesson.free_trial:
         if user_id is None:
             raise NotAuthenticated(_("Log in to watch this lesson."), code="not_authenticated")
-        access = course_access(user_id=user_id, course_id=course_id)
+        # The lesson is the course's, so the course exists: no need to look it up again.
+        access = _purchase_access(user_id=user_id, course_id=course_id, at=timezone.now())
         if access["expired"]:
             until = timezone.localtime(access["expires_at"]).strftime("%Y-%m-%d %H:%M")
             raise Forbidden(

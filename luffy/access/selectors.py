@@ -150,9 +150,12 @@ def _purchase_access(*, user_id: int, course_id: int, at: datetime) -> dict:
 def lesson_for_study(*, user_id: int | None, course_id: int, lesson_id: int) -> CourseLesson:
     """One lesson, for someone allowed to open it: anyone for a free trial lesson, otherwise a
     user whose access to the course is active now. How to play it: luffy.access.study."""
-    lesson = CourseLesson.objects.filter(id=lesson_id, course_id=course_id).first()
-    if lesson is None:
-        raise NotFound(_("No such lesson in this course."), code="lesson_not_found")
+    try:
+        # get(), not first(): first() would sort by the lessons' default ordering, a join to
+        # their chapter, for a row the id already names.
+        lesson = CourseLesson.objects.get(id=lesson_id, course_id=course_id)
+    except CourseLesson.DoesNotExist:
+        raise NotFound(_("No such lesson in this course."), code="lesson_not_found") from None
     if not lesson.free_trial:
         if user_id is None:
             raise NotAuthenticated(_("Log in to watch this lesson."), code="not_authenticated")

@@ -66,7 +66,8 @@ class StudyLessonApi(APIView):
             lesson_id=lesson_id,
             client_ip=BaseThrottle().get_ident(request),
         )
-        return Response(StudyLessonSerializer(lesson).data)
+        # Written directly (study_lesson_data): StudyLessonSerializer documents the same shape.
+        return Response(serializers.study_lesson_data(lesson))
 
 
 class LessonProgressApi(APIView):

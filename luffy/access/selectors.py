@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,44 +30,50 @@ def active_access(*, user_id: int, course_ids, at: datetime | None = None) -> di
     return {course_id: Access(course_id, expires_at) for course_id, expires_at in rows}
 
 
-def _count(queryset, group: str):
-    """A correlated COUNT(*) subquery, 0 when there are no rows."""
-    counted = queryset.order_by().values(group).annotate(n=Count("*")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
 def purchase_list(*, user_id: int) -> list[dict]:
     """My courses: purchase records as rows (dicts) with their course's name and cover, latest
     first, each with its progress (lessons done / lessons) and the lesson last studied, for
-    继续学习. One query; rows, not model instances (written by serializers.purchases_data)."""
-    mine = LessonProgress.objects.filter(user_id=user_id, course_id=OuterRef("course_id"))
-    last = mine.order_by("-updated_at", "-id")
-    return list(
+    继续学习. Three plain queries (purchases, lesson counts, the user's progress in those
+    courses) rather than one with five correlated subqueries: Django took several times the
+    SQL's cost to build that one (docs/benchmarks.md, "Reads against their floor"). Rows, not
+    model instances (written by serializers.purchases_data)."""
+    rows = list(
         CoursePurchase.objects.filter(user_id=user_id)
-        .annotate(
-            lessons_total=_count(
-                CourseLesson.objects.filter(course_id=OuterRef("course_id")), "course_id"
-            ),
-            lessons_done=_count(mine.filter(done=True), "course_id"),
-            last_lesson_id=Subquery(last.values("lesson_id")[:1]),
-            last_lesson_name=Subquery(last.values("lesson__name")[:1]),
-            last_position=Subquery(last.values("position")[:1]),
-        )
         .order_by("-updated_at", "-id")
         .values(
-            "course_id",
-            "expires_at",
-            "revoked_at",
-            "created_at",
-            "course__name",
-            "course__cover",
-            "lessons_total",
-            "lessons_done",
-            "last_lesson_id",
-            "last_lesson_name",
-            "last_position",
+            "course_id", "expires_at", "revoked_at", "created_at", "course__name", "course__cover"
         )
     )
+    if not rows:
+        return rows
+    course_ids = [row["course_id"] for row in rows]
+    totals = dict(
+        CourseLesson.objects.filter(course_id__in=course_ids)
+        .order_by()
+        .values_list("course_id")
+        .annotate(n=Count("*"))
+    )
+    done: dict[int, int] = {}
+    last: dict[int, tuple] = {}  # course id -> (lesson id, name, position), latest first wins
+    progress = (
+        LessonProgress.objects.filter(user_id=user_id, course_id__in=course_ids)
+        .order_by("-updated_at", "-id")
+        .values_list("course_id", "lesson_id", "lesson__name", "position", "done")
+    )
+    for course_id, lesson_id, name, position, is_done in progress:
+        last.setdefault(course_id, (lesson_id, name, position))
+        done[course_id] = done.get(course_id, 0) + is_done
+    for row in rows:
+        course_id = row["course_id"]
+        lesson_id, name, position = last.get(course_id, (None, None, None))
+        row.update(
+            lessons_total=totals.get(course_id, 0),
+            lessons_done=done.get(course_id, 0),
+            last_lesson_id=lesson_id,
+            last_lesson_name=name,
+            last_position=position,
+        )
+    return rows
 
 
 def course_progress(*, user_id: int, course_id: int) -> dict:
@@ -117,19 +122,23 @@ def course_access(*, user_id: int, course_id: int, at: datetime | None = None) -
     `expired` is true when the user bought the course once and the access has run out, so the
     page can offer a renewal instead of a first purchase; `refunded` instead when a refund took
     the access back (no renewal: the course is bought anew)."""
-    at = at or timezone.now()
     if not Course.objects.filter(id=course_id).exists():
         raise NotFound(_("No such course."), code="course_not_found")
+    return _purchase_access(user_id=user_id, course_id=course_id, at=at or timezone.now())
+
+
+def _purchase_access(*, user_id: int, course_id: int, at: datetime) -> dict:
+    """course_access for a course known to exist: one query."""
     purchase = (
         CoursePurchase.objects.filter(user_id=user_id, course_id=course_id)
-        .values("expires_at", "revoked_at")
+        .values_list("expires_at", "revoked_at")
         .first()
     )
     if purchase is None:
         return {"active": False, "expires_at": None, "expired": False, "refunded": False}
-    expires_at = purchase["expires_at"]
+    expires_at, revoked_at = purchase
     active = expires_at is None or expires_at > at
-    refunded = not active and purchase["revoked_at"] is not None
+    refunded = not active and revoked_at is not None
     return {
         "active": active,
         "expires_at": expires_at,
@@ -141,13 +150,17 @@ def course_access(*, user_id: int, course_id: int, at: datetime | None = None) -
 def lesson_for_study(*, user_id: int | None, course_id: int, lesson_id: int) -> CourseLesson:
     """One lesson, for someone allowed to open it: anyone for a free trial lesson, otherwise a
     user whose access to the course is active now. How to play it: luffy.access.study."""
-    lesson = CourseLesson.objects.filter(id=lesson_id, course_id=course_id).first()
-    if lesson is None:
-        raise NotFound(_("No such lesson in this course."), code="lesson_not_found")
+    try:
+        # get(), not first(): first() would sort by the lessons' default ordering, a join to
+        # their chapter, for a row the id already names.
+        lesson = CourseLesson.objects.get(id=lesson_id, course_id=course_id)
+    except CourseLesson.DoesNotExist:
+        raise NotFound(_("No such lesson in this course."), code="lesson_not_found") from None
     if not lesson.free_trial:
         if user_id is None:
             raise NotAuthenticated(_("Log in to watch this lesson."), code="not_authenticated")
-        access = course_access(user_id=user_id, course_id=course_id)
+        # The lesson is the course's, so the course exists: no need to look it up again.
+        access = _purchase_access(user_id=user_id, course_id=course_id, at=timezone.now())
         if access["expired"]:
             until = timezone.localtime(access["expires_at"]).strftime("%Y-%m-%d %H:%M")
             raise Forbidden(

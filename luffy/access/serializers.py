@@ -111,6 +111,15 @@ class StudyLessonSerializer(serializers.Serializer):
     done = serializers.BooleanField()
 
 
+def study_lesson_data(lesson: dict) -> dict:
+    """What StudyLessonSerializer documents, for playback.lesson_study_open's dict, written
+    directly (the study page opens a lesson on every click; a test pins that both agree)."""
+    playback = lesson["playback"]
+    if playback and "expires_at" in playback:
+        playback = {**playback, "expires_at": datetime_str(playback["expires_at"])}
+    return {**lesson, "playback": playback}
+
+
 class _OptionalBoolean(serializers.BooleanField):
     # A form post without the field means "unchanged", not False (DRF's checkbox rule).
     default_empty_html = serializers.empty

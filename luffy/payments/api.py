@@ -25,6 +25,7 @@ from luffy.payments.serializers import (
     PayUrlSerializer,
     ReturnParamsSerializer,
     WechatResultQuerySerializer,
+    payment_result_data,
 )
 from luffy.users.authentication import ActiveTokenUserAuthentication
 
@@ -70,7 +71,7 @@ class AlipayResultApi(APIView):
     def get(self, request):
         ReturnParamsSerializer(data=request.query_params).is_valid(raise_exception=True)
         order = services.payment_result(user_id=request.user.id, params=request.query_params.dict())
-        return Response(PaymentResultSerializer(payment_result_summary(order=order)).data)
+        return Response(payment_result_data(payment_result_summary(order=order)))
 
     @extend_schema(
         summary="Alipay's async notify (form-encoded); answers text/plain success or failure",
@@ -113,7 +114,7 @@ class WechatResultApi(APIView):
             user_id=request.user.id, order_number=query.validated_data["order_number"],
             kind=GatewayKind.WECHAT,
         )  # fmt: skip
-        return Response(PaymentResultSerializer(payment_result_summary(order=order)).data)
+        return Response(payment_result_data(payment_result_summary(order=order)))
 
 
 class OrderCancelApi(APIView):

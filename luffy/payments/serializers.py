@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from luffy.common.serializers import MoneyField
+from luffy.common.money import money_column_str
+from luffy.common.serializers import MoneyField, datetime_str
 
 
 class PayUrlQuerySerializer(serializers.Serializer):
@@ -37,6 +38,16 @@ class PaymentResultSerializer(serializers.Serializer):
     real_price = MoneyField()
     user_credit = serializers.IntegerField()
     course_list = ResultCourseSerializer(many=True)
+
+
+def payment_result_data(summary: dict) -> dict:
+    """What PaymentResultSerializer documents, for selectors.payment_result_summary's dict,
+    written directly (the QR code page polls it; a test pins that both agree)."""
+    return {
+        **summary,
+        "pay_time": datetime_str(summary["pay_time"]),
+        "real_price": money_column_str(summary["real_price"]),
+    }
 
 
 class ReturnParamsSerializer(serializers.Serializer):

@@ -215,7 +215,7 @@ def test_the_study_api_query_count(auth_client, user, course, django_assert_num_
     buy(user, course)
     lesson = paid_lesson(course)
     auth_client.get(lesson_url(course, lesson))  # caches the account's active flag
-    with django_assert_num_queries(4):  # lesson, course, purchase, progress
+    with django_assert_num_queries(3):  # lesson, purchase, progress (the lesson proves the course)
         assert auth_client.get(lesson_url(course, lesson)).status_code == 200
 
 
@@ -291,3 +291,33 @@ def test_head_answers_the_size_without_the_bytes(auth_client, api_client, user, 
     assert response.status_code == 200
     assert response["Content-Length"] == str(len(VIDEO))
     assert b"".join(response.streaming_content) == b""
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC"])
+@pytest.mark.parametrize("link", ["file", "v-cloud-1", "https://example.com/trial.mp4", ""])
+def test_the_study_api_writes_what_its_serializer_documents(auth_client, user, course, zone, link):
+    """The study API writes its answer directly (serializers.study_lesson_data, issue 13: reads
+    close to their floor); StudyLessonSerializer stays the documented shape."""
+    from rest_framework.renderers import JSONRenderer
+
+    from luffy.access.serializers import StudyLessonSerializer
+
+    buy(user, course)
+    lesson = trial_lesson(course)
+    if link != "file":
+        lesson.media = ""
+        lesson.link = link
+        lesson.save()
+    with timezone.override(zone):
+        body = auth_client.get(lesson_url(course, lesson)).json()
+        opened = playback.lesson_study_open(
+            user_id=user.id, course_id=course.id, lesson_id=lesson.id, client_ip="127.0.0.1"
+        )
+        documented = json.loads(JSONRenderer().render(StudyLessonSerializer(opened).data))
+    kinds = {"file": "file", "v-cloud-1": "cloud", "": None}
+    assert (body["playback"] or {}).get("kind") == kinds.get(link, "external")
+    for answer in (body, documented):  # tokens and links are signed anew on every open
+        for key in ("url", "token", "expires_at"):
+            if answer["playback"] and key in answer["playback"]:
+                answer["playback"][key] = type(answer["playback"][key]).__name__
+    assert body == documented

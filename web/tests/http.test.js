@@ -75,6 +75,19 @@ describe('http', () => {
     expect(calls.filter((c) => c.key === 'POST /users/token/refresh/')).toHaveLength(1)
   })
 
+  it('says once that the session expired when concurrent requests all find it so', async () => {
+    tokens.set('GARBLED', 'GARBLED')
+    mockServer({
+      'GET /cart/': (c) => fail(c, 401, {}),
+      'GET /cart/count/': (c) => fail(c, 401, {}),
+      'POST /users/token/refresh/': (c) => fail(c, 401, { detail: 'Token is invalid or expired', code: 'token_not_valid' }),
+    })
+    const errors = await Promise.all([http.get('/cart/'), http.get('/cart/count/')].map((p) => p.catch((e) => e)))
+    expect(errors.map((e) => e.api.code)).toEqual(['session_expired', 'session_expired'])
+    expect(notified).toEqual(['登录已过期，请重新登录'])
+    expect(expired).toHaveBeenCalledTimes(1)
+  })
+
   it('gives up after one refresh: a second 401 ends the session', async () => {
     tokens.set('OLD', 'R1')
     mockServer({

@@ -68,12 +68,17 @@ http.interceptors.response.use(
 )
 
 // A password changed elsewhere says so; any other refusal is an expired session.
+// Concurrent requests of one session all end here when its refresh is refused: only the first
+// (the one that still finds the tokens) tells the user and opens the login page.
 function expired(error, refused) {
+  const first = Boolean(tokens.access() || tokens.refresh())
   tokens.clear()
   const changed = [error, refused].some((e) => e?.response?.data?.code === 'password_changed')
   const detail = changed ? '密码已修改，请用新密码重新登录' : '登录已过期，请重新登录'
   error.api = { ...apiError(error), status: 401, code: changed ? 'password_changed' : 'session_expired', detail }
-  notify(error.api.detail, error.api)
-  onAuthExpired()
+  if (first) {
+    notify(error.api.detail, error.api)
+    onAuthExpired()
+  }
   return Promise.reject(error)
 }

@@ -93,3 +93,38 @@ def test_someone_elses_order_is_not_found(user, make_user, orders_of_every_kind)
     response = client_for(make_user()).get("/api/orders/R0001/")
     assert response.status_code == 404
     assert response.json()["code"] == "order_not_found"
+
+
+@pytest.mark.parametrize(
+    "total, discounted, line_price",
+    [
+        (Decimal("99999999.99"), Decimal("0.10"), Decimal("99999999.99")),
+        (Decimal("0.30"), Decimal("0.10"), Decimal("0.10")),
+        (Decimal("1.01"), Decimal("1.00"), Decimal("0.00")),
+        (Decimal("12345678.05"), Decimal("2345678.15"), Decimal("1.05")),
+    ],
+)
+def test_amounts_at_the_edges_are_written_to_the_cent(
+    user, make_course, total, discounted, line_price
+):
+    # SQLite hands the rows' money over as floats or ints (selectors._row_columns): every amount
+    # a column holds, and the difference of two (sale_amount), must still write to the cent.
+    course = make_course(name="边界金额")
+    order = Order.objects.create(
+        order_number="E0001", user=user, title="edge", status=Order.Status.PAID,
+        total_price=total, discounted_price=discounted, coupon_amount=Decimal("0.00"),
+        credit=0, credit_amount=Decimal("0.00"), real_price=discounted,
+        pay_deadline=timezone.now(), paid_at=timezone.now(), refunded_amount=discounted,
+    )  # fmt: skip
+    OrderLine.objects.create(
+        order=order, course=course, course_name=course.name, expire_id=0, expire_text="永久有效",
+        expire_days=0, price=line_price, real_price=line_price, discount_name="",
+    )  # fmt: skip
+    client = client_for(user)
+    listed = client.get("/api/orders/").json()["results"]
+    expected = as_json(OrderSerializer(order_get(user_id=user.id, order_number="E0001")).data)
+    assert listed == [expected]
+    assert client.get("/api/orders/E0001/").json() == expected
+    assert listed[0]["total_price"] == f"{total}"
+    assert listed[0]["sale_amount"] == f"{total - discounted}"
+    assert listed[0]["lines"][0]["price"] == f"{line_price}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import ExpressionWrapper, F, Field, Prefetch
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from luffy.common.errors import NotFound
@@ -42,55 +42,25 @@ LINE_ROW_FIELDS = (
     "order_id", "course_id", "course_name", "expire_text", "expire_days", "price", "real_price",
     "discount_name", "course__cover",
 )  # fmt: skip
-ROW_MONEY_FIELDS = {
-    "total_price", "discounted_price", "coupon_amount", "credit_amount", "real_price",
-    "refunded_amount", "price",
-}  # fmt: skip
-
-
-class AsStored(Field):
-    """A column read as the database driver returns it: Django applies no converter."""
-
-
-def _row_columns(fields):
-    # The rows' money is only subtracted and written out (money_column_str), so it is read as
-    # stored: a Decimal on PostgreSQL and MariaDB; on SQLite an int or a float, exact to the
-    # cent at these ten digits. Django's SQLite converter (float -> Decimal -> quantize) was
-    # the largest part of writing a page of 50 orders.
-    return [
-        ExpressionWrapper(F(name), output_field=AsStored()) if name in ROW_MONEY_FIELDS else name
-        for name in fields
-    ]
-
-
-# Built once: the unresolved expressions hold no SQL and no connection, and making them is a
-# good part of their cost (Django hashes each by its constructor's signature).
-_COLUMNS = {fields: _row_columns(fields) for fields in (ORDER_ROW_FIELDS, LINE_ROW_FIELDS)}
-
-
-def _rows(queryset, fields):
-    return queryset.values_list(*_COLUMNS[fields])
 
 
 def order_list(*, user_id: int, status: int | None = None):
-    """The user's orders, newest first, as rows (tuples, ORDER_ROW_FIELDS), lazily: paginate,
-    then make them dicts with their lines with order_rows_with_lines (count, page, lines: 3
-    queries)."""
+    """The user's orders, newest first, as rows (dicts, ORDER_ROW_FIELDS), lazily: paginate,
+    then add the page's lines with order_rows_with_lines (count, page, lines: 3 queries)."""
     orders = Order.objects.filter(user_id=user_id).order_by("-created_at", "-id")
     if status is not None:
         orders = orders.filter(status=status)
-    return _rows(orders, ORDER_ROW_FIELDS)
+    return orders.values(*ORDER_ROW_FIELDS)
 
 
 def order_rows_with_lines(rows) -> list[dict]:
-    """`rows` (order_list's, or a page of them) as dicts (ORDER_ROW_FIELDS), each with its lines
-    under "lines" (dicts, LINE_ROW_FIELDS, in line order). One query, however many orders."""
-    rows = [dict(zip(ORDER_ROW_FIELDS, row, strict=True)) for row in rows]
+    """`rows` (order_list's, or a page of them), each with its lines under "lines" (dicts,
+    LINE_ROW_FIELDS, in line order). One query, however many orders."""
+    rows = list(rows)
     lines_of = {row["id"]: [] for row in rows}
     if lines_of:
         lines = OrderLine.objects.filter(order_id__in=list(lines_of)).order_by("id")
-        for line in _rows(lines, LINE_ROW_FIELDS):
-            line = dict(zip(LINE_ROW_FIELDS, line, strict=True))
+        for line in lines.values(*LINE_ROW_FIELDS):
             lines_of[line["order_id"]].append(line)
     for row in rows:
         row["lines"] = lines_of[row["id"]]
@@ -100,7 +70,7 @@ def order_rows_with_lines(rows) -> list[dict]:
 def order_row_get(*, user_id: int, order_number: str) -> dict:
     """One of the user's orders as a row with its lines (as order_rows_with_lines): 2 queries."""
     row = Order.objects.filter(user_id=user_id, order_number=order_number)
-    found = order_rows_with_lines(_rows(row, ORDER_ROW_FIELDS)[:1])
+    found = order_rows_with_lines(row.values(*ORDER_ROW_FIELDS)[:1])
     if not found:
         raise NotFound(_("No such order."), code="order_not_found")
     return found[0]

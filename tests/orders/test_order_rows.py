@@ -107,8 +107,8 @@ def test_someone_elses_order_is_not_found(user, make_user, orders_of_every_kind)
 def test_amounts_at_the_edges_are_written_to_the_cent(
     user, make_course, total, discounted, line_price
 ):
-    # SQLite hands the rows' money over as floats or ints (selectors._row_columns): every amount
-    # a column holds, and the difference of two (sale_amount), must still write to the cent.
+    # SQLite stores these columns as floats or ints: the largest amount a column holds, the
+    # smallest, and the difference of two (sale_amount) must still write to the cent.
     course = make_course(name="边界金额")
     order = Order.objects.create(
         order_number="E0001", user=user, title="edge", status=Order.Status.PAID,

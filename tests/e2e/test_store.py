@@ -11,6 +11,7 @@ pytestmark = pytest.mark.e2e
 
 COURSE_A = "Django 实战 在线课程商城"  # demo catalog: on sale (限时折扣), options 1 and 3 months
 COURSE_B = "Python 爬虫开发"
+PHONE = {"width": 390, "height": 844}
 
 
 def course_id(store, name: str) -> int:
@@ -186,7 +187,9 @@ def test_anonymous_paid_lesson_offers_login(page, store):
     page.wait_for_url(re.compile(r"/login\?redirect="))
 
 
-def test_expired_session_goes_to_login_and_back(page, store, account, shot):
+@pytest.mark.parametrize("page", [None, PHONE], indirect=True, ids=["desktop", "phone"])
+def test_expired_session_goes_to_login_and_back(page, store, account, shot, request):
+    suffix = "-phone" if "phone" in request.node.callspec.id else ""
     login(page, account)
     page.evaluate(
         "() => { localStorage.setItem('luffy.access', 'garbled'); "
@@ -195,7 +198,7 @@ def test_expired_session_goes_to_login_and_back(page, store, account, shot):
     page.goto("/cart")
     page.wait_for_url(re.compile(r"/login\?redirect=(%2F|/)cart"))
     page.get_by_text("登录已过期").wait_for()  # why the login page opened
-    shot("session-expired-login")
+    shot(f"session-expired-login{suffix}")
     page.get_by_placeholder("用户名 / 手机号").fill(account)
     page.get_by_placeholder("密码").fill(PASSWORD)
     page.locator("[data-test=submit]").click()
@@ -210,7 +213,7 @@ def test_cart_needs_login_and_unknown_pages_are_404(page, shot):
     shot("not-found")
 
 
-@pytest.mark.parametrize("page", [{"width": 390, "height": 844}], indirect=True)
+@pytest.mark.parametrize("page", [PHONE], indirect=True)
 def test_phone_layout(page, store, shot):
     page.goto("/")
     page.locator("[data-test=course-card]").first.wait_for()

@@ -145,6 +145,8 @@ def run_one(expired: int, batch: int, ids: str = "time") -> None:
         "sql_queries": result["queries"], "batches": result["batches"],
         "queries_per_batch": round(result["queries"] / max(result["batches"], 1), 2),
         "ms_per_order": round(result["seconds"] * 1000 / expired, 4),
+        **({"server_cpu_seconds": result["server_cpu_seconds"]}
+           if result["server_cpu_seconds"] is not None else {}),
         "seed_seconds": round(seeded, 1), "db": connection.vendor, **server_settings(),
         "load_avg": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
     }), flush=True)  # fmt: skip
@@ -374,6 +376,7 @@ def sweep(batch: int) -> dict:
 
     now, batches, done = timezone.now(), 0, 0
     counters_before = server_counters()
+    cpu_before = server_cpu_seconds()
     connection._commit = timed_commit
     with connection.execute_wrapper(count):
         started = time.perf_counter()
@@ -385,6 +388,7 @@ def sweep(batch: int) -> dict:
             done += n
         seconds = time.perf_counter() - started
     connection._commit = commit
+    cpu_after = server_cpu_seconds()
     if os.environ.get("BENCH_PROFILE"):
         for kind, spent in sorted(per_statement.items(), key=lambda kv: -kv[1]):
             print(f"profile: {spent:8.3f} s  {kind}", file=sys.stderr)
@@ -394,7 +398,9 @@ def sweep(batch: int) -> dict:
         counters = server_counters()
         for name, value in counters.items():
             print(f"profile: {value - counters_before[name]:>10}  {name}", file=sys.stderr)
-    return {"seconds": seconds, "queries": queries, "batches": batches, "done": done}
+    server_cpu = None if cpu_before is None else round(cpu_after - cpu_before, 2)
+    return {"seconds": seconds, "queries": queries, "batches": batches, "done": done,
+            "server_cpu_seconds": server_cpu}  # fmt: skip
 
 
 # MariaDB's server-wide counters of what the sweep cost (other databases on the same server add
@@ -419,15 +425,37 @@ def server_counters() -> dict[str, int]:
 
 def server_settings() -> dict:
     """The server settings the figures depend on (MariaDB: the InnoDB buffer pool, which the
-    1.1 M orders with their indexes exceed at its 128 MB default, and the commit's log flush)."""
+    1.1 M orders with their indexes exceed at its 128 MB default, and the commit's log flush;
+    PostgreSQL: shared_buffers, whose 128 MB default the same data exceeds)."""
     from django.db import connection
 
-    if connection.vendor != "mysql":
-        return {}
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW shared_buffers")
+            return {"shared_buffers": cursor.fetchone()[0]}
+        if connection.vendor != "mysql":
+            return {}
         cursor.execute("SELECT @@innodb_buffer_pool_size, @@innodb_flush_log_at_trx_commit")
         pool, flush = cursor.fetchone()
     return {"innodb_buffer_pool_mb": int(pool) // 2**20, "innodb_flush_log_at_trx_commit": flush}
+
+
+def server_cpu_seconds() -> float | None:
+    """CPU time the PostgreSQL backend serving this connection has used, when the server runs
+    on this machine (/proc): on a shared machine the steadier figure of the server's work, as
+    wall time also counts waiting for a core. None elsewhere (MariaDB serves from threads)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # another machine's server, or not ours to read
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def check(expect: dict) -> None:

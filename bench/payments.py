@@ -1,6 +1,13 @@
 """Payment benchmark: median ms and SQL queries for
 (a) creating the pay URL of a fresh order (GET /api/payments/alipay/?order_number=, keys
     parsed once per process),
+(a') the WeChat Pay payment parameters of a fresh order (GET /api/payments/pay-url/?pay_type=
+    wechat: the code_url and its QR code), which orders the trade at the gateway: one real
+    HTTP round trip to the offline WeChat Pay sandbox, served by its own gunicorn on 127.0.0.1
+    (2 workers, 8 threads, as the tests serve it); printed with the time spent waiting for
+    that answer, our own time (the rest), the QR code's share, the sandbox round trip alone
+    (a pre-signed order request, no store code) and the keys parsed during the timed runs (0:
+    parsed once per process),
 (b) settling a 5-line order (coupon and credit reserved) through the notify endpoint (POST,
     form-encoded and signed exactly as the gateway sends it), each run a fresh order;
 and, through gunicorn (2 workers) on PostgreSQL, in the same run with the same clients:
@@ -12,7 +19,7 @@ and, through gunicorn (2 workers) on PostgreSQL, in the same run with the same c
     .venv/bin/python bench/payments.py [--repeat 50] [--notifies 400] [--clients 4]
         [--pg postgres://postgres@127.0.0.1:5432/luffy_bench_payments | --pg none]
 
-(a) and (b) run in-process (Django test client) on a throw-away SQLite file and a private
+(a), (a') and (b) run in-process (Django test client) on a throw-away SQLite file and a private
 embedded Redis (or DATABASE_URL / REDIS_URL if set). (c) and (d) drop and re-create the --pg
 database (its name must contain "bench"), migrate it, place 2 x --notifies orders there (half
 of them paid at the sandbox's cashier, whose notifies are dropped so the returns settle them),
@@ -37,8 +44,10 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-# Keys of its own: the pay URL must not depend on a developer's var/alipay.
+# Keys of its own: the pay URL must not depend on a developer's var/alipay (or var/wechat;
+# the WeChat Pay sandbox the bench starts is given the same folder).
 os.environ.setdefault("ALIPAY_KEY_DIR", tempfile.mkdtemp(prefix="luffy-bench-keys-"))
+os.environ.setdefault("WECHAT_KEY_DIR", tempfile.mkdtemp(prefix="luffy-bench-wechat-keys-"))
 
 from _django import make_courses
 from django.conf import settings
@@ -60,12 +69,13 @@ from luffy.users.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTIFY_URL = "/api/payments/alipay/result/"
+WECHAT_CASE = "WeChat Pay params (GET /api/payments/pay-url/?order_number=&pay_type=wechat)"
 
 
 _users = iter(range(10**6))
 
 
-def place_order(courses, coupon: Coupon) -> Order:
+def place_order(courses, coupon: Coupon, pay_type: str = Order.PayType.ALIPAY) -> Order:
     """A fresh buyer with 500 points and a coupon checks out the courses (real services):
     an unpaid order holding the coupon and 200 points."""
     n = next(_users)
@@ -79,9 +89,7 @@ def place_order(courses, coupon: Coupon) -> Order:
     for course in courses:
         cart_add(user_id=user.id, course_id=course.id)
     user_coupon = user.coupons.get()
-    result = order_create(
-        user_id=user.id, pay_type=Order.PayType.ALIPAY, coupon_id=user_coupon.id, credit=200
-    )
+    result = order_create(user_id=user.id, pay_type=pay_type, coupon_id=user_coupon.id, credit=200)
     return result.order
 
 
@@ -138,7 +146,7 @@ def bench_pay_url(courses, coupon, repeat: int) -> dict:
         assert urlsplit(response.json()["url"]).query
         timings.append(elapsed)
         queries.append(count)
-    return {"median_ms": statistics.median(timings[1:]), "sql_queries": max(queries[1:])}
+    return {"timings": timings[1:], "sql_queries": max(queries[1:])}
 
 
 def bench_notify(courses, coupon, repeat: int) -> dict:
@@ -156,7 +164,119 @@ def bench_notify(courses, coupon, repeat: int) -> dict:
         assert Order.objects.get(id=order.id).status == Order.Status.PAID
         timings.append(elapsed)
         queries.append(count)
-    return {"median_ms": statistics.median(timings[1:]), "sql_queries": max(queries[1:])}
+    return {"timings": timings[1:], "sql_queries": max(queries[1:])}
+
+
+def p90(values: list[float]) -> float:
+    return statistics.quantiles(values, n=10)[-1]
+
+
+# --- (a') WeChat Pay: ordering at the offline sandbox over HTTP -------------------------------
+
+
+class _Timed:
+    """Wraps a callable of the code under test: the ms of each call go to `ms`, the calls to
+    `calls` (the bench reads and clears both around each request)."""
+
+    def __init__(self, function, *, read_body: bool = False) -> None:
+        self.function, self.read_body = function, read_body
+        self.ms: list[float] = []
+        self.calls = 0
+
+    def __call__(self, *args, **kwargs):
+        start = time.perf_counter()
+        self.calls += 1
+        try:
+            result = self.function(*args, **kwargs)
+            if self.read_body:  # urlopen: the answer's body is part of the wait
+                body = result.read()
+                result.read = lambda *a, _body=body: _body
+            return result
+        finally:
+            self.ms.append((time.perf_counter() - start) * 1000)
+
+    def take(self) -> float:
+        total = sum(self.ms)
+        self.ms.clear()
+        return total
+
+
+def presigned_order(n: int) -> urllib.request.Request:
+    """A Native order request for a trade of its own, signed as the store signs it (outside
+    the timer): the sandbox round trip with none of the store's code around it."""
+    from luffy.payments import wechat, wechatpay
+
+    creds = wechatpay.credentials()
+    path = "/v3/pay/transactions/native"
+    body = json.dumps({
+        "appid": creds.appid, "mchid": creds.mchid, "description": "bench round trip",
+        "out_trade_no": f"RT{os.getpid()}x{n}", "notify_url": settings.WECHAT_NOTIFY_URL,
+        "time_expire": wechatpay.rfc3339(timezone.now() + timezone.timedelta(hours=2)),
+        "amount": {"total": 100, "currency": "CNY"},
+    }, ensure_ascii=False, separators=(",", ":"))  # fmt: skip
+    authorization = wechat.authorization(
+        private_key=creds.private_key, mchid=creds.mchid, serial_no=creds.serial_no,
+        method="POST", path=path, body=body,
+    )  # fmt: skip
+    return urllib.request.Request(  # noqa: S310 (the sandbox on 127.0.0.1)
+        settings.WECHAT_API_BASE + path, data=body.encode(), method="POST",
+        headers={"Authorization": authorization, "Accept": "application/json",
+                 "Content-Type": "application/json"},
+    )  # fmt: skip
+
+
+def bench_wechat_params(courses, coupon, repeat: int) -> dict:
+    """Each run: the first WeChat Pay parameters (Native: code_url + QR code) of a fresh
+    order, then the same order request sent bare to the sandbox. The time inside urlopen
+    (body read included) is the wait for the sandbox; the rest of the request is ours."""
+    from luffy.common import keys
+    from luffy.payments import qr
+
+    urlopen = _Timed(urllib.request.urlopen, read_body=True)
+    qr_code = _Timed(qr.qr_data_uri)
+    key_loads = [_Timed(keys.load_private_key), _Timed(keys.load_public_key)]
+    patched = [
+        (urllib.request, "urlopen", urlopen), (qr, "qr_data_uri", qr_code),
+        (keys, "load_private_key", key_loads[0]), (keys, "load_public_key", key_loads[1]),
+    ]  # fmt: skip
+    originals = [(module, name, getattr(module, name)) for module, name, _ in patched]
+    rows, queries = [], []
+    client = Client(HTTP_HOST="localhost")
+    try:
+        for module, name, wrapper in patched:
+            setattr(module, name, wrapper)
+        for n in range(repeat + 1):  # the first run warms up (keys, connections, middleware)
+            order = place_order(courses, coupon, Order.PayType.WECHAT)
+            token = RefreshToken.for_user(order.user).access_token
+            urlopen.take(), qr_code.take()
+            loads_before = sum(load.calls for load in key_loads)
+            elapsed, count, response = measure(
+                lambda o=order, t=token: client.get(
+                    "/api/payments/pay-url/",
+                    {"order_number": o.order_number, "pay_type": "wechat"},
+                    HTTP_AUTHORIZATION=f"Bearer {t}",
+                )
+            )
+            assert response.status_code == 200, response.content
+            assert response.json()["url"].startswith("weixin://"), response.json()
+            assert urlopen.calls == 2 * n + 1, "one gateway call per pay URL"
+            wait, qr_ms = urlopen.take(), qr_code.take()
+            loads = sum(load.calls for load in key_loads) - loads_before
+            request = presigned_order(n)
+            start = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+                assert answer.status == 200 and b"code_url" in answer.read()
+            urlopen.take()
+            round_trip = (time.perf_counter() - start) * 1000
+            rows.append((elapsed, wait, elapsed - wait, qr_ms, round_trip, loads))
+            queries.append(count)
+    finally:
+        for module, name, original in originals:
+            setattr(module, name, original)
+    rows = rows[1:]
+    columns = dict(zip(("timings", "wait", "ours", "qr", "round_trip", "key_loads"),
+                       map(list, zip(*rows, strict=True)), strict=True))  # fmt: skip
+    return {**columns, "sql_queries": max(queries[1:])}
 
 
 # --- (c) gunicorn on PostgreSQL -------------------------------------------------------------
@@ -220,40 +340,65 @@ def pay_at_sandbox(pay_url: str) -> str:
     raise AssertionError("the cashier did not redirect back")
 
 
-def start_sandbox(env: dict) -> tuple[subprocess.Popen, str, Path]:
-    """The offline Alipay sandbox in its own gunicorn (2 workers, 8 threads), its own SQLite
-    file, the store's keys; every notify dropped (the returns are to settle the orders)."""
-    directory = Path(tempfile.mkdtemp(prefix="luffy-bench-sandbox-"))
+def serve_sandbox(
+    gateway: str, env: dict, settings_env: dict
+) -> tuple[subprocess.Popen, str, Path]:
+    """luffy.<gateway>_sandbox in its own gunicorn (2 workers, 8 threads) on 127.0.0.1, its own
+    var folder and SQLite file, with `settings_env` (keys folder, ids); the server, its base
+    URL and its folder."""
+    directory = Path(tempfile.mkdtemp(prefix=f"luffy-bench-{gateway}-sandbox-"))
     port = free_port()
+    prefix = gateway.upper()
     sandbox_env = {
         key: value for key, value in env.items()
         if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "CELERY_BROKER_URL"}
+        and not key.startswith(f"{prefix}_")
     }  # fmt: skip
     sandbox_env.update(
-        DJANGO_SETTINGS_MODULE="luffy.alipay_sandbox.settings",
+        DJANGO_SETTINGS_MODULE=f"luffy.{gateway}_sandbox.settings",
         LUFFY_VAR_DIR=str(directory),
-        ALIPAY_KEY_DIR=str(settings.ALIPAY_KEY_DIR),
-        ALIPAY_APP_ID=settings.ALIPAY_APP_ID,
-        ALIPAY_SELLER_ID=settings.ALIPAY_SELLER_ID,
-        ALIPAY_SANDBOX_DATABASE_URL=f"sqlite:///{directory / 'sandbox.sqlite3'}",
+        **{f"{prefix}_SANDBOX_DATABASE_URL": f"sqlite:///{directory / 'sandbox.sqlite3'}"},
+        **settings_env,
     )
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
                    cwd=ROOT, env=sandbox_env, check=True)  # fmt: skip
     log = (directory / "server.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "luffy.alipay_sandbox.wsgi:application",
+        [sys.executable, "-m", "gunicorn", f"luffy.{gateway}_sandbox.wsgi:application",
          "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "8"],
         cwd=ROOT, env=sandbox_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    token = (directory / "alipay_sandbox_control_token").read_text().strip()
     wait_answering(server, f"{url}/sandbox/faults/", directory / "server.log")
+    return server, url, directory
+
+
+def start_sandbox(env: dict) -> tuple[subprocess.Popen, str, Path]:
+    """The offline Alipay sandbox with the store's keys; every notify dropped (the returns
+    are to settle the orders)."""
+    server, url, directory = serve_sandbox("alipay", env, {
+        "ALIPAY_KEY_DIR": str(settings.ALIPAY_KEY_DIR), "ALIPAY_APP_ID": settings.ALIPAY_APP_ID,
+        "ALIPAY_SELLER_ID": settings.ALIPAY_SELLER_ID,
+    })  # fmt: skip
+    token = (directory / "alipay_sandbox_control_token").read_text().strip()
     request = urllib.request.Request(  # noqa: S310 (the sandbox on 127.0.0.1)
         f"{url}/sandbox/faults/", method="POST", data=json.dumps({"drop_notify": 10**6}).encode(),
         headers={"X-Sandbox-Token": token, "Content-Type": "application/json"},
     )  # fmt: skip
     urllib.request.urlopen(request, timeout=10).close()  # noqa: S310
     return server, f"{url}/gateway.do", directory
+
+
+def start_wechat_sandbox() -> tuple[subprocess.Popen, str]:
+    """The offline WeChat Pay sandbox with the store's keys folder and ids (as the tests'
+    fixture shares them); no notifies, since nothing is paid."""
+    server, url, _ = serve_sandbox("wechat", dict(os.environ), {
+        name: str(getattr(settings, name)) for name in (
+            "WECHAT_KEY_DIR", "WECHAT_MCHID", "WECHAT_APPID", "WECHAT_MCH_SERIAL_NO",
+            "WECHAT_PLATFORM_SERIAL",
+        )
+    })  # fmt: skip
+    return server, url
 
 
 def wait_answering(server: subprocess.Popen, url: str, log: Path) -> None:
@@ -415,19 +560,35 @@ def main() -> None:
         "pay URL (GET /api/payments/alipay/?order_number=)": lambda: bench_pay_url(
             courses, coupon, args.repeat
         ),
+        WECHAT_CASE: lambda: bench_wechat_params(courses, coupon, args.repeat),
         "settle a 5-line order (POST notify, form-encoded)": lambda: bench_notify(
             courses, coupon, args.repeat
         ),
     }
-    for case, run in cases.items():
-        CPU_MS.clear()
-        result = run()
-        print(json.dumps({
-            "bench": "payments", "case": case, "median_ms": round(result["median_ms"], 2),
-            "median_cpu_ms": round(statistics.median(CPU_MS[1:]), 2),
-            "sql_queries": result["sql_queries"], "repeat": args.repeat, "db": connection.vendor,
-            "load_average": os.getloadavg()[0],
-        }), flush=True)  # fmt: skip
+    wechat_sandbox, settings.WECHAT_API_BASE = start_wechat_sandbox()
+    settings.WECHAT_SANDBOX_SCAN_URL = f"{settings.WECHAT_API_BASE}/sandbox/scan/"
+    try:
+        for case, run in cases.items():
+            CPU_MS.clear()
+            result = run()
+            timings = result["timings"]
+            line = {
+                "bench": "payments", "case": case,
+                "median_ms": round(statistics.median(timings), 2), "p90_ms": round(p90(timings), 2),
+                "median_cpu_ms": round(statistics.median(CPU_MS[1:]), 2),
+                "sql_queries": result["sql_queries"], "repeat": args.repeat,
+                "db": connection.vendor, "load_average": os.getloadavg()[0],
+            }  # fmt: skip
+            if case == WECHAT_CASE:
+                parts = (("gateway_wait", "wait"), ("our_code", "ours"), ("qr_code", "qr"),
+                         ("sandbox_round_trip_alone", "round_trip"))  # fmt: skip
+                for name, key in parts:
+                    line[f"{name}_median_ms"] = round(statistics.median(result[key]), 2)
+                    line[f"{name}_p90_ms"] = round(p90(result[key]), 2)
+                line["keys_parsed_in_timed_runs"] = sum(result["key_loads"])
+            print(json.dumps(line), flush=True)
+    finally:
+        stop(wechat_sandbox)
     if args.pg != "none":
         result = bench_gunicorn(args)
         for case, count, seconds in (

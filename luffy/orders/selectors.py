@@ -76,8 +76,9 @@ class _RowStatements:
                 field = model._meta.get_field(name)
                 column = prefix + quote(field.column)
                 if money_as_text and isinstance(field, DecimalField):
-                    # SQLite's text of a stored float has 15 significant digits: the
-                    # two-place amount exactly (Django rounds its floats the same way).
+                    # SQLite stores a float; its text has 15 significant digits, the
+                    # two-place amount exactly (Django rounds the float the same way), and
+                    # orders_data writes two places of it in any case.
                     column = f"CAST({column} AS TEXT)"
                 out.append(column)
             return ", ".join(out)

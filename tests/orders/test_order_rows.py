@@ -1,7 +1,8 @@
 """ "My orders" and the order page are written from value rows by orders_data, not by
 OrderSerializer (issue 13: reads close to their floor). The serializer stays the documented
 shape: both must write the same JSON, for every status, with and without covers, discounts,
-payment and refund times, in Shanghai time and in UTC."""
+payment and refund times, in Shanghai time and in UTC. The rows are read with fixed SQL per
+database vendor (selectors._RowStatements), so these run on SQLite, PostgreSQL and MariaDB."""
 
 import json
 from datetime import timedelta

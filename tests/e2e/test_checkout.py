@@ -287,12 +287,13 @@ def test_phone_checkout_with_coupon_and_credit(page, store, shot):
 def test_phone_layout_of_new_pages(page, store, buyer, shot):
     login(page, buyer)
     add_to_cart(page, store, COURSE_D)
+    # "buyer-": tests/e2e/test_phone.py saves phone-my-orders etc. for a student with none.
     for path, ready, name in [
-        ("/checkout", "[data-test=checkout-line]", "phone-checkout"),
-        ("/my/orders", "[data-test=order]", "phone-my-orders"),
-        ("/my/courses", "[data-test=my-course]", "phone-my-courses"),
-        ("/my/coupons", "[data-test=my-coupon]", "phone-my-coupons"),
-        ("/my/credits", "[data-test=credit-table]", "phone-my-credits"),
+        ("/checkout", "[data-test=checkout-line]", "buyer-phone-checkout"),
+        ("/my/orders", "[data-test=order]", "buyer-phone-my-orders"),
+        ("/my/courses", "[data-test=my-course]", "buyer-phone-my-courses"),
+        ("/my/coupons", "[data-test=my-coupon]", "buyer-phone-my-coupons"),
+        ("/my/credits", "[data-test=credit-table]", "buyer-phone-my-credits"),
     ]:
         page.goto(path)
         page.locator(ready).first.wait_for()

@@ -1,8 +1,10 @@
 """Timeout sweep benchmark: seconds and SQL queries to time out N expired unpaid orders that sit
-among 10 N others (paid, cancelled, unpaid and not expired yet), with orders_record_timed_out in a
-loop, as the beat task runs it.
+among 10 N others (paid, cancelled, unpaid and not expired yet), with the sweep's step 1 as the
+beat task runs it (orders_time_out_due), once per --db-workers count (SWEEP_DB_WORKERS: batches
+applied at the same time, each worker on its own connection; always 1 on SQLite).
 
     .venv/bin/python bench/sweep.py [--sizes 1000,10000,100000] [--batch 500] [--ids random]
+        [--db-workers 1,2]
     .venv/bin/python bench/sweep.py --cashier [--cashier-share 20] [--in-grace 500]
         [--gateway-ms 45] [--workers 8]
     .venv/bin/python bench/sweep.py --reconcile [--reconcile-workers 1,8] [--cashier-share 20]
@@ -36,6 +38,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -59,6 +62,10 @@ def main() -> None:
     parser.add_argument("--gateway-ms", type=float, default=45.0, help="fake gateway, per call")
     parser.add_argument("--workers", type=int, help="SWEEP_GATEWAY_WORKERS (default: setting)")
     parser.add_argument(
+        "--db-workers", default="1,2",
+        help="SWEEP_DB_WORKERS: batches applied at the same time; one run (and seed) each",
+    )  # fmt: skip
+    parser.add_argument(
         "--reconcile", action="store_true",
         help="the reconciliation over the --cashier orders (fake gateway), per worker count",
     )  # fmt: skip
@@ -71,7 +78,7 @@ def main() -> None:
         elif args.cashier:
             run_one_cashier(args.one, args)
         else:
-            run_one(args.one, args.batch, args.ids)
+            run_one(args.one, args.batch, args.ids, args.db_workers)
         return
     cashier = []
     if args.cashier:
@@ -83,7 +90,11 @@ def main() -> None:
         cashier += ["--reconcile", "--reconcile-workers", args.reconcile_workers,
                     "--cashier-share", str(args.cashier_share), "--in-grace",
                     str(args.in_grace), "--gateway-ms", str(args.gateway_ms)]  # fmt: skip
-    for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
+    runs = [(size, "") for size in [int(s) for s in args.sizes.split(",") if s.strip()]]
+    if not (args.cashier or args.reconcile):  # the plain sweep: once per worker count
+        counts = args.db_workers.split(",") if "DATABASE_URL" in os.environ else ["1"]  # SQLite
+        runs = [(size, w.strip()) for size, _ in runs for w in counts]
+    for size, db_workers in runs:
         env = dict(os.environ)
         var_dir = None
         if "DATABASE_URL" not in env:
@@ -100,6 +111,7 @@ def main() -> None:
                     str(args.batch),
                     "--ids",
                     args.ids,
+                    *(["--db-workers", db_workers] if db_workers else []),
                     *cashier,
                 ],
                 env=env,
@@ -130,18 +142,22 @@ def setup() -> None:
         call_command("flush", interactive=False, verbosity=0)
 
 
-def run_one(expired: int, batch: int, ids: str = "time") -> None:
+def run_one(expired: int, batch: int, ids: str = "time", db_workers: str = "1") -> None:
     setup()
     from django.db import connection
 
+    workers = int(db_workers)
+    if connection.vendor == "sqlite":
+        workers = 1  # one writer: the sweep applies its batches one by one there
     started = time.perf_counter()
     expect = seed(expired, ids=ids)
     seeded = time.perf_counter() - started
-    result = sweep(batch)
+    result = sweep(batch, workers)
     check(expect)
     print(json.dumps({
         "bench": "sweep", "orders": expired, "orders_in_table": expect["total"],
-        "batch_size": batch, "ids": ids, "seconds": round(result["seconds"], 3),
+        "batch_size": batch, "db_workers": workers, "ids": ids,
+        "seconds": round(result["seconds"], 3),
         "sql_queries": result["queries"], "batches": result["batches"],
         "queries_per_batch": round(result["queries"] / max(result["batches"], 1), 2),
         "ms_per_order": round(result["seconds"] * 1000 / expired, 4),
@@ -343,18 +359,29 @@ def seed(expired: int, *, ids: str = "time") -> dict:
     }
 
 
-def sweep(batch: int) -> dict:
+def sweep(batch: int, workers: int) -> dict:
+    """The sweep's step 1 as the beat task runs it (orders_time_out_due: batches of `batch`,
+    `workers` of them at a time, each worker on its own connection), every statement and
+    commit of every connection counted and timed (times summed over the workers)."""
     from django.db import connection
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.backends.signals import connection_created
     from django.utils import timezone
 
-    from luffy.orders.services import orders_record_timed_out
+    from luffy.orders.services import orders_time_out_due
 
     queries = 0
     per_statement: dict[str, float] = {}
+    tally = threading.Lock()
+
+    def add(kind: str, spent: float) -> None:
+        with tally:
+            per_statement[kind] = per_statement.get(kind, 0) + spent
 
     def count(execute, sql, params, many, context):
         nonlocal queries
-        queries += 1
+        with tally:
+            queries += 1
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
@@ -362,39 +389,43 @@ def sweep(batch: int) -> dict:
             kind = " ".join(sql.split()[:3])[:40] + (
                 " ... FOR UPDATE" if "FOR UPDATE" in sql else ""
             )
-            per_statement[kind] = per_statement.get(kind, 0) + time.perf_counter() - started
+            add(kind, time.perf_counter() - started)
+
+    def watch(sender, connection, **kwargs):  # each worker thread's new connection
+        connection.execute_wrappers.append(count)
 
     # The commits go through the connection, not a cursor, so the wrapper never sees them.
-    commit = connection._commit
+    commit = BaseDatabaseWrapper._commit
 
-    def timed_commit():
+    def timed_commit(self):
         started = time.perf_counter()
         try:
-            return commit()
+            return commit(self)
         finally:
-            per_statement["COMMIT"] = per_statement.get("COMMIT", 0) + time.perf_counter() - started
+            add("COMMIT", time.perf_counter() - started)
 
-    now, batches, done = timezone.now(), 0, 0
+    now = timezone.now()
     counters_before = server_counters()
     cpu_before = server_cpu_seconds()
-    connection._commit = timed_commit
-    with connection.execute_wrapper(count):
-        started = time.perf_counter()
-        for _ in range(10_000):  # bounded: far more than 100,000 / 500
-            n = orders_record_timed_out(now=now, batch_size=batch)
-            if not n:
-                break
-            batches += 1
-            done += n
-        seconds = time.perf_counter() - started
-    connection._commit = commit
+    BaseDatabaseWrapper._commit = timed_commit
+    connection_created.connect(watch)
+    try:
+        with connection.execute_wrapper(count):
+            started = time.perf_counter()
+            done = orders_time_out_due(now=now, batch_size=batch, workers=workers)
+            seconds = time.perf_counter() - started
+    finally:
+        connection_created.disconnect(watch)
+        BaseDatabaseWrapper._commit = commit
     cpu_after = server_cpu_seconds()
+    batches = -(-done // batch)
     if os.environ.get("BENCH_PROFILE"):
         for kind, spent in sorted(per_statement.items(), key=lambda kv: -kv[1]):
             print(f"profile: {spent:8.3f} s  {kind}", file=sys.stderr)
-        outside = seconds - sum(per_statement.values())
-        print(f"profile: {outside:8.3f} s  outside the statements and commits (Python, log lines)",
-              file=sys.stderr)  # fmt: skip
+        if workers == 1:
+            outside = seconds - sum(per_statement.values())
+            print(f"profile: {outside:8.3f} s  outside the statements and commits (Python, "
+                  "log lines)", file=sys.stderr)  # fmt: skip
         counters = server_counters()
         for name, value in counters.items():
             print(f"profile: {value - counters_before[name]:>10}  {name}", file=sys.stderr)
@@ -441,21 +472,38 @@ def server_settings() -> dict:
 
 
 def server_cpu_seconds() -> float | None:
-    """CPU time the PostgreSQL backend serving this connection has used, when the server runs
-    on this machine (/proc): on a shared machine the steadier figure of the server's work, as
-    wall time also counts waiting for a core. None elsewhere (MariaDB serves from threads)."""
+    """CPU time the PostgreSQL server has used, when it runs on this machine (/proc): every
+    backend (the workers' come and go), the postmaster and its background writers (the WAL
+    and checkpoints the sweep causes); the backends that have exited count through the
+    postmaster's children's times. Work for other databases on the same server adds to it.
+    On a shared machine the steadier figure of the server's work, as wall time also counts
+    waiting for a core. None elsewhere (MariaDB serves from threads)."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
+        backend = cursor.fetchone()[0]
+
+    def stat(pid) -> list[str]:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        postmaster = int(stat(backend)[1])  # the backend's parent
+        fields = stat(postmaster)
+        ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))  # its own and reaped children's
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = stat(entry.name)
+                except OSError:  # gone meanwhile
+                    continue
+                if int(fields[1]) == postmaster:
+                    ticks += int(fields[11]) + int(fields[12])  # utime + stime
     except OSError:  # another machine's server, or not ours to read
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def check(expect: dict) -> None:

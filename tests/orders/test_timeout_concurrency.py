@@ -251,3 +251,73 @@ def test_cancel_during_the_sweep_releases_once(make_user, give_coupon, courses):
             assert assert_ledger_consistent(user, start=START_CREDIT) == START_CREDIT
     assert not Course.objects.filter(students__gt=0).exists()
     assert seen
+
+
+def sweep_in_parallel(batch_size: int, workers: int):
+    """The sweep's step 1 with its batches applied `workers` at a time (worker threads, each
+    on its own connection); returns how many it timed out."""
+    return lambda: services.orders_time_out_due(
+        now=timezone.now(), batch_size=batch_size, workers=workers
+    )
+
+
+def test_parallel_batches_beside_sweeps_and_payments(make_user, give_coupon, courses):
+    """A sweep applying batches of 2 on 3 workers, beside a sequential sweep and payments of
+    a third of the 18 expired orders: each order is paid or timed out once, never both; each
+    timed-out order's coupon and credit come back once; every ledger adds up."""
+    seen = set()
+    for _ in range(ROUNDS):
+        placed = make_expired_orders(make_user, give_coupon, courses, users=3, per_user=6)
+        paying = placed[::3]
+        settles = [
+            (lambda o=order: settle_with_trade(o.order_number, f"T{o.id}"))
+            for _, order, _ in paying
+        ]
+        outcomes = race(sweep_in_parallel(2, 3), sweep_batches(3), *settles)
+
+        assert all(o.error is None for o in outcomes), [o.error for o in outcomes]
+        sweeps, settled = outcomes[:2], outcomes[2:]
+        paid_ids = {order.id for (_, order, _), o in zip(paying, settled, strict=True) if o.value}
+        assert sum(o.value for o in sweeps) == len(placed) - len(paid_ids)
+        for _, order, coupon in placed:
+            if order.id in paid_ids:
+                seen.add("paid")
+                order.refresh_from_db()
+                assert order.status == S.PAID and audit(order) == [CREATED, (S.UNPAID, S.PAID)]
+                assert releases(order) == []
+            else:
+                seen.add("timed out")
+                assert_timed_out_once(order, coupon)
+        for user in {user.id: user for user, _, _ in placed}.values():
+            spent = sum(o.credit for u, o, _ in placed if u.id == user.id and o.id in paid_ids)
+            assert assert_ledger_consistent(user, start=START_CREDIT) == START_CREDIT - spent
+        assert sweep_in_parallel(2, 3)() == 0
+    assert "timed out" in seen
+
+
+def test_a_failing_batch_stops_the_parallel_sweep(make_user, give_coupon, courses, monkeypatch):
+    """A worker whose batch fails (a lost connection, say) stops the picking: the error
+    reaches the caller once every worker has finished, the batches that failed are rolled
+    back whole, and the next sweep times out the rest."""
+    from luffy.orders.services import timeout
+
+    placed = make_expired_orders(make_user, give_coupon, courses, users=2, per_user=6)
+    apply = timeout._apply
+    applied = []
+
+    def failing(candidates, *, now):
+        applied.append(len(candidates))
+        if len(applied) == 2:
+            raise RuntimeError("connection lost")
+        return apply(candidates, now=now)
+
+    monkeypatch.setattr(timeout, "_apply", failing)
+    with pytest.raises(RuntimeError, match="connection lost"):
+        services.orders_time_out_due(now=timezone.now(), batch_size=2, workers=2)
+    assert len(applied) < len(placed) // 2  # the picking stopped before the end
+    timed_out = Order.objects.filter(status=S.TIMED_OUT).count()
+    assert timed_out == 2 * (len(applied) - 1)  # whole batches only, the failed one undone
+    monkeypatch.setattr(timeout, "_apply", apply)
+    assert sweep_in_parallel(2, 2)() == len(placed) - timed_out
+    for _, order, coupon in placed:
+        assert_timed_out_once(order, coupon)

@@ -194,6 +194,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # LOGGING (below) applies: one time fo
 CELERY_TIMEZONE = env("TIME_ZONE", default="Asia/Shanghai")
 # Orders the timeout sweep times out per transaction (a fixed number of statements each).
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=1000)
+# How many of those batches the sweep applies at the same time (threads, each with its own DB
+# connection; PostgreSQL and MariaDB/MySQL, SQLite has one writer): a backlog costs the database
+# server's CPU per order, so this many server cores work on it. 1 applies them in the sweep's
+# own thread.
+SWEEP_DB_WORKERS = env.int("SWEEP_DB_WORKERS", default=2)
 # The pay URL carries the order's deadline (Alipay's and WeChat Pay's time_expire): nobody can
 # pay it later. Orders that reached a cashier and are past their deadline by more than this are
 # timed out without asking the gateway (a payment still arriving takes the late-payment path);

@@ -6,7 +6,8 @@ are in `luffy.payments.services`.
   `luffy.orders.quote.checkout_quote`, which the preview endpoint shows)
 - settlement: `order_record_paid`, `order_record_late_payment`
 - cancel: `order_record_cancelled`
-- timeout: `orders_record_timed_out` (the sweep's set-based batch)
+- timeout: `orders_time_out_due` (the sweep's orders past their deadline, batch by batch,
+  batches side by side) and `orders_record_timed_out` (one set-based batch)
 - refund: `order_record_refund` (a confirmed refund's amount), `order_record_refunded`
 - put_back: `order_courses_to_cart` (a closed order's courses back in the cart)
 - transitions: the one TRANSITIONS table, `order_transition`, its set-based
@@ -24,7 +25,7 @@ from luffy.orders.services.settlement import (
     order_record_late_payment,
     order_record_paid,
 )
-from luffy.orders.services.timeout import orders_record_timed_out
+from luffy.orders.services.timeout import orders_record_timed_out, orders_time_out_due
 from luffy.orders.services.transitions import (
     TRANSITIONS,
     order_record_created,
@@ -47,4 +48,5 @@ __all__ = [
     "order_transition",
     "order_transition_many",
     "orders_record_timed_out",
+    "orders_time_out_due",
 ]

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import contextvars
+import queue
 import sqlite3
+import threading
+from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
@@ -34,6 +38,111 @@ _UNPAID_LITERAL = RawSQL(str(int(S.UNPAID)), ())  # noqa: S611 (a constant)
 
 def _expired_unpaid(now: datetime):
     return Order.objects.filter(status=_UNPAID_LITERAL, pay_deadline__lte=now)
+
+
+def orders_time_out_due(
+    *,
+    now: datetime,
+    deadline_before: datetime | None = None,
+    reached_gateway: bool = False,
+    batch_size: int | None = None,
+    workers: int | None = None,
+    out_of_time: Callable[[], bool] = lambda: False,
+) -> int:
+    """Time out, at `now`, every unpaid order whose deadline is at or before `deadline_before`
+    (default `now`): those that never reached a gateway, or with `reached_gateway` those that
+    did (the sweep's orders past the grace margin, whose pay URL has expired). Batch by batch
+    as orders_record_timed_out's, oldest deadline first, `workers` batches at a time
+    (settings.SWEEP_DB_WORKERS): each worker thread applies batches on its own connection
+    while this thread picks the next one, keyset on (deadline, id). A backlog's cost is the
+    database server's work per order (docs/benchmarks.md), so a second server core nearly
+    halves its wall time; the batches are as safe side by side as two sweeps are. Serial on
+    SQLite (one writer at a time) and inside a caller's transaction (other connections cannot
+    see its rows). Stops
+    picking when `out_of_time()`; batches already picked finish. Returns how many it timed
+    out; orders another transaction holds are left for the next run."""
+    batch_size = batch_size or settings.SWEEP_BATCH_SIZE
+    workers = settings.SWEEP_DB_WORKERS if workers is None else workers
+    due = (
+        _expired_unpaid(deadline_before or now)
+        .filter(sent_to_gateway_at__isnull=not reached_gateway)
+        .order_by("pay_deadline", "id")
+    )
+    if workers <= 1 or connection.vendor == "sqlite" or connection.in_atomic_block:
+        # Each pick from the oldest deadline: the orders a batch timed out have left the
+        # unpaid set. Ends at a batch that moves none (the rest held by other transactions).
+        total = 0
+        while not out_of_time() and (done := _apply(_first(due, batch_size), now=now)):
+            total += done
+        return total
+
+    def pages():  # keyset, past the batches still in flight (exact: native timestamps)
+        after = None
+        while not out_of_time():
+            page = due
+            if after is not None:
+                page = page.filter(
+                    Q(pay_deadline__gt=after[0]) | Q(pay_deadline=after[0], id__gt=after[1])
+                )
+            rows = list(page.values_list("id", "user_id", "credit", "pay_deadline")[:batch_size])
+            if not rows:
+                return
+            after = (rows[-1][3], rows[-1][0])
+            yield [row[:3] for row in rows]
+
+    return _apply_in_parallel(pages(), now=now, workers=workers)
+
+
+def _first(due, batch_size: int) -> list[tuple[int, int, int]]:
+    return list(due.values_list("id", "user_id", "credit")[:batch_size])
+
+
+def _apply_in_parallel(pages, *, now: datetime, workers: int) -> int:
+    """Apply each page of candidates (`pages` is picked in this thread) on `workers` threads,
+    each with its own DB connection, closed when it is done; at most two pages wait per worker.
+    A worker's error stops the picking and is raised here once the others have finished."""
+    todo: queue.Queue = queue.Queue(maxsize=2 * workers)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    counted = [0]
+    count_lock = threading.Lock()
+
+    def work() -> None:
+        try:
+            while (candidates := todo.get()) is not None:
+                if stop.is_set():
+                    continue  # drain: the picker is told to stop and sends the ends
+                done = _apply(candidates, now=now)
+                with count_lock:
+                    counted[0] += done
+        except BaseException as exc:  # re-raised in the caller's thread below
+            errors.append(exc)
+            stop.set()
+            while todo.get() is not None:  # let the picker finish putting
+                pass
+        finally:
+            connection.close()
+
+    # Each thread in a copy of this one's context: the log lines keep the job's request id.
+    threads = [
+        threading.Thread(target=contextvars.copy_context().run, args=(work,), daemon=True)
+        for _ in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for candidates in pages:
+            if stop.is_set():
+                break
+            todo.put(candidates)
+    finally:
+        for _ in threads:
+            todo.put(None)
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
+    return counted[0]
 
 
 def orders_record_timed_out(
@@ -68,7 +177,12 @@ def orders_record_timed_out(
         .order_by("pay_deadline", "id")
         .values_list("id", "user_id", "credit")[:batch_size]
     )
-    candidates = list(pick)
+    return _apply(list(pick), now=now)
+
+
+def _apply(candidates, *, now: datetime) -> int:
+    """Time out one batch of candidates, (id, user_id, credit) of orders due: those still
+    unpaid that no other transaction holds. Returns how many."""
     if not candidates:
         return 0
     if connection.vendor == "postgresql":

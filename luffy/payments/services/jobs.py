@@ -65,7 +65,8 @@ def orders_expire(
     *, now: datetime, batch_size: int | None = None, budget_seconds: float | None = None
 ) -> SweepReport:
     """The timeout sweep, in three steps, each batch by batch:
-    1. unpaid orders past their deadline that never reached a gateway time out;
+    1. unpaid orders past their deadline that never reached a gateway time out
+       (orders_time_out_due, SWEEP_DB_WORKERS batches at a time);
     2. those that reached one and are past their deadline by more than the grace margin
        (settings.SWEEP_GATEWAY_GRACE_SECONDS) time out without a gateway call: the pay URL
        expired at the deadline, and a payment that still arrives takes the late-payment path;
@@ -84,20 +85,16 @@ def orders_expire(
         report.complete = False
         return True
 
-    while not out_of_time() and (done := orders.orders_record_timed_out(
-        now=now, batch_size=batch_size
-    )):  # fmt: skip
-        report.timed_out += done
+    report.timed_out = orders.orders_time_out_due(
+        now=now, batch_size=batch_size, out_of_time=out_of_time
+    )
     cutoff = now - timedelta(seconds=settings.SWEEP_GATEWAY_GRACE_SECONDS)
+    report.unasked = orders.orders_time_out_due(
+        now=now, deadline_before=cutoff, reached_gateway=True, batch_size=batch_size,
+        out_of_time=out_of_time,
+    )  # fmt: skip
+    report.timed_out += report.unasked
     reached = Order.objects.filter(status=S.UNPAID, sent_to_gateway_at__isnull=False)
-    past_grace = reached.filter(pay_deadline__lte=cutoff).order_by("pay_deadline", "id")
-    size = batch_size or settings.SWEEP_BATCH_SIZE
-    while not out_of_time() and (ids := list(past_grace.values_list("id", flat=True)[:size])):
-        done = orders.orders_record_timed_out(now=cutoff, batch_size=size, gateway_checked=ids)
-        if not done:  # all held by another sweep: it times them out
-            break
-        report.unasked += done
-        report.timed_out += done
     _ask_grace_window(reached.filter(pay_deadline__gt=cutoff, pay_deadline__lte=now), now=now,
                       report=report, out_of_time=out_of_time)  # fmt: skip
     logger.info("timeout sweep: %s", report)

@@ -71,10 +71,32 @@ def _day_roll_up(day: date, *, now: datetime) -> None:
     _day_lock(day, now=now)
     figures = day_figures([day])[day]
     SalesDay.objects.filter(day=day).update(**figures, rolled_up_at=now)
-    CourseSalesDay.objects.filter(day=day).delete()
-    CourseSalesDay.objects.bulk_create(
-        CourseSalesDay(day=day, **row) for row in course_figures([day])
-    )
+    _course_rows_replace(day, course_figures([day]))
+
+
+def _course_rows_replace(day: date, rows: list[dict]) -> None:
+    """The day's course rows become `rows`: the ones already there updated in place, by
+    primary key, new ones inserted, gone ones deleted. Not a delete of the day and an insert:
+    on MariaDB/MySQL re-inserting a key just deleted checks the unique index with a lock on
+    the next day's first entry, and a DELETE over a small table scans every day's rows, so two
+    roll-ups of neighbouring days deadlocked (seen in CI). By primary key, a roll-up locks only
+    its own day's rows; the day's SalesDay lock keeps other roll-ups of that day out."""
+    existing = {
+        (row.course_id, row.course_name): row
+        for row in CourseSalesDay.objects.filter(day=day).only("id", "course_id", "course_name")
+    }
+    changed, new = [], []
+    for figures in rows:
+        row = existing.pop((figures["course_id"], figures["course_name"]), None)
+        if row is None:
+            new.append(CourseSalesDay(day=day, **figures))
+        else:
+            row.revenue, row.sold = figures["revenue"], figures["sold"]
+            changed.append(row)
+    if existing:
+        CourseSalesDay.objects.filter(id__in=[row.id for row in existing.values()]).delete()
+    CourseSalesDay.objects.bulk_update(changed, ["revenue", "sold"])
+    CourseSalesDay.objects.bulk_create(new)
 
 
 def _day_lock(day: date, *, now: datetime) -> None:

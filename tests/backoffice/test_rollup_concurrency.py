@@ -3,6 +3,7 @@ task beside an operator's backfill): no error, no deadlock, one row per day and 
 and the figures those of a single roll-up."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -63,3 +64,43 @@ def test_concurrent_roll_ups_of_the_same_days(make_order, make_course):
     assert (rolled.periods, rolled.days, rolled.top_courses) == (
         live.periods, live.days, live.top_courses,
     )  # fmt: skip
+
+
+def test_a_roll_up_never_waits_for_another_days(make_order, make_course, monkeypatch):
+    """A roll-up of one day, paused before it commits, holding its locks, does not hold up a
+    roll-up of the next day: each touches only its own day's course rows (on MariaDB a
+    delete-and-insert of the day's rows locked the neighbouring day's too, and two roll-ups
+    deadlocked in CI)."""
+    from luffy.backoffice import services
+
+    now = timezone.now()
+    today = timezone.localtime(now).date()
+    other = make_course(name="算法")
+    for n in (1, 2):
+        paid = now - timedelta(days=n)
+        make_order(created=paid, paid=paid, price="100.00")
+        make_order(created=paid, paid=paid, price="30.00", course=other)
+    first, second = today - timedelta(days=2), today - timedelta(days=1)
+    sales_days_roll_up(days=[first, second])  # both days have their course rows
+
+    replace = services._course_rows_replace
+    paused, go_on = threading.Event(), threading.Event()
+
+    def replace_then_wait(day, rows):
+        replace(day, rows)
+        if day == first:
+            paused.set()
+            assert go_on.wait(JOIN_TIMEOUT)
+
+    monkeypatch.setattr(services, "_course_rows_replace", replace_then_wait)
+    holder = threading.Thread(target=lambda: _race([lambda: sales_days_roll_up(days=[first])]))
+    holder.start()
+    try:
+        assert paused.wait(JOIN_TIMEOUT)
+        started = time.monotonic()
+        assert _race([lambda: sales_days_roll_up(days=[second])]) == []
+        assert time.monotonic() - started < 5, "the second day waited for the first's locks"
+    finally:
+        go_on.set()
+        holder.join(JOIN_TIMEOUT)
+    assert CourseSalesDay.objects.filter(day__in=[first, second]).count() == 4

@@ -73,6 +73,8 @@ def test_a_roll_up_never_waits_for_another_days(make_order, make_course, monkeyp
     deadlocked in CI)."""
     from luffy.backoffice import services
 
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite has one writer: every roll-up waits for the one writing")
     now = timezone.now()
     today = timezone.localtime(now).date()
     other = make_course(name="算法")
